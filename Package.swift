@@ -1,0 +1,83 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Storefront",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "MariaDB", targets: ["MariaDB"]),
+        .library(name: "MariaDBServer", targets: ["MariaDBServer"]),
+        .executable(name: "dbctl", targets: ["dbctl"]),
+        .executable(name: "storefront-bench", targets: ["StorefrontBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CMariaDB",
+            pkgConfig: "libmariadb",
+            providers: [.apt(["libmariadb-dev"])]
+        ),
+        .target(
+            name: "MariaDB",
+            dependencies: [
+                "CMariaDB",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MariaDBServer",
+            dependencies: [
+                "MariaDB",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MariaDBTestSupport",
+            dependencies: ["MariaDB", "MariaDBServer"],
+            path: "Tests/Support",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "dbctl",
+            dependencies: [
+                "MariaDB",
+                "MariaDBServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "StorefrontBench",
+            dependencies: [
+                "MariaDB",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "bench/Sources/StorefrontBench",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MariaDBTests",
+            dependencies: ["MariaDB", "MariaDBServer", "MariaDBTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MariaDBServerTests",
+            dependencies: ["MariaDB", "MariaDBServer", "MariaDBTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

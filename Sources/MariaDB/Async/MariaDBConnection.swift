@@ -1,0 +1,95 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOPosix
+
+/// An async connection: every blocking Connector/C call runs on a `NIOThreadPool` thread, never on the
+/// caller's task executor.
+///
+/// `@unchecked Sendable` is safe because the underlying `BlockingConnection` is only touched inside
+/// `withHandle`, which admits one operation at a time (a second concurrent operation gets a `.misuse`
+/// error instead of a data race). Use a pool to share connections between tasks.
+public final class MariaDBConnection: @unchecked Sendable {
+    private let handle: BlockingConnection
+    private let threadPool: NIOThreadPool
+    private let busy = NIOLockedValueBox(false)
+    public let logger: Logger
+
+    private init(handle: BlockingConnection, threadPool: NIOThreadPool, logger: Logger) {
+        self.handle = handle
+        self.threadPool = threadPool
+        self.logger = logger
+    }
+
+    public static func connect(
+        _ configuration: MariaDBConfiguration, threadPool: NIOThreadPool = MariaDBThreadPool.shared,
+        logger: Logger = Logger(label: "storefront.mariadb")
+    ) async throws -> MariaDBConnection {
+        let handle = try await threadPool.runIfActive { try BlockingConnection.connect(configuration) }
+        logger.debug("connected", metadata: ["db.endpoint": "\(configuration.endpoint)", "db.connection_id": "\(handle.connectionID)"])
+        return MariaDBConnection(handle: handle, threadPool: threadPool, logger: logger)
+    }
+
+    /// Runs `body` with exclusive use of the blocking connection on a pool thread.
+    public func withHandle<T: Sendable>(_ body: @escaping @Sendable (BlockingConnection) throws -> T) async throws -> T {
+        let acquired = busy.withLockedValue { inUse -> Bool in
+            if inUse { return false }
+            inUse = true
+            return true
+        }
+        guard acquired else {
+            throw MariaDBError(code: .misuse, message: "connection is already running an operation; use one connection per task or a pool")
+        }
+        defer { busy.withLockedValue { $0 = false } }
+        let handle = self.handle
+        return try await threadPool.runIfActive { try body(handle) }
+    }
+
+    @discardableResult
+    public func query(_ query: MariaDBQuery, prepared: Bool = false) async throws -> MariaDBResult {
+        try await withHandle { try $0.query(query, prepared: prepared) }
+    }
+
+    @discardableResult
+    public func execute(_ query: MariaDBQuery) async throws -> QueryMetadata {
+        try await withHandle { try $0.execute(query) }
+    }
+
+    /// Streams rows to `onRow`, which runs on the connection's pool thread; memory stays flat.
+    @discardableResult
+    public func stream(_ query: MariaDBQuery, prepared: Bool = false, onRow: @escaping @Sendable (MariaDBRow) throws -> Void) async throws -> QueryMetadata {
+        try await withHandle { try $0.stream(query, prepared: prepared, onRow: onRow) }
+    }
+
+    public func ping() async throws { try await withHandle { try $0.ping() } }
+
+    public func reset() async throws { try await withHandle { try $0.reset() } }
+
+    public func close() async throws {
+        try await withHandle { $0.close() }
+    }
+
+    /// Runs `body` in a transaction at `isolation`; commits on return, rolls back on throw.
+    public func transaction<T: Sendable>(
+        isolation: IsolationLevel? = nil, readOnly: Bool = false, _ body: (MariaDBConnection) async throws -> T
+    ) async throws -> T {
+        try await withHandle { try $0.begin(isolation: isolation, readOnly: readOnly) }
+        do {
+            let value = try await body(self)
+            try await withHandle { try $0.commit() }
+            return value
+        } catch {
+            try? await withHandle { connection in if !connection.isBroken { try connection.rollback() } }
+            throw error
+        }
+    }
+
+    public var serverVersion: String { handle.serverVersion }
+    public var serverVersionNumber: Int { handle.serverVersionNumber }
+    public var isMariaDB: Bool { handle.isMariaDB }
+    public var serverCapabilities: UInt64 { handle.serverCapabilities }
+    public var connectionID: UInt64 { handle.connectionID }
+    public var tlsVersion: String? { handle.tlsVersion }
+    public var isClosed: Bool { handle.isClosed }
+    public var isBroken: Bool { handle.isBroken }
+    public var configuration: MariaDBConfiguration { handle.configuration }
+}

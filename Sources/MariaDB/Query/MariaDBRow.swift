@@ -1,0 +1,114 @@
+import CMariaDB
+
+/// Description of one result column, as the server reported it.
+public struct MariaDBColumn: Sendable, Hashable {
+    public var name: String
+    public var table: String
+    /// Connector/C `enum_field_types` raw value (`MYSQL_TYPE_*`).
+    public var type: UInt32
+    public var flags: UInt32
+    public var charsetNumber: UInt32
+    public var length: UInt
+    public var decimals: UInt32
+
+    public var isUnsigned: Bool { flags & UInt32(UNSIGNED_FLAG) != 0 }
+    public var isBinary: Bool { charsetNumber == 63 }
+    public var isNullable: Bool { flags & UInt32(NOT_NULL_FLAG) == 0 }
+
+    init(_ field: MYSQL_FIELD) {
+        self.name = field.name.map { String(cString: $0) } ?? ""
+        self.table = field.table.map { String(cString: $0) } ?? ""
+        self.type = field.type.rawValue
+        self.flags = field.flags
+        self.charsetNumber = field.charsetnr
+        self.length = field.length
+        self.decimals = field.decimals
+    }
+}
+
+/// The columns of a result, shared by all its rows.
+public final class MariaDBColumns: Sendable {
+    public let columns: [MariaDBColumn]
+    let indexByName: [String: Int]
+
+    init(_ columns: [MariaDBColumn]) {
+        self.columns = columns
+        var index: [String: Int] = [:]
+        for (i, column) in columns.enumerated() where index[column.name] == nil { index[column.name] = i }
+        self.indexByName = index
+    }
+
+    public var names: [String] { columns.map(\.name) }
+    public func index(of name: String) -> Int? { indexByName[name] }
+}
+
+/// One result row.
+public struct MariaDBRow: Sendable {
+    public let columns: MariaDBColumns
+    public let values: [MariaDBValue]
+
+    public init(columns: MariaDBColumns, values: [MariaDBValue]) {
+        self.columns = columns
+        self.values = values
+    }
+
+    public subscript(index: Int) -> MariaDBValue { values[index] }
+    public subscript(name: String) -> MariaDBValue? { columns.index(of: name).map { values[$0] } }
+
+    /// Converts one column; the error names the column and the wanted type, never the value.
+    public func decode<T: MariaDBValueConvertible>(_ name: String, as type: T.Type = T.self) throws -> T {
+        guard let index = columns.index(of: name) else {
+            throw MariaDBError(code: .conversion, message: "result has no column '\(name)' (columns: \(columns.names.joined(separator: ", ")))")
+        }
+        return try decode(index, as: type)
+    }
+
+    public func decode<T: MariaDBValueConvertible>(_ index: Int, as type: T.Type = T.self) throws -> T {
+        let value = values[index]
+        guard let converted = T(mariaDBValue: value) else {
+            let column = columns.columns[index]
+            throw MariaDBError(code: .conversion, message: "column '\(column.name)' holds \(value.kindName), which cannot be read as \(T.self) exactly")
+        }
+        return converted
+    }
+}
+
+extension MariaDBValue {
+    /// The kind of value, for messages that must not show the value itself.
+    public var kindName: String {
+        switch self {
+        case .null: return "NULL"
+        case .int: return "a signed integer"
+        case .uint: return "an unsigned integer"
+        case .double: return "a double"
+        case .decimal: return "a decimal"
+        case .string: return "text"
+        case .bytes: return "bytes"
+        case .date: return "a date"
+        case .datetime: return "a datetime"
+        case .time: return "a time"
+        case .json: return "JSON"
+        }
+    }
+}
+
+/// What a statement did: affected rows, the AUTO_INCREMENT id it generated, warnings. All from the
+/// same call on the same connection, so concurrent inserts elsewhere cannot mix them up.
+public struct QueryMetadata: Sendable, Hashable {
+    public var affectedRows: UInt64
+    public var lastInsertID: UInt64
+    public var warningCount: Int
+
+    public init(affectedRows: UInt64 = 0, lastInsertID: UInt64 = 0, warningCount: Int = 0) {
+        self.affectedRows = affectedRows
+        self.lastInsertID = lastInsertID
+        self.warningCount = warningCount
+    }
+}
+
+/// A fully buffered result.
+public struct MariaDBResult: Sendable {
+    public var columns: MariaDBColumns
+    public var rows: [MariaDBRow]
+    public var metadata: QueryMetadata
+}
