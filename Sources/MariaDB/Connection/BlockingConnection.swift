@@ -35,6 +35,7 @@ public final class BlockingConnection: @unchecked Sendable {
             throw error
         }
         let connection = BlockingConnection(mysql: mysql, configuration: configuration)
+        connection.installRefusingInfileHandler()
         do {
             try connection.applySessionSettings()
         } catch {

@@ -67,7 +67,9 @@ struct ParameterBuffers {
         case .time(let t):
             bind.buffer_type = MYSQL_TYPE_TIME
             var time = MYSQL_TIME()
-            time.hour = UInt32(t.hours)
+            // The binary protocol carries days and hours < 24 separately; 838 hours would wrap in one byte.
+            time.day = UInt32(t.hours / 24)
+            time.hour = UInt32(t.hours % 24)
             time.minute = UInt32(t.minutes)
             time.second = UInt32(t.seconds)
             time.second_part = UInt(t.microseconds)

@@ -15,8 +15,10 @@ private final class InfileContext {
 }
 
 private func infileInit(_ handle: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ filename: UnsafePointer<CChar>?, _ userdata: UnsafeMutableRawPointer?) -> Int32 {
-    guard let handle, let userdata else { return 1 }
+    guard let handle else { return 1 }
     handle.pointee = userdata
+    // No context: the server asked for a file outside `loadData` (a hostile or misconfigured server).
+    guard let userdata else { return 1 }
     let context = Unmanaged<InfileContext>.fromOpaque(userdata).takeUnretainedValue()
     let name = filename.map { String(cString: $0) } ?? ""
     // A server may ask for any path; only the token this call invented is served.
@@ -44,7 +46,7 @@ private func infileEnd(_ handle: UnsafeMutableRawPointer?) {}
 
 private func infileError(_ handle: UnsafeMutableRawPointer?, _ message: UnsafeMutablePointer<CChar>?, _ length: UInt32) -> Int32 {
     guard let message, length > 0 else { return 2000 }
-    var text = "local infile source failed"
+    var text = "server requested a local file outside loadData; this client never serves files"
     if let handle {
         let context = Unmanaged<InfileContext>.fromOpaque(handle).takeUnretainedValue()
         if let refused = context.refusedName { text = "server asked for file '\(refused)', which this client does not serve" }
@@ -57,6 +59,12 @@ private func infileError(_ handle: UnsafeMutableRawPointer?, _ message: UnsafeMu
 }
 
 extension BlockingConnection {
+    /// Connector/C's default handler would read whatever path the server names; this one refuses every
+    /// request that does not come from `loadData`. Installed at connect.
+    func installRefusingInfileHandler() {
+        mysql_set_local_infile_handler(mysql, infileInit, infileRead, infileEnd, infileError, nil)
+    }
+
     /// Bulk-loads the bytes `source` produces with `LOAD DATA LOCAL INFILE`, no temporary file involved.
     /// The server must run with `local_infile=ON`; the connection must allow it (`allowLocalInfile`).
     /// Returns the rows loaded (`affectedRows`) and the warning count; call with `failOnWarnings` to turn
@@ -71,7 +79,7 @@ extension BlockingConnection {
         let context = InfileContext(expectedName: token, source: source)
         let userdata = Unmanaged.passRetained(context)
         defer {
-            mysql_set_local_infile_default(mysql)
+            installRefusingInfileHandler()
             userdata.release()
         }
         mysql_set_local_infile_handler(mysql, infileInit, infileRead, infileEnd, infileError, userdata.toOpaque())

@@ -15,6 +15,16 @@ public struct MariaDBColumn: Sendable, Hashable {
     public var isBinary: Bool { charsetNumber == 63 }
     public var isNullable: Bool { flags & UInt32(NOT_NULL_FLAG) == 0 }
 
+    public init(name: String, table: String, type: UInt32, flags: UInt32, charsetNumber: UInt32, length: UInt, decimals: UInt32) {
+        self.name = name
+        self.table = table
+        self.type = type
+        self.flags = flags
+        self.charsetNumber = charsetNumber
+        self.length = length
+        self.decimals = decimals
+    }
+
     init(_ field: MYSQL_FIELD) {
         self.name = field.name.map { String(cString: $0) } ?? ""
         self.table = field.table.map { String(cString: $0) } ?? ""
@@ -31,7 +41,7 @@ public final class MariaDBColumns: Sendable {
     public let columns: [MariaDBColumn]
     let indexByName: [String: Int]
 
-    init(_ columns: [MariaDBColumn]) {
+    public init(_ columns: [MariaDBColumn]) {
         self.columns = columns
         var index: [String: Int] = [:]
         for (i, column) in columns.enumerated() where index[column.name] == nil { index[column.name] = i }
