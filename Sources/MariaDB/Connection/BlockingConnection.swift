@@ -192,6 +192,8 @@ public final class BlockingConnection: @unchecked Sendable {
     public var serverCapabilities: UInt64 { UInt64(sf_server_capabilities(mysql)) }
     /// MariaDB's extended capability flags (`MARIADB_CLIENT_*`), 0 on MySQL.
     public var extendedServerCapabilities: UInt64 { UInt64(sf_extended_server_capabilities(mysql)) }
+    /// True while a transaction is open on this connection (the server's `SERVER_STATUS_IN_TRANS` flag).
+    public var isInTransaction: Bool { mysql.pointee.server_status & UInt32(SERVER_STATUS_IN_TRANS) != 0 }
     /// The server-side connection id (for `KILL`).
     public var connectionID: UInt64 { UInt64(mysql_thread_id(mysql)) }
     /// Negotiated TLS protocol ("TLSv1.3"), nil when the connection is not encrypted.

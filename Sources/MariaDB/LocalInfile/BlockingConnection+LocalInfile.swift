@@ -84,10 +84,23 @@ extension BlockingConnection {
         }
         mysql_set_local_infile_handler(mysql, infileInit, infileRead, infileEnd, infileError, userdata.toOpaque())
         let sql = statement.sql(fileToken: token)
+        // With LOCAL the server downgrades bad values and duplicate keys to warnings (it cannot stop the
+        // client mid-file), so the statement alone is not all-or-nothing. Run it in a transaction (or a
+        // savepoint inside the caller's) and roll back when it produced warnings.
+        let ownTransaction = !isInTransaction
+        try execute(ownTransaction ? "START TRANSACTION" : "SAVEPOINT storefront_load_data")
         do {
             let metadata = try execute(MariaDBQuery(unsafeSQL: sql))
-            if failOnWarnings, metadata.warningCount > 0 { throw try warningError(count: metadata.warningCount) }
+            if failOnWarnings, metadata.warningCount > 0 {
+                let error = try warningError(count: metadata.warningCount)
+                try execute(ownTransaction ? "ROLLBACK" : "ROLLBACK TO SAVEPOINT storefront_load_data")
+                throw MariaDBError(code: .warnings, errno: error.errno, sqlState: error.sqlState,
+                                   message: error.message + "; the load was rolled back", context: "load data into \(statement.table)")
+            }
+            try execute(ownTransaction ? "COMMIT" : "RELEASE SAVEPOINT storefront_load_data")
             return metadata
+        } catch let error as MariaDBError where error.code == .warnings {
+            throw error
         } catch var error as MariaDBError {
             if let failure = context.failure {
                 error = MariaDBError(code: .localInfile, errno: error.errno, sqlState: error.sqlState,
@@ -97,6 +110,7 @@ extension BlockingConnection {
             } else if error.errno == 1148 || error.errno == 4166 {
                 error.message += " — enable it on the server: SET GLOBAL local_infile = ON (or local_infile=1 in my.cnf)"
             }
+            if !isBroken { _ = try? execute(ownTransaction ? "ROLLBACK" : "ROLLBACK TO SAVEPOINT storefront_load_data") }
             throw error
         }
     }
