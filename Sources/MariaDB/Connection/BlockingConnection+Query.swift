@@ -60,8 +60,9 @@ extension BlockingConnection {
         }
         do {
             return try statement.execute(binds: query.binds, mode: mode, onRow: onRow)
-        } catch let error as MariaDBError where error.errno == 1615 {
-            // ER_NEED_REPREPARE: the table changed under the statement; prepare once more.
+        } catch let error as MariaDBError where error.errno == 1615 || error.errno == 2057 {
+            // 1615 ER_NEED_REPREPARE / 2057 CR_NEW_STMT_METADATA: the table changed under the cached
+            // statement before any row was delivered; prepare once more and run again.
             statements.remove(query.sql)
             let fresh = try PreparedStatement(connection: self, sql: query.sql)
             statements.insert(fresh)

@@ -37,6 +37,7 @@ public final class BlockingConnection: @unchecked Sendable {
         let connection = BlockingConnection(mysql: mysql, configuration: configuration)
         connection.installRefusingInfileHandler()
         do {
+            try connection.checkTLSOutcome()
             try connection.applySessionSettings()
         } catch {
             connection.close()
@@ -81,9 +82,10 @@ public final class BlockingConnection: @unchecked Sendable {
         case .disable:
             break
         case .prefer:
-            // Ask for TLS; Connector/C falls back to plain TCP when the server offers none.
-            sf_option_bool(mysql, MYSQL_OPT_SSL_ENFORCE, 0)
-            if tls.caFile == nil { sf_option_string(mysql, MYSQL_OPT_SSL_CIPHER, "") }
+            // Asks for TLS. Connector/C 3.3 quietly continues in plain text when the server offers none,
+            // which is exactly "prefer"; the stricter modes check the outcome in `checkTLSOutcome`.
+            sf_option_bool(mysql, MYSQL_OPT_SSL_ENFORCE, 1)
+            sf_option_bool(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, 0)
         case .require:
             sf_option_bool(mysql, MYSQL_OPT_SSL_ENFORCE, 1)
             sf_option_bool(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, 0)
@@ -91,8 +93,8 @@ public final class BlockingConnection: @unchecked Sendable {
             guard tls.caFile != nil else {
                 throw MariaDBError(code: .configuration, message: "TLS mode verify-ca needs a CA file")
             }
-            // The chain is checked against the CA; the host name is checked by `verifyChainOnly` after
-            // the handshake is skipped (Connector/C checks names only together with the chain).
+            // With a CA file Connector/C (OpenSSL) verifies the chain during the handshake; the host name
+            // is only compared when MYSQL_OPT_SSL_VERIFY_SERVER_CERT is on, which verify-identity adds.
             sf_option_bool(mysql, MYSQL_OPT_SSL_ENFORCE, 1)
             sf_option_bool(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, 0)
         case .verifyIdentity:
@@ -127,6 +129,20 @@ public final class BlockingConnection: @unchecked Sendable {
         case 1045: return "\(message) — check the user name and password"
         case 1049: return "\(message) — create the database first or fix the database name in the URL"
         default: return message
+        }
+    }
+
+    /// Connector/C 3.3 carries on without encryption when the server offers no TLS, even with
+    /// `MYSQL_OPT_SSL_ENFORCE`; every mode stronger than `prefer` must refuse such a connection.
+    func checkTLSOutcome() throws {
+        switch configuration.tls.mode {
+        case .disable, .prefer: return
+        case .require, .verifyCA, .verifyIdentity:
+            if tlsCipher == nil {
+                throw MariaDBError(
+                    code: .tls, message: "TLS mode \(configuration.tls.mode.rawValue) but the server at \(configuration.endpoint) does not offer TLS — configure ssl_cert/ssl_key on the server or lower sslmode",
+                    context: "connect to \(configuration.endpoint)")
+            }
         }
     }
 
