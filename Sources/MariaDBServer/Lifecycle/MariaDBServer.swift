@@ -68,6 +68,7 @@ public final class MariaDBServer: @unchecked Sendable {
         let ownsDirectory = options.baseDirectory == nil
         let base = options.baseDirectory ?? (NSTemporaryDirectory() + "storefront-mariadb-" + UUID().uuidString.prefix(8).lowercased())
         try fm.createDirectory(atPath: base + "/binlog", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: base + "/tmp", withIntermediateDirectories: true)
         let isRoot = geteuid() == 0
         let config = ServerConfigFile(
             profile: options.profile, baseDirectory: (base as NSString).standardizingPath, port: try options.port ?? FreePort.pick(),
@@ -125,6 +126,8 @@ public final class MariaDBServer: @unchecked Sendable {
         var arguments = [
             "--no-defaults", "--datadir=\(config.dataDirectory)",
             "--auth-root-authentication-method=socket", "--skip-test-db",
+            // A private tmpdir: bootstraps running side by side otherwise collide on temporary table files.
+            "--tmpdir=\(config.temporaryDirectory)",
         ]
         if let redo = config.profile.settings.first(where: { $0.name == "innodb_log_file_size" }) {
             arguments.append("--innodb-log-file-size=\(redo.value)")
@@ -133,7 +136,9 @@ public final class MariaDBServer: @unchecked Sendable {
         let started = Date()
         let (status, output) = try Executables.run(installer, arguments)
         guard status == 0 else {
-            let tail = output.split(separator: "\n").suffix(5).joined(separator: " | ")
+            let lines = output.split(separator: "\n")
+            let errors = lines.filter { $0.contains("ERROR") || $0.contains("error") }
+            let tail = (errors.isEmpty ? Array(lines.prefix(5)) : Array(errors.prefix(5))).joined(separator: " | ")
             throw MariaDBServerError("mariadb-install-db failed for \(config.dataDirectory) (exit \(status)): \(tail)")
         }
         logger.debug("data directory initialised", metadata: ["datadir": "\(config.dataDirectory)", "seconds": "\(Date().timeIntervalSince(started))"])
@@ -157,7 +162,7 @@ public final class MariaDBServer: @unchecked Sendable {
             do {
                 let connection = try BlockingConnection.connect(adminConfiguration())
                 connection.close()
-                logger.info("MariaDB ready", metadata: ["port": "\(port)", "pid": "\(process.processIdentifier)"])
+                logger.debug("MariaDB ready", metadata: ["port": "\(port)", "pid": "\(process.processIdentifier)"])
                 return
             } catch {
                 lastError = error

@@ -38,6 +38,7 @@ public struct ServerConfigFile: Sendable {
     public var pidFile: String { baseDirectory + "/mariadb.pid" }
     public var errorLog: String { baseDirectory + "/error.log" }
     public var initFile: String { baseDirectory + "/init.sql" }
+    public var temporaryDirectory: String { baseDirectory + "/tmp" }
 
     public func render() -> String {
         var lines = ["# Rendered by Storefront MariaDBServer (profile: \(profile.purpose.rawValue), " +
@@ -54,6 +55,7 @@ public struct ServerConfigFile: Sendable {
             "relay_log = \(baseDirectory)/binlog/relay-bin",
             "slow_query_log_file = \(baseDirectory)/slow.log",
             "init_file = \(initFile)",
+            "tmpdir = \(temporaryDirectory)",
         ]
         if let runAsUser { lines.append("user = \(runAsUser)") }
         for setting in profile.settings {
