@@ -29,8 +29,6 @@ let package = Package(
             name: "MariaDB",
             dependencies: [
                 "CMariaDB",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

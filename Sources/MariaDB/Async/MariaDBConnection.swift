@@ -1,36 +1,49 @@
 import Logging
 import NIOConcurrencyHelpers
-import NIOPosix
 
-/// An async connection: every blocking Connector/C call runs on a `NIOThreadPool` thread, never on the
-/// caller's task executor.
+/// An async connection. Every blocking Connector/C call runs on the connection's own thread
+/// (`executor`), never on the cooperative pool.
 ///
 /// `@unchecked Sendable` is safe because the underlying `BlockingConnection` is only touched inside
 /// `withHandle`, which admits one operation at a time (a second concurrent operation gets a `.misuse`
-/// error instead of a data race). Use a pool to share connections between tasks.
+/// error instead of a data race) and runs it on the connection's single thread. Use a pool to share
+/// connections between tasks.
 public final class MariaDBConnection: @unchecked Sendable {
     private let handle: BlockingConnection
-    private let threadPool: NIOThreadPool
+    /// The connection's thread. Adopt it with `withTaskExecutorPreference(connection.executor)` around a
+    /// sequence of queries to run them without a thread hop each.
+    public let executor: ConnectionExecutor
     private let busy = NIOLockedValueBox(false)
     public let logger: Logger
 
-    private init(handle: BlockingConnection, threadPool: NIOThreadPool, logger: Logger) {
+    private init(handle: BlockingConnection, executor: ConnectionExecutor, logger: Logger) {
         self.handle = handle
-        self.threadPool = threadPool
+        self.executor = executor
         self.logger = logger
     }
 
-    public static func connect(
-        _ configuration: MariaDBConfiguration, threadPool: NIOThreadPool = MariaDBThreadPool.shared,
-        logger: Logger = Logger(label: "storefront.mariadb")
-    ) async throws -> MariaDBConnection {
-        let handle = try await threadPool.runIfActive { try BlockingConnection.connect(configuration) }
-        logger.debug("connected", metadata: ["db.endpoint": "\(configuration.endpoint)", "db.connection_id": "\(handle.connectionID)"])
-        return MariaDBConnection(handle: handle, threadPool: threadPool, logger: logger)
+    deinit {
+        if !handle.isClosed {
+            let handle = self.handle
+            executor.enqueueClose(handle)
+        }
+        executor.shutdown()
     }
 
-    /// Runs `body` with exclusive use of the blocking connection on a pool thread.
-    public func withHandle<T: Sendable>(_ body: @escaping @Sendable (BlockingConnection) throws -> T) async throws -> T {
+    public static func connect(_ configuration: MariaDBConfiguration, logger: Logger = Logger(label: "storefront.mariadb")) async throws -> MariaDBConnection {
+        let executor = ConnectionExecutor()
+        do {
+            let handle = try await withTaskExecutorPreference(executor) { try BlockingConnection.connect(configuration) }
+            logger.debug("connected", metadata: ["db.endpoint": "\(configuration.endpoint)", "db.connection_id": "\(handle.connectionID)"])
+            return MariaDBConnection(handle: handle, executor: executor, logger: logger)
+        } catch {
+            executor.shutdown()
+            throw error
+        }
+    }
+
+    /// Runs `body` with exclusive use of the blocking connection, on the connection's thread.
+    public func withHandle<T: Sendable>(_ body: @Sendable (BlockingConnection) throws -> T) async throws -> T {
         let acquired = busy.withLockedValue { inUse -> Bool in
             if inUse { return false }
             inUse = true
@@ -40,8 +53,13 @@ public final class MariaDBConnection: @unchecked Sendable {
             throw MariaDBError(code: .misuse, message: "connection is already running an operation; use one connection per task or a pool")
         }
         defer { busy.withLockedValue { $0 = false } }
+        if executor.isCurrent { return try body(handle) }
         let handle = self.handle
-        return try await threadPool.runIfActive { try body(handle) }
+        let executor = self.executor
+        return try await withTaskExecutorPreference(executor) {
+            assert(executor.isCurrent, "blocking call must run on the connection's thread")
+            return try body(handle)
+        }
     }
 
     @discardableResult
@@ -54,7 +72,7 @@ public final class MariaDBConnection: @unchecked Sendable {
         try await withHandle { try $0.execute(query) }
     }
 
-    /// Streams rows to `onRow`, which runs on the connection's pool thread; memory stays flat.
+    /// Streams rows to `onRow`, which runs on the connection's thread; memory stays flat.
     @discardableResult
     public func stream(_ query: MariaDBQuery, prepared: Bool = false, onRow: @escaping @Sendable (MariaDBRow) throws -> Void) async throws -> QueryMetadata {
         try await withHandle { try $0.stream(query, prepared: prepared, onRow: onRow) }
@@ -92,4 +110,11 @@ public final class MariaDBConnection: @unchecked Sendable {
     public var isClosed: Bool { handle.isClosed }
     public var isBroken: Bool { handle.isBroken }
     public var configuration: MariaDBConfiguration { handle.configuration }
+}
+
+extension ConnectionExecutor {
+    /// Closes a handle on its own thread when its connection object is dropped without `close()`.
+    func enqueueClose(_ handle: BlockingConnection) {
+        Task(executorPreference: self) { handle.close() }
+    }
 }

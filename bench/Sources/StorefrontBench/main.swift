@@ -27,7 +27,7 @@ struct PointSelect: AsyncParsableCommand {
     @Option var threads = 1
     @Option var seconds = 10.0
     @Option var tableSize = 100_000
-    @Option(help: "async (MariaDBConnection on the thread pool) or blocking (BlockingConnection per thread)") var api = "async"
+    @Option(help: "async (MariaDBConnection, one hop to its thread per query), async-pinned (the task adopts the connection's thread: how a pooled connection is used), blocking (BlockingConnection per thread)") var api = "async"
 
     func run() async throws {
         let configuration = target.configuration
@@ -61,15 +61,21 @@ struct PointSelect: AsyncParsableCommand {
         } else {
             total = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<threads {
-                    group.addTask {
+                    group.addTask { [api] in
                         let connection = try await MariaDBConnection.connect(configuration)
-                        var count = 0
-                        while ContinuousClock.now < deadline {
-                            let id = Int.random(in: 1...size)
-                            let rows = try await connection.query("SELECT c FROM sbtest1 WHERE id = \(id)").rows
-                            _ = try rows[0].decode(0, as: String.self)
-                            count += 1
+                        let loop: @Sendable () async throws -> Int = {
+                            var count = 0
+                            while ContinuousClock.now < deadline {
+                                let id = Int.random(in: 1...size)
+                                let rows = try await connection.query("SELECT c FROM sbtest1 WHERE id = \(id)").rows
+                                _ = try rows[0].decode(0, as: String.self)
+                                count += 1
+                            }
+                            return count
                         }
+                        let count = api == "async-pinned"
+                            ? try await withTaskExecutorPreference(connection.executor) { try await loop() }
+                            : try await loop()
                         try await connection.close()
                         return count
                     }
