@@ -11,7 +11,8 @@ public final class ConnectionExecutor: TaskExecutor, @unchecked Sendable {
     private let lock = ConditionLock(value: 0)  // 1 = jobs waiting or stop requested
     private var jobs: [UnownedJob] = []  // guarded by lock
     private var stopping = false  // guarded by lock
-    private let threadBox = NIOLockedValueBox<pthread_t?>(nil)
+    /// Written once by the thread before `init` returns (ordered by the `started` lock), then only read.
+    private var thread: pthread_t?
     private let started = ConditionLock(value: 0)
 
     public init(name: String = "mariadb-connection") {
@@ -32,7 +33,7 @@ public final class ConnectionExecutor: TaskExecutor, @unchecked Sendable {
 
     /// True on the executor's own thread.
     public var isCurrent: Bool {
-        guard let thread = threadBox.withLockedValue({ $0 }) else { return false }
+        guard let thread else { return false }
         return pthread_equal(pthread_self(), thread) != 0
     }
 
@@ -44,7 +45,7 @@ public final class ConnectionExecutor: TaskExecutor, @unchecked Sendable {
     }
 
     private func runLoop() {
-        threadBox.withLockedValue { $0 = pthread_self() }
+        thread = pthread_self()
         started.lock()
         started.unlock(withValue: 1)
         let executor = asUnownedTaskExecutor()

@@ -11,6 +11,8 @@ final class PreparedStatement {
     let parameterCount: Int
     private var results: ResultBuffers?
     private var closed = false
+    /// Tick of the last use, for the statement cache's LRU eviction.
+    var lastUse: UInt64 = 0
 
     init(connection: BlockingConnection, sql: String) throws {
         guard let stmt = mysql_stmt_init(connection.mysql) else {

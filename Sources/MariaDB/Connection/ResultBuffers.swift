@@ -1,4 +1,5 @@
 import CMariaDB
+import Foundation
 
 /// Result-row memory for one prepared statement: a `MYSQL_BIND` per column, reused for every row.
 /// Variable-length columns start small and grow when Connector/C reports truncation, so memory is bounded
@@ -92,10 +93,14 @@ final class ResultBuffers {
     }
 
     /// True when a re-executed statement returned the same column layout (so buffers can be reused).
+    /// Compares the C fields directly: this runs on every execution and must not allocate.
     func matches(_ fields: UnsafeMutablePointer<MYSQL_FIELD>, count: Int) -> Bool {
         guard count == self.count else { return false }
-        for i in 0..<count where Self.kind(of: MariaDBColumn(fields[i])) != kinds[i] || fields[i].name.map({ String(cString: $0) }) != columns.columns[i].name {
-            return false
+        for i in 0..<count {
+            let field = fields[i]
+            let column = columns.columns[i]
+            guard field.type.rawValue == column.type, field.flags == column.flags, field.charsetnr == column.charsetNumber,
+                  let name = field.name, column.name.withCString({ strcmp($0, name) == 0 }) else { return false }
         }
         return true
     }

@@ -3,37 +3,35 @@ struct StatementCache {
     let capacity: Int
     private var entries: [String: PreparedStatement] = [:]
     private var clock: UInt64 = 0
-    private var lastUse: [String: UInt64] = [:]
 
     init(capacity: Int) { self.capacity = capacity }
 
     mutating func get(_ sql: String) -> PreparedStatement? {
+        clock &+= 1
+        let now = clock
+        // One hash lookup per query: the hot path of every prepared execution.
         guard let statement = entries[sql] else { return nil }
-        clock += 1
-        lastUse[sql] = clock
+        statement.lastUse = now
         return statement
     }
 
     mutating func insert(_ statement: PreparedStatement) {
         guard capacity > 0 else { return }
-        if entries.count >= capacity, let oldest = lastUse.min(by: { $0.value < $1.value })?.key {
+        if entries.count >= capacity, let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
             entries.removeValue(forKey: oldest)?.close()
-            lastUse.removeValue(forKey: oldest)
         }
-        clock += 1
+        clock &+= 1
+        statement.lastUse = clock
         entries[statement.sql] = statement
-        lastUse[statement.sql] = clock
     }
 
     mutating func remove(_ sql: String) {
         entries.removeValue(forKey: sql)?.close()
-        lastUse.removeValue(forKey: sql)
     }
 
     mutating func removeAll() {
         for statement in entries.values { statement.close() }
         entries.removeAll()
-        lastUse.removeAll()
     }
 
     var count: Int { entries.count }
