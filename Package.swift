@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .library(name: "MariaDB", targets: ["MariaDB"]),
         .library(name: "MariaDBServer", targets: ["MariaDBServer"]),
+        .library(name: "FluentMariaDB", targets: ["FluentMariaDB"]),
         .executable(name: "dbctl", targets: ["dbctl"]),
         .executable(name: "storefront-bench", targets: ["StorefrontBench"]),
     ],
@@ -18,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/fluent-kit.git", from: "1.57.0"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
     ],
     targets: [
         .systemLibrary(
@@ -31,6 +35,20 @@ let package = Package(
                 "CMariaDB",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "FluentMariaDB",
+            dependencies: [
+                "MariaDB",
+                .product(name: "FluentKit", package: "fluent-kit"),
+                .product(name: "FluentSQL", package: "fluent-kit"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -70,6 +88,16 @@ let package = Package(
         .testTarget(
             name: "MariaDBTests",
             dependencies: ["MariaDB", "MariaDBServer", "MariaDBTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FluentMariaDBTests",
+            dependencies: [
+                "FluentMariaDB", "MariaDB", "MariaDBServer", "MariaDBTestSupport",
+                .product(name: "FluentBenchmark", package: "fluent-kit"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

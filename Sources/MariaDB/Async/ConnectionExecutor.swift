@@ -18,7 +18,7 @@ public final class ConnectionExecutor: TaskExecutor, @unchecked Sendable {
     public init(name: String = "mariadb-connection") {
         let thread = Thread { [self] in self.runLoop() }
         thread.name = name
-        thread.stackSize = 512 * 1024
+        thread.stackSize = 8 << 20  // like a main thread: pinned tasks run arbitrary (ORM, JSON) code here
         thread.start()
         started.lock(whenValue: 1)
         started.unlock()

@@ -5,15 +5,13 @@ import NIOConcurrencyHelpers
 /// (`executor`), never on the cooperative pool.
 ///
 /// `@unchecked Sendable` is safe because the underlying `BlockingConnection` is only touched inside
-/// `withHandle`, which admits one operation at a time (a second concurrent operation gets a `.misuse`
-/// error instead of a data race) and runs it on the connection's single thread. Use a pool to share
-/// connections between tasks.
+/// `withHandle`, whose bodies all run on the connection's single thread: operations issued concurrently
+/// (Fluent does this inside a transaction) run one after another in arrival order, never interleaved.
 public final class MariaDBConnection: @unchecked Sendable {
     private let handle: BlockingConnection
     /// The connection's thread. Adopt it with `withTaskExecutorPreference(connection.executor)` around a
     /// sequence of queries to run them without a thread hop each.
     public let executor: ConnectionExecutor
-    private let busy = NIOLockedValueBox(false)
     public let logger: Logger
 
     private init(handle: BlockingConnection, executor: ConnectionExecutor, logger: Logger) {
@@ -44,15 +42,6 @@ public final class MariaDBConnection: @unchecked Sendable {
 
     /// Runs `body` with exclusive use of the blocking connection, on the connection's thread.
     public func withHandle<T: Sendable>(_ body: @Sendable (BlockingConnection) throws -> T) async throws -> T {
-        let acquired = busy.withLockedValue { inUse -> Bool in
-            if inUse { return false }
-            inUse = true
-            return true
-        }
-        guard acquired else {
-            throw MariaDBError(code: .misuse, message: "connection is already running an operation; use one connection per task or a pool")
-        }
-        defer { busy.withLockedValue { $0 = false } }
         if executor.isCurrent { return try body(handle) }
         let handle = self.handle
         let executor = self.executor

@@ -68,6 +68,22 @@ extension UInt32: MariaDBValueConvertible {
     }
 }
 
+extension UInt16: MariaDBValueConvertible {
+    public var mariaDBValue: MariaDBValue { .uint(UInt64(self)) }
+    public init?(mariaDBValue value: MariaDBValue) {
+        guard let wide = UInt64(mariaDBValue: value), let x = UInt16(exactly: wide) else { return nil }
+        self = x
+    }
+}
+
+extension UInt8: MariaDBValueConvertible {
+    public var mariaDBValue: MariaDBValue { .uint(UInt64(self)) }
+    public init?(mariaDBValue value: MariaDBValue) {
+        guard let wide = UInt64(mariaDBValue: value), let x = UInt8(exactly: wide) else { return nil }
+        self = x
+    }
+}
+
 extension Bool: MariaDBValueConvertible {
     public var mariaDBValue: MariaDBValue { .int(self ? 1 : 0) }
     public init?(mariaDBValue value: MariaDBValue) {
