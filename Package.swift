@@ -87,7 +87,10 @@ let package = Package(
         ),
         .testTarget(
             name: "MariaDBTests",
-            dependencies: ["MariaDB", "MariaDBServer", "MariaDBTestSupport"],
+            dependencies: [
+                "MariaDB", "MariaDBServer", "MariaDBTestSupport",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

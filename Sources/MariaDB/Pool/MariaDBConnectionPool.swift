@@ -161,7 +161,7 @@ public final class MariaDBConnectionPool: Sendable {
     /// Pings a connection that sat idle longer than `validationThreshold` (the server or a proxy may have
     /// dropped it); a dead one is closed and the caller tries again with another.
     private func validate(_ lease: Lease, idleFor: Duration) async -> Bool {
-        if lease.connection.isBroken || lease.connection.isClosed {
+        if lease.connection.isBroken || lease.connection.isClosed || ContinuousClock.now - lease.createdAt > configuration.maximumLifetime {
             discard(lease.connection)
             return false
         }

@@ -92,7 +92,9 @@ public final class MariaDBServer: @unchecked Sendable {
 
     static func initSQL(user: String, password: String) -> String {
         // The password is generated here (hex digits only), never user input.
+        // Not binlogged: a replica must not receive (and adopt) this server's admin password.
         """
+        SET sql_log_bin = 0;
         CREATE USER IF NOT EXISTS '\(user)'@'127.0.0.1' IDENTIFIED BY '\(password)';
         ALTER USER '\(user)'@'127.0.0.1' IDENTIFIED BY '\(password)';
         GRANT ALL PRIVILEGES ON *.* TO '\(user)'@'127.0.0.1' WITH GRANT OPTION;
