@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "MariaDBServer", targets: ["MariaDBServer"]),
         .library(name: "FluentMariaDB", targets: ["FluentMariaDB"]),
         .executable(name: "dbctl", targets: ["dbctl"]),
+        .executable(name: "storefront", targets: ["storefront"]),
         .executable(name: "storefront-bench", targets: ["StorefrontBench"]),
     ],
     dependencies: [
@@ -22,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/fluent-kit.git", from: "1.57.0"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.9.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -66,6 +70,29 @@ let package = Package(
             path: "Tests/Support",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Storefront",
+            dependencies: [
+                "MariaDB", "FluentMariaDB",
+                .product(name: "FluentKit", package: "fluent-kit"),
+                .product(name: "FluentSQL", package: "fluent-kit"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            resources: [.copy("Resources/openapi.yaml")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "storefront",
+            dependencies: [
+                "Storefront",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "dbctl",
             dependencies: [
@@ -100,6 +127,14 @@ let package = Package(
                 .product(name: "FluentBenchmark", package: "fluent-kit"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StorefrontTests",
+            dependencies: [
+                "Storefront", "MariaDB", "MariaDBServer", "MariaDBTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),

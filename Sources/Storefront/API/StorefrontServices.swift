@@ -1,0 +1,43 @@
+import FluentKit
+import Foundation
+import Hummingbird
+import Logging
+
+/// What route handlers share: the database, the catalog cache, checkout.
+public struct StorefrontServices: Sendable {
+    public let configuration: StorefrontConfiguration
+    public let db: StorefrontDatabase
+    public let cache: CatalogCache
+    public let checkout: CheckoutService
+
+    public init(configuration: StorefrontConfiguration, db: StorefrontDatabase) {
+        self.configuration = configuration
+        self.db = db
+        self.cache = CatalogCache(ttl: configuration.catalogCacheTTL)
+        self.checkout = CheckoutService(cache: cache)
+    }
+
+    /// One Fluent database handle per request: its own read-your-writes session for replica routing.
+    func database(_ context: some RequestContext) -> any Database { db.database(logger: context.logger) }
+
+    func product(_ id: Int, _ context: some RequestContext) async throws -> ProductDTO? {
+        try await cache.value(CatalogCache.productKey(id)) {
+            try await Product.find(id, on: database(context)).map(ProductDTO.init)
+        }
+    }
+
+    func categoryTree(_ context: some RequestContext) async throws -> [CategoryNodeDTO] {
+        try await cache.value(CatalogCache.categoryTreeKey) {
+            let all = try await Category.query(on: database(context)).sort(\.$name).sort(\.$id).all()
+            var children: [Int?: [Category]] = [:]
+            for category in all { children[category.$parent.id, default: []].append(category) }
+            func build(_ parent: Int?, depth: Int) -> [CategoryNodeDTO] {
+                guard depth < 32 else { return [] }  // guards against a cycle in hand-edited data
+                return (children[parent] ?? []).map { CategoryNodeDTO(id: $0.id ?? 0, name: $0.name, slug: $0.slug, children: build($0.id, depth: depth + 1)) }
+            }
+            return build(nil, depth: 0)
+        } ?? []
+    }
+
+    func invalidateProducts() { cache.invalidateAll() }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import MariaDB
+
+/// Settings from the environment and an optional `.env` file (environment wins).
+///
+/// `DATABASE_URL` = `sqlite://PATH` (default `./storefront.sqlite`), `sqlite::memory:`, or
+/// `mysql://user@host:port/db`; `DATABASE_PASSWORD_FILE` (0600) for the MySQL password;
+/// `DATABASE_REPLICA_URLS` comma-separated; `DB_POOL_MIN`, `DB_POOL_MAX`, `DB_POOL_ACQUIRE_TIMEOUT_MS`;
+/// `ADMIN_API_KEY` (or `ADMIN_API_KEY_FILE`); `CATALOG_CACHE_TTL_SECONDS`.
+public struct StorefrontConfiguration: Sendable {
+    public enum DatabaseTarget: Sendable, Equatable {
+        case sqlite(path: String)
+        case sqliteMemory
+        case mariaDB(MariaDBConfigurationBox)
+    }
+
+    public var database: DatabaseTarget
+    public var replicas: [MariaDBConfiguration]
+    public var poolMinimum: Int
+    public var poolMaximum: Int
+    public var poolAcquireTimeout: Duration
+    public var adminAPIKey: String?
+    public var catalogCacheTTL: Duration
+
+    public init(database: DatabaseTarget, replicas: [MariaDBConfiguration] = [], poolMinimum: Int = 1, poolMaximum: Int = 10,
+                poolAcquireTimeout: Duration = .seconds(2), adminAPIKey: String? = nil, catalogCacheTTL: Duration = .seconds(30)) {
+        self.database = database
+        self.replicas = replicas
+        self.poolMinimum = poolMinimum
+        self.poolMaximum = poolMaximum
+        self.poolAcquireTimeout = poolAcquireTimeout
+        self.adminAPIKey = adminAPIKey
+        self.catalogCacheTTL = catalogCacheTTL
+    }
+
+    /// Reads the process environment, overlaying `.env` from `directory` when present.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment, dotEnvDirectory: String = ".") throws -> StorefrontConfiguration {
+        var env = try DotEnv.load(path: dotEnvDirectory + "/.env")
+        env.merge(environment) { _, process in process }
+        func int(_ key: String, _ fallback: Int) throws -> Int {
+            guard let text = env[key] else { return fallback }
+            guard let value = Int(text), value >= 0 else { throw StorefrontConfigurationError("\(key)=\(text) is not a non-negative integer") }
+            return value
+        }
+        let url = env["DATABASE_URL"] ?? "sqlite://./storefront.sqlite"
+        let database = try parseDatabaseURL(url, passwordFile: env["DATABASE_PASSWORD_FILE"])
+        let replicas = try (env["DATABASE_REPLICA_URLS"] ?? "").split(separator: ",").map { text -> MariaDBConfiguration in
+            guard case .mariaDB(let box) = try parseDatabaseURL(String(text).trimmingCharacters(in: .whitespaces), passwordFile: env["DATABASE_PASSWORD_FILE"]) else {
+                throw StorefrontConfigurationError("DATABASE_REPLICA_URLS must list mysql:// URLs")
+            }
+            return box.configuration
+        }
+        var adminKey = env["ADMIN_API_KEY"]
+        if adminKey == nil, let file = env["ADMIN_API_KEY_FILE"] {
+            adminKey = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let minimum = try int("DB_POOL_MIN", 1)
+        let maximum = try int("DB_POOL_MAX", 10)
+        guard maximum >= 1, minimum <= maximum else { throw StorefrontConfigurationError("DB_POOL_MIN (\(minimum)) must be ≤ DB_POOL_MAX (\(maximum)), and DB_POOL_MAX ≥ 1") }
+        return StorefrontConfiguration(
+            database: database, replicas: replicas, poolMinimum: minimum, poolMaximum: maximum,
+            poolAcquireTimeout: .milliseconds(try int("DB_POOL_ACQUIRE_TIMEOUT_MS", 2000)), adminAPIKey: adminKey,
+            catalogCacheTTL: .seconds(try int("CATALOG_CACHE_TTL_SECONDS", 30)))
+    }
+
+    public static func parseDatabaseURL(_ url: String, passwordFile: String? = nil) throws -> DatabaseTarget {
+        if url == "sqlite::memory:" || url == "sqlite://:memory:" { return .sqliteMemory }
+        if url.hasPrefix("sqlite://") {
+            let path = String(url.dropFirst("sqlite://".count))
+            guard !path.isEmpty else { throw StorefrontConfigurationError("DATABASE_URL sqlite:// needs a path, e.g. sqlite://./storefront.sqlite") }
+            return .sqlite(path: path)
+        }
+        if url.hasPrefix("mysql://") || url.hasPrefix("mariadb://") {
+            var configuration = try MariaDBConfiguration(url: url)
+            if let passwordFile { try configuration.loadPassword(fromFile: passwordFile) }
+            return .mariaDB(MariaDBConfigurationBox(configuration))
+        }
+        throw StorefrontConfigurationError("DATABASE_URL \(MariaDBConfiguration.redacted(url)) must start with sqlite:// or mysql://")
+    }
+}
+
+/// `MariaDBConfiguration` compared by endpoint (it holds a password, so it is not `Equatable` itself).
+public struct MariaDBConfigurationBox: Sendable, Equatable {
+    public let configuration: MariaDBConfiguration
+    public init(_ configuration: MariaDBConfiguration) { self.configuration = configuration }
+    public static func == (a: Self, b: Self) -> Bool { a.configuration.endpoint == b.configuration.endpoint }
+}
+
+public struct StorefrontConfigurationError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Minimal `.env` reader: `KEY=value` lines, `#` comments, optional surrounding quotes.
+enum DotEnv {
+    static func load(path: String) throws -> [String: String] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [:] }
+        var values: [String: String] = [:]
+        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let eq = line.firstIndex(of: "=") else {
+                throw StorefrontConfigurationError("\(path):\(number + 1): expected KEY=value")
+            }
+            var value = String(line[line.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
+                value = String(value.dropFirst().dropLast())
+            }
+            values[String(line[..<eq]).trimmingCharacters(in: .whitespaces)] = value
+        }
+        return values
+    }
+}

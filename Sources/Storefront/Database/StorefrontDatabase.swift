@@ -1,0 +1,82 @@
+import FluentKit
+import FluentMariaDB
+import FluentSQLiteDriver
+import Logging
+import MariaDB
+import NIOPosix
+import SQLKit
+
+/// The Fluent `Databases` for the configured target plus what the app needs around it (migrations,
+/// readiness). The models and queries are the same whichever database is behind it.
+public final class StorefrontDatabase: Sendable {
+    public let databases: Databases
+    public let kind: Kind
+    private let eventLoopGroup: MultiThreadedEventLoopGroup
+    private let logger: Logger
+
+    public enum Kind: String, Sendable { case sqlite, mariadb }
+
+    public init(_ configuration: StorefrontConfiguration, logger: Logger = Logger(label: "storefront.db")) {
+        self.logger = logger
+        switch configuration.database {
+        case .sqlite, .sqliteMemory:
+            // SQLite has one writer at a time: one connection, one loop. Concurrent requests queue here
+            // instead of failing with SQLITE_BUSY.
+            eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            databases = Databases(threadPool: NIOThreadPool.singleton, on: eventLoopGroup)
+            let storage: SQLiteConfiguration.Storage
+            if case .sqlite(let path) = configuration.database { storage = .file(path: path) } else { storage = .memory }
+            databases.use(.sqlite(SQLiteConfiguration(storage: storage, enableForeignKeys: true), maxConnectionsPerEventLoop: 1, connectionPoolTimeout: .seconds(30)), as: .sqlite)
+            kind = .sqlite
+        case .mariaDB(let box):
+            eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            databases = Databases(threadPool: NIOThreadPool.singleton, on: eventLoopGroup)
+            var pool = PoolConfiguration(minimumConnections: configuration.poolMinimum, maximumConnections: configuration.poolMaximum,
+                                         acquireTimeout: configuration.poolAcquireTimeout, name: "primary")
+            pool.maximumPendingAcquires = max(configuration.poolMaximum * 8, 64)
+            let replicas = configuration.replicas.isEmpty ? nil : ReplicaConfiguration(replicas: configuration.replicas)
+            databases.use(.mariaDB(box.configuration, pool: pool, replicas: replicas), as: .mysql)
+            kind = .mariadb
+        }
+    }
+
+    /// A database handle for one request or job (its own read-your-writes session).
+    public func database(logger: Logger? = nil) -> any Database {
+        databases.database(logger: logger ?? self.logger, on: eventLoopGroup.any())!
+    }
+
+    public func migrator() -> Migrator {
+        let migrations = Migrations()
+        migrations.add(StorefrontMigrations.all)
+        return Migrator(databases: databases, migrations: migrations, logger: logger, on: eventLoopGroup.any())
+    }
+
+    /// Runs pending migrations (SQLite file databases also switch to WAL for concurrent readers).
+    public func migrate() async throws {
+        if kind == .sqlite, let sql = database() as? any SQLDatabase {
+            try await sql.raw("PRAGMA journal_mode = WAL").run()
+        }
+        let migrator = migrator()
+        try await migrator.setupIfNeeded().get()
+        try await migrator.prepareBatch().get()
+    }
+
+    /// Reverts the last batch of migrations.
+    public func revertLastBatch() async throws {
+        let migrator = migrator()
+        try await migrator.setupIfNeeded().get()
+        try await migrator.revertLastBatch().get()
+    }
+
+    /// True when every known migration has run.
+    public func migrationsAreCurrent() async throws -> Bool {
+        let migrator = migrator()
+        try await migrator.setupIfNeeded().get()
+        return try await migrator.previewPrepareBatch().get().isEmpty
+    }
+
+    public func shutdown() async {
+        await databases.shutdownAsync()
+        try? await eventLoopGroup.shutdownGracefully()
+    }
+}

@@ -1,0 +1,29 @@
+import FluentKit
+import Foundation
+
+/// A shopper. Name, email and phone are personal data: they are read and written only through
+/// `CustomerPII` (Privacy/), so field encryption can be added there without touching callers.
+public final class Customer: Model, @unchecked Sendable {
+    public static let schema = "customers"
+    @ID(custom: .id) public var id: Int?
+    @Field(key: "email") var emailStorage: String
+    @Field(key: "name") var nameStorage: String
+    @OptionalField(key: "phone") var phoneStorage: String?
+    @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
+    @Children(for: \.$customer) public var addresses: [Address]
+
+    public init() {}
+}
+
+public final class Address: Model, @unchecked Sendable {
+    public static let schema = "addresses"
+    @ID(custom: .id) public var id: Int?
+    @Parent(key: "customer_id") public var customer: Customer
+    @Field(key: "line1") public var line1: String
+    @OptionalField(key: "line2") public var line2: String?
+    @Field(key: "city") public var city: String
+    @Field(key: "postal_code") public var postalCode: String
+    @Field(key: "country") public var country: String
+
+    public init() {}
+}

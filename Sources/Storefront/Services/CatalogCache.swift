@@ -1,0 +1,43 @@
+import CoreMetrics
+import Foundation
+import NIOConcurrencyHelpers
+
+/// A small TTL cache for hot catalog reads (a product by id, the category tree). Writes invalidate the
+/// affected entries; hits and misses are counted (`storefront.cache.requests{result}`).
+public final class CatalogCache: Sendable {
+    private struct Entry { let value: any Sendable; let expires: ContinuousClock.Instant }
+    private let entries = NIOLockedValueBox<[String: Entry]>([:])
+    private let ttl: Duration
+    private let maximumEntries: Int
+    private let hits = Counter(label: "storefront.cache.requests", dimensions: [("result", "hit")])
+    private let misses = Counter(label: "storefront.cache.requests", dimensions: [("result", "miss")])
+
+    public init(ttl: Duration, maximumEntries: Int = 10_000) {
+        self.ttl = ttl
+        self.maximumEntries = maximumEntries
+    }
+
+    public func value<T: Sendable>(_ key: String, as: T.Type = T.self, load: () async throws -> T?) async throws -> T? {
+        let now = ContinuousClock.now
+        if let cached = entries.withLockedValue({ $0[key] }), cached.expires > now, let value = cached.value as? T {
+            hits.increment()
+            return value
+        }
+        misses.increment()
+        guard let value = try await load() else { return nil }
+        entries.withLockedValue { entries in
+            if entries.count >= maximumEntries { entries.removeAll(keepingCapacity: true) }
+            entries[key] = Entry(value: value, expires: now + ttl)
+        }
+        return value
+    }
+
+    public func invalidate(_ keys: String...) {
+        entries.withLockedValue { for key in keys { $0.removeValue(forKey: key) } }
+    }
+
+    public func invalidateAll() { entries.withLockedValue { $0.removeAll() } }
+
+    static func productKey(_ id: Int) -> String { "product:\(id)" }
+    static let categoryTreeKey = "categories:tree"
+}

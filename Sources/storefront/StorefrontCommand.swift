@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import Storefront
+
+@main
+struct StorefrontCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "storefront",
+        abstract: "The Storefront e-commerce API. Database from DATABASE_URL (sqlite://… by default, or mysql://…).",
+        subcommands: [Serve.self, Migrate.self, Seed.self])
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the HTTP API (migrations must be current).")
+    @Option var host = "127.0.0.1"
+    @Option var port = 8080
+    @Flag(help: "Run pending migrations before serving.") var migrate = false
+
+    func run() async throws {
+        StorefrontMetrics.bootstrap()
+        let configuration = try StorefrontConfiguration.fromEnvironment()
+        let db = StorefrontDatabase(configuration)
+        if migrate { try await db.migrate() }
+        var logger = Logger(label: "storefront")
+        logger.logLevel = .info
+        let app = StorefrontApplication.application(services: StorefrontServices(configuration: configuration, db: db), host: host, port: port, logger: logger)
+        do { try await app.runService() } catch { await db.shutdown(); throw error }
+        await db.shutdown()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending ORM migrations, or revert the last batch.")
+    @Flag(help: "Revert the last batch instead.") var revert = false
+
+    func run() async throws {
+        let db = StorefrontDatabase(try StorefrontConfiguration.fromEnvironment())
+        do {
+            if revert { try await db.revertLastBatch(); print("reverted the last migration batch") }
+            else { try await db.migrate(); print("migrations are current (\(db.kind.rawValue))") }
+        } catch { await db.shutdown(); throw error }
+        await db.shutdown()
+    }
+}
+
+struct Seed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Fill an empty, migrated database with deterministic sample data.")
+    @Option(help: "Number of products (customers: half, orders: as many, reviews: half).") var scale = 1_000
+
+    func run() async throws {
+        let db = StorefrontDatabase(try StorefrontConfiguration.fromEnvironment())
+        do {
+            try await db.migrate()
+            let started = ContinuousClock.now
+            let counts = try await Seeder(scale: scale).run(on: db.database()) { print("  \($0)") }
+            print("seeded \(counts) in \(ContinuousClock.now - started)")
+        } catch { await db.shutdown(); throw error }
+        await db.shutdown()
+    }
+}
