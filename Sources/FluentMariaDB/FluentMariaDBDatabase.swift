@@ -126,19 +126,20 @@ struct FluentMariaDBDatabase: Database, SQLDatabase {
     }
 
     /// Runs `closure` in one transaction on one pinned connection. Nested calls join the outer one.
-    func transactionAsync<T>(_ closure: @escaping @Sendable (any Database) async throws -> T) async throws -> UncheckedBox<T> {
+    func transactionAsync<T>(isolation: IsolationLevel? = nil, _ closure: @escaping @Sendable (any Database) async throws -> T) async throws -> UncheckedBox<T> {
         switch source {
         case .pinned(let connection):
-            return try await runTransaction(on: connection, closure)
+            return try await runTransaction(on: connection, isolation: isolation, closure)
         case .pool(let pool):
             let lease = try await pool.acquire()
             defer { pool.release(lease) }
-            return try await runTransaction(on: lease.connection, closure)
+            return try await runTransaction(on: lease.connection, isolation: isolation, closure)
         }
     }
 
-    private func runTransaction<T>(on connection: MariaDBConnection, _ closure: @escaping @Sendable (any Database) async throws -> T) async throws -> UncheckedBox<T> {
+    private func runTransaction<T>(on connection: MariaDBConnection, isolation: IsolationLevel?, _ closure: @escaping @Sendable (any Database) async throws -> T) async throws -> UncheckedBox<T> {
         let db = pinned(to: connection, inTransaction: true)
+        if let isolation { try await connection.execute(MariaDBQuery(unsafeSQL: "SET TRANSACTION ISOLATION LEVEL \(isolation.rawValue)")) }
         try await connection.execute("START TRANSACTION")
         do {
             let value = try await closure(db)
@@ -166,3 +167,14 @@ struct FluentMariaDBDatabase: Database, SQLDatabase {
 
 /// Carries a non-Sendable generic result across `makeFutureWithTask` (Fluent's future API predates Sendable).
 struct UncheckedBox<T>: @unchecked Sendable { let value: T }
+
+extension Database {
+    /// A transaction at `isolation` on MariaDB/MySQL. Other databases run their normal transaction (SQLite
+    /// transactions are serializable). Inside an open transaction the closure joins it unchanged.
+    public func transaction<T: Sendable>(isolation: IsolationLevel, _ closure: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        if let db = self as? FluentMariaDBDatabase, !db.inTransaction {
+            return try await db.transactionAsync(isolation: isolation, closure).value
+        }
+        return try await transaction(closure)
+    }
+}

@@ -1,4 +1,5 @@
 import FluentKit
+import MariaDB
 import Foundation
 import SQLKit
 
@@ -10,7 +11,8 @@ public struct CheckoutService: Sendable {
     public let cache: CatalogCache
 
     public func checkout(cartID: Int, customerID: Int, paymentMethod: String, on database: any Database) async throws -> Int {
-        let orderID = try await TransactionRetry.run(on: database, label: "checkout") { tx in
+        // READ COMMITTED: the stock rows are locked explicitly; no gap locks on the order tables.
+        let orderID = try await TransactionRetry.run(on: database, isolation: .readCommitted, label: "checkout") { tx in
             guard let cart = try await Cart.find(cartID, on: tx) else { throw APIError.notFound("cart \(cartID)") }
             guard cart.status == "open" else { throw APIError(.conflict, code: "cart_closed", "cart \(cartID) is already checked out") }
             if let owner = cart.$customer.id, owner != customerID {

@@ -1,5 +1,6 @@
 import CoreMetrics
 import FluentKit
+import FluentMariaDB
 import FluentSQLiteDriver
 import Foundation
 import MariaDB
@@ -29,14 +30,19 @@ public enum TransactionRetry {
 
     /// Runs `body` in a transaction, retrying the whole transaction on transient concurrency failures.
     public static func run<T: Sendable>(
-        on database: any Database, policy: TransactionRetryPolicy = TransactionRetryPolicy(), label: String,
+        on database: any Database, isolation: IsolationLevel? = nil, policy: TransactionRetryPolicy = TransactionRetryPolicy(), label: String,
         _ body: @escaping @Sendable (any Database) async throws -> T
     ) async throws -> T {
         var attempt = 0
         while true {
             attempt += 1
             do {
-                let value = try await database.transaction { try await body($0) }
+                let value: T
+                if let isolation {
+                    value = try await database.transaction(isolation: isolation) { try await body($0) }
+                } else {
+                    value = try await database.transaction { try await body($0) }
+                }
                 Counter(label: "storefront.transaction.outcomes", dimensions: [("transaction", label), ("outcome", attempt == 1 ? "committed" : "committed_after_retry")]).increment()
                 return value
             } catch where isRetryable(error) && attempt < policy.maximumAttempts {
