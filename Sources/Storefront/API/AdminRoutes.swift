@@ -26,7 +26,8 @@ struct AdminRoutes {
         }
         admin.post("/products") { request, context in
             let body = try await request.decodeStrict(NewProduct.self, context: context)
-            let sku = try Validate.text(body.sku, "sku", max: 64)
+            // Upper-cased: SKUs compare case-insensitively on MariaDB, so SQLite must not hold "a-1" and "A-1".
+            let sku = try Validate.text(body.sku, "sku", max: 64).uppercased()
             let attributes = body.attributes ?? [:]
             guard attributes.count <= 50, attributes.allSatisfy({ $0.key.count <= 64 && $0.value.count <= 256 }) else {
                 throw APIError.invalid("attributes", "field 'attributes' allows 50 entries, keys ≤ 64 and values ≤ 256 characters")

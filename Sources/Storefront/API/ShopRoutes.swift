@@ -13,7 +13,7 @@ struct ShopRoutes {
             let name = try Validate.text(body.name, "name", max: 200)
             let phone = try body.phone.map { try Validate.text($0, "phone", min: 3, max: 32) }
             let db = app.database(context)
-            if try await Customer.query(on: db).filter(\.$emailStorage == Customer.normalizedEmail(email)).first() != nil {
+            if try await Customer.query(on: db).filter(\.$emailStorage == Customer.storedEmail(email)).first() != nil {
                 throw APIError(.conflict, code: "email_taken", "a customer with this email exists", field: "email")
             }
             let customer = Customer(email: email, name: name, phone: phone)

@@ -17,7 +17,8 @@ struct CreateCatalog: AsyncMigration {
             .field(.id, .int, .identifier(auto: true))
             .field("sku", varchar(64), .required)
             .field("title", varchar(200), .required)
-            .field("description", .custom("TEXT"), .required)
+            // MEDIUMTEXT: 20,000 characters of 4-byte UTF-8 exceed TEXT's 65,535 bytes on MariaDB.
+            .field("description", .custom("MEDIUMTEXT"), .required)
             .field("price_cents", .int64, .required)
             .field("stock", .int, .required)
             .field("attributes", .dictionary(of: .string), .required)

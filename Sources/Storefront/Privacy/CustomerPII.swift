@@ -26,6 +26,11 @@ extension Customer {
         self.phone = phone
     }
 
+    /// The stored form of an email, for equality lookups (`WHERE email = ?`).
+    public static func storedEmail(_ email: String) -> String {
+        PIICodec.current.protect(normalizedEmail(email))
+    }
+
     public static func normalizedEmail(_ email: String) -> String {
         email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
     }

@@ -76,8 +76,9 @@ public struct Seeder: Sendable {
         let customers = max(1, scale / 2)
         try await batched(1...customers) { range in
             rows = range.map { i in
-                [i, "kunde\(i)@example.com", "\(random.pick(Self.firstNames)) \(random.pick(Self.lastNames))",
-                 i % 3 == 0 ? Optional<String>.none : "+49 30 \(1_000_000 + i)", at(i)]
+                // Through the PII codec, as the models write them.
+                [i, Customer.storedEmail("kunde\(i)@example.com"), PIICodec.current.protect("\(random.pick(Self.firstNames)) \(random.pick(Self.lastNames))"),
+                 i % 3 == 0 ? Optional<String>.none : PIICodec.current.protect("+49 30 \(1_000_000 + i)"), at(i)]
             }
             try await insert(sql, "customers", ["id", "email", "name", "phone", "created_at"], rows)
             rows = range.map { i in [i, i, "\(random.pick(Self.lastNames))straße \(i % 200 + 1)", Optional<String>.none, random.pick(["Berlin", "Zürich", "Malmö", "Kraków", "São Paulo"]), String(10_000 + i % 90_000), random.pick(["DE", "CH", "SE", "PL", "BR"])] }
