@@ -56,6 +56,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(
+            name: "Migration",
+            dependencies: [
+                "CSQLite", "MariaDB",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "MariaDBServer",
             dependencies: [
@@ -98,6 +111,7 @@ let package = Package(
             dependencies: [
                 "MariaDB",
                 "MariaDBServer",
+                "Migration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -5,6 +5,6 @@ struct DBCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dbctl",
         abstract: "Database operations for Storefront: local servers, connectivity checks, and (soon) SQLite → MySQL migration.",
-        subcommands: [ServerCommand.self, PingCommand.self, DemoCommand.self]
+        subcommands: [MigrateCommand.self, VerifyCommand.self, ServerCommand.self, PingCommand.self, DemoCommand.self]
     )
 }

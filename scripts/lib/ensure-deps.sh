@@ -1,7 +1,7 @@
 # Sourced by scripts/*: makes sure the system packages and the Swift toolchain are there.
 # Installs missing Debian packages with apt-get when running as root (or with sudo), otherwise says what to install.
 
-STOREFRONT_APT_PACKAGES=(libmariadb-dev pkg-config mariadb-server mariadb-client mariadb-backup sqlite3 sysbench openssl)
+STOREFRONT_APT_PACKAGES=(libmariadb-dev libsqlite3-dev pkg-config mariadb-server mariadb-client mariadb-backup sqlite3 sysbench openssl)
 
 storefront_have_all() {
     local missing=()

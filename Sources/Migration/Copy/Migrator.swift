@@ -1,0 +1,209 @@
+import Foundation
+import Logging
+import MariaDB
+
+/// Options of one `dbctl migrate --execute` run.
+public struct MigrationOptions: Sendable {
+    public var badRows: BadRowPolicy = .stop
+    public var onOrphan: Planner.OrphanPolicy = .stop
+    public var quarantinePath: String?
+    public var parallelTables = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
+    public init() {}
+}
+
+public struct MigrationRunResult: Sendable, Codable {
+    public var tables: [TableCopyResult]
+    public var skippedTables: [String]
+    public var quarantined: Int
+    public var phases: [String: Double]
+}
+
+/// Applies a plan: creates tables, copies them in parallel, adds indexes and foreign keys, sets
+/// AUTO_INCREMENT. Progress is checkpointed per table in `_dbctl_migration`, in the same transaction as the
+/// table's rows, so a killed run resumes by skipping finished tables and reloading the rest.
+public final class Migrator: @unchecked Sendable {
+    public let plan: MigrationPlan
+    public let target: MariaDBConfiguration
+    public let options: MigrationOptions
+    let logger: Logger
+    let reporter: ProgressReporter
+
+    public static let stateTable = "_dbctl_migration"
+
+    public init(plan: MigrationPlan, target: MariaDBConfiguration, options: MigrationOptions, logger: Logger = Logger(label: "dbctl.migrate"), reporter: ProgressReporter = ProgressReporter()) {
+        self.plan = plan
+        self.target = target
+        self.options = options
+        self.logger = logger
+        self.reporter = reporter
+    }
+
+    /// A fingerprint of the plan: a resumed run must be the same migration.
+    var planFingerprint: String {
+        let data = (try? JSONEncoder().encode(plan.tables.map { [$0.name] + $0.columns.map { "\($0.name):\($0.type.sql)" } })) ?? Data()
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in data { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        return String(hash, radix: 16)
+    }
+
+    public func run(orphanRowids: [String: Set<Int64>] = [:]) throws -> MigrationRunResult {
+        var phases: [String: Double] = [:]
+        let admin = try BlockingConnection.connect(target)
+        defer { admin.close() }
+        var started = Date()
+        let done = try prepareTarget(admin)
+        phases["schema"] = Date().timeIntervalSince(started)
+
+        started = Date()
+        let quarantine = try options.quarantinePath.map { try QuarantineFile(path: $0) }
+        defer { quarantine?.close() }
+        let pending = plan.tables.filter { !done.contains($0.name) }.sorted { $0.rows > $1.rows }
+        reporter.start(totalRows: pending.map(\.rows).reduce(0, +))
+        let results = try copyInParallel(pending, quarantine: quarantine, orphanRowids: orphanRowids)
+        reporter.finish()
+        phases["copy"] = Date().timeIntervalSince(started)
+
+        started = Date()
+        if plan.schemaMode == .generic { try addIndexesAndForeignKeys(admin) }
+        try setAutoIncrement(admin)
+        phases["indexes"] = Date().timeIntervalSince(started)
+        try admin.execute(MariaDBQuery(unsafeSQL: "UPDATE \(MariaDBIdentifier.quote(Self.stateTable)) SET status = 'complete' WHERE table_name = '*'"))
+        return MigrationRunResult(tables: results, skippedTables: Array(done).sorted(), quarantined: quarantine?.count ?? 0, phases: phases)
+    }
+
+    /// Creates the state table and the schema (generic mode), or resumes: returns the tables already copied.
+    func prepareTarget(_ admin: BlockingConnection) throws -> Set<String> {
+        let state = MariaDBIdentifier.quote(Self.stateTable)
+        let existing = Set(try admin.query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()").rows.map { try $0.decode(0, as: String.self) })
+        if existing.contains(Self.stateTable) {
+            let fingerprint = try admin.query(MariaDBQuery(unsafeSQL: "SELECT rows_copied FROM \(state) WHERE table_name = '*'")).rows.first.map { try $0.decode(0, as: String.self) }
+            guard fingerprint == planFingerprint else {
+                throw MigrationError("target \(target.endpoint) holds an unfinished migration of a different plan (\(Self.stateTable)); drop the database or use the same plan")
+            }
+            let done = Set(try admin.query(MariaDBQuery(unsafeSQL: "SELECT table_name FROM \(state) WHERE status = 'copied'")).rows.map { try $0.decode(0, as: String.self) })
+            logger.info("resuming", metadata: ["tables_done": "\(done.count)", "tables_left": "\(plan.tables.count - done.count)"])
+            // Tables interrupted mid-copy were rolled back; empty them anyway in case rows were committed outside.
+            for table in plan.tables where !done.contains(table.name) && existing.contains(table.name) {
+                try admin.execute(MariaDBQuery(unsafeSQL: "DELETE FROM \(MariaDBIdentifier.quote(table.name))"))
+            }
+            for table in plan.tables where !existing.contains(table.name) && plan.schemaMode == .generic {
+                try admin.execute(MariaDBQuery(unsafeSQL: plan.createTableDDL(table)))
+            }
+            return done
+        }
+        switch plan.schemaMode {
+        case .generic:
+            let clash = plan.tables.map(\.name).filter(existing.contains)
+            guard clash.isEmpty else {
+                throw MigrationError("target \(target.endpoint) already has tables \(clash.prefix(5).joined(separator: ", ")); migrate into an empty database, or use --schema existing to load into tables the application created")
+            }
+            for table in plan.tables { try admin.execute(MariaDBQuery(unsafeSQL: plan.createTableDDL(table))) }
+        case .existing:
+            for table in plan.tables {
+                let count = try admin.query(MariaDBQuery(unsafeSQL: "SELECT COUNT(*) FROM \(MariaDBIdentifier.quote(table.name))")).rows[0].decode(0, as: Int.self)
+                guard count == 0 else { throw MigrationError("target table \(table.name) already holds \(count) rows; --schema existing loads only into empty tables") }
+            }
+        }
+        try admin.execute(MariaDBQuery(unsafeSQL: """
+            CREATE TABLE \(state) (table_name VARCHAR(255) NOT NULL PRIMARY KEY, status VARCHAR(16) NOT NULL,
+              rows_copied VARCHAR(64) NOT NULL, finished_at DATETIME(6) NOT NULL) ENGINE=InnoDB
+            """))
+        try admin.execute("INSERT INTO \(unsafeRaw: state) VALUES ('*', 'started', \(planFingerprint), UTC_TIMESTAMP(6))")
+        return []
+    }
+
+    func copyInParallel(_ tables: [TablePlan], quarantine: QuarantineFile?, orphanRowids: [String: Set<Int64>]) throws -> [TableCopyResult] {
+        /// Shared between the worker threads, guarded by its lock.
+        final class Work: @unchecked Sendable {
+            let lock = NSLock()
+            var next = 0
+            var results: [TableCopyResult] = []
+            var failure: (any Error)?
+        }
+        let work = Work()
+        let lock = work.lock
+        let group = DispatchGroup()
+        for _ in 0..<min(options.parallelTables, max(1, tables.count)) {
+            group.enter()
+            let thread = Thread { [self] in
+                defer { group.leave() }
+                do {
+                    let connection = try BlockingConnection.connect(target)
+                    defer { connection.close() }
+                    try connection.execute("SET SESSION foreign_key_checks = 0")
+                    while true {
+                        lock.lock()
+                        if work.failure != nil || work.next >= tables.count { lock.unlock(); return }
+                        let table = tables[work.next]
+                        work.next += 1
+                        lock.unlock()
+                        let result = try copyTable(table, on: connection, quarantine: quarantine, skip: orphanRowids[table.name] ?? [])
+                        lock.lock()
+                        work.results.append(result)
+                        lock.unlock()
+                    }
+                } catch {
+                    lock.lock()
+                    if work.failure == nil { work.failure = error }
+                    lock.unlock()
+                }
+            }
+            thread.stackSize = 4 << 20
+            thread.start()
+        }
+        group.wait()
+        if let failure = work.failure { throw failure }
+        return work.results
+    }
+
+    func copyTable(_ table: TablePlan, on connection: BlockingConnection, quarantine: QuarantineFile?, skip: Set<Int64>) throws -> TableCopyResult {
+        let reporter = self.reporter
+        let copier = TableCopier(sourcePath: plan.source, plan: table, badRows: options.badRows, quarantine: quarantine, skipRowids: skip,
+                                 progress: { reporter.update(table: table.name, rows: $0) })
+        // Rows and the checkpoint commit together: a kill leaves the table either complete or empty.
+        try connection.begin()
+        do {
+            let result = try copier.copy(into: connection)
+            try connection.execute("INSERT INTO \(unsafeRaw: MariaDBIdentifier.quote(Self.stateTable)) VALUES (\(table.name), 'copied', \(String(result.rows)), UTC_TIMESTAMP(6))")
+            try connection.commit()
+            logger.info("table copied", metadata: ["table": "\(table.name)", "rows": "\(result.rows)", "seconds": "\(String(format: "%.2f", result.seconds))"])
+            return result
+        } catch {
+            if !connection.isBroken { try? connection.rollback() }
+            throw error
+        }
+    }
+
+    func addIndexesAndForeignKeys(_ admin: BlockingConnection) throws {
+        let existingIndexes = Set(try admin.query("SELECT CONCAT(TABLE_NAME, '.', INDEX_NAME) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()").rows.map { try $0.decode(0, as: String.self) })
+        for table in plan.tables {
+            var pending = table
+            pending.indexes = table.indexes.filter { !existingIndexes.contains("\(table.name).\($0.name)") }
+            if let sql = plan.indexDDL(pending) {
+                do { try admin.execute(MariaDBQuery(unsafeSQL: sql)) } catch let error as MariaDBError where error.isDuplicateKey {
+                    throw MigrationError("table \(table.name): a unique index cannot be created because the copied data has duplicates under MariaDB's comparison rules (\(error)); this happens with COLLATE NOCASE or case/accent-insensitive collations")
+                }
+            }
+        }
+        let existingFKs = Set(try admin.query("SELECT CONCAT(TABLE_NAME, '.', CONSTRAINT_NAME) FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = DATABASE() AND CONSTRAINT_TYPE = 'FOREIGN KEY'").rows.map { try $0.decode(0, as: String.self) })
+        for table in plan.tables {
+            var pending = table
+            pending.foreignKeys = table.foreignKeys.filter { !existingFKs.contains("\(table.name).\($0.name)") }
+            if let sql = plan.foreignKeyDDL(pending) {
+                do { try admin.execute(MariaDBQuery(unsafeSQL: sql)) } catch let error as MariaDBError {
+                    throw MigrationError("table \(table.name): foreign keys could not be added: \(error)")
+                }
+            }
+        }
+    }
+
+    func setAutoIncrement(_ admin: BlockingConnection) throws {
+        for table in plan.tables {
+            guard let column = table.autoIncrementColumn else { continue }
+            let max = try admin.query(MariaDBQuery(unsafeSQL: "SELECT COALESCE(MAX(\(MariaDBIdentifier.quote(column))), 0) FROM \(MariaDBIdentifier.quote(table.name))")).rows[0].decode(0, as: Int64.self)
+            let next = Swift.max(max + 1, table.autoIncrementFloor)
+            // A literal integer the program computed; ALTER TABLE takes no placeholders.
+            try admin.execute(MariaDBQuery(unsafeSQL: "ALTER TABLE \(MariaDBIdentifier.quote(table.name)) AUTO_INCREMENT = \(next)"))
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import MariaDB
+
+/// What to do with a row whose value cannot be carried over exactly.
+public enum BadRowPolicy: String, Sendable, Codable, CaseIterable { case stop, quarantine }
+
+public struct TableCopyResult: Sendable, Codable {
+    public var table: String
+    public var rows: Int
+    public var bytes: Int
+    public var quarantined: Int
+    public var seconds: Double
+}
+
+/// Copies one table: a reader thread streams the SQLite rows in key order, converts every value exactly
+/// and encodes LOAD DATA text; the loader streams it into MariaDB with `LOAD DATA LOCAL INFILE`. Memory is
+/// bounded by the queue (a few 256 KiB chunks), whatever the table's size.
+struct TableCopier {
+    let sourcePath: String
+    let plan: TablePlan
+    let badRows: BadRowPolicy
+    let quarantine: QuarantineFile?
+    let skipRowids: Set<Int64>
+    let progress: @Sendable (Int) -> Void
+
+    /// The SELECT that reads the table in copy order. `rowid` is appended for rowid tables (for messages).
+    static func selectSQL(_ plan: TablePlan) -> String {
+        let columns = plan.columns.map { SourceInspector.quote($0.name) }
+        let order = plan.sourceOrder.map { $0 == "rowid" ? "rowid" : SourceInspector.quote($0) }.joined(separator: ", ")
+        let rowid = plan.withoutRowID ? "NULL" : "rowid"
+        return "SELECT \(columns.joined(separator: ", ")), \(rowid) FROM \(SourceInspector.quote(plan.name)) ORDER BY \(order)"
+    }
+
+    func copy(into connection: BlockingConnection) throws -> TableCopyResult {
+        let started = Date()
+        let queue = ChunkQueue<[UInt8]>(capacity: 8)
+        let counters = Counters()
+        let reader = Thread { [plan, sourcePath, badRows, quarantine, skipRowids, progress] in
+            do {
+                let source = try SQLiteSource(path: sourcePath)
+                defer { source.close() }
+                var chunk: [UInt8] = []
+                chunk.reserveCapacity(300_000)
+                var converted = [MariaDBValue](repeating: .null, count: plan.columns.count)
+                let columnCount = plan.columns.count
+                var rows = 0
+                var stop = false
+                try source.query(Self.selectSQL(plan)) { row in
+                    if stop { return }
+                    let rowid = row.int(columnCount)
+                    if let rowid, skipRowids.contains(rowid) { return }
+                    for (index, column) in plan.columns.enumerated() {
+                        let value = row.value(index)
+                        do {
+                            converted[index] = try ValueConversion.convert(value, to: column.type, numbers: column.temporalNumbers)
+                        } catch let failure as ConversionFailure {
+                            let key = Self.keyDescription(plan, row: row, rowid: rowid)
+                            if column.nullable == false, case .null = value {}
+                            let message = "table \(plan.name), \(key), column \(column.name): \(failure.reason)"
+                            if badRows == .quarantine, let quarantine {
+                                try quarantine.write(table: plan.name, key: key, column: column.name, reason: failure.reason, row: (0..<columnCount).map(row.value))
+                                counters.quarantined += 1
+                                return
+                            }
+                            throw MigrationError(message)
+                        }
+                    }
+                    LoadDataFormat.appendRow(converted, to: &chunk)
+                    rows += 1
+                    if chunk.count >= 256 * 1024 {
+                        counters.bytes += chunk.count
+                        if !queue.put(chunk) { stop = true; return }
+                        chunk = []
+                        chunk.reserveCapacity(300_000)
+                        progress(rows)
+                    }
+                }
+                if !chunk.isEmpty { counters.bytes += chunk.count; _ = queue.put(chunk) }
+                counters.rows = rows
+                progress(rows)
+                queue.finish()
+            } catch {
+                queue.finish(error)
+            }
+        }
+        reader.stackSize = 4 << 20
+        reader.start()
+        let statement = LoadDataStatement(table: plan.name, columns: plan.columns.map(\.name), characterSet: "binary")
+        do {
+            let metadata = try connection.loadData(statement, from: QueueInfileSource(queue: queue), failOnWarnings: true)
+            guard Int(metadata.affectedRows) == counters.rows else {
+                throw MigrationError("table \(plan.name): \(counters.rows) rows sent but the server stored \(metadata.affectedRows)")
+            }
+        } catch {
+            queue.cancel()
+            // The reader's own error (a bad value, with table/key/column) explains the failure best.
+            while (try? queue.take()) != nil {}
+            if let readerError = counters.readerError(queue) { throw readerError }
+            throw error
+        }
+        return TableCopyResult(table: plan.name, rows: counters.rows, bytes: counters.bytes, quarantined: counters.quarantined,
+                               seconds: Date().timeIntervalSince(started))
+    }
+
+    /// `id=42` (primary key values) or `rowid 17`; for locating the row, never other column values.
+    static func keyDescription(_ plan: TablePlan, row: SQLiteRowView, rowid: Int64?) -> String {
+        let keys = plan.primaryKey.compactMap { name -> String? in
+            guard let index = plan.columns.firstIndex(where: { $0.name == name }) else { return nil }
+            switch row.value(index) {
+            case .integer(let v): return "\(name)=\(v)"
+            case .text(let b): return "\(name)='\(String(decoding: b.prefix(64), as: UTF8.self))'"
+            case .real(let d): return "\(name)=\(d)"
+            case .blob(let b): return "\(name)=x'\(b.prefix(32).map { String(format: "%02x", $0) }.joined())'"
+            case .null: return "\(name)=NULL"
+            }
+        }
+        if !keys.isEmpty { return "primary key " + keys.joined(separator: ", ") }
+        return rowid.map { "rowid \($0)" } ?? "row"
+    }
+}
+
+/// Counters written by the reader thread, read after it finished (ordered by the queue's lock).
+final class Counters: @unchecked Sendable {
+    var rows = 0
+    var bytes = 0
+    var quarantined = 0
+    func readerError(_ queue: ChunkQueue<[UInt8]>) -> (any Error)? {
+        do { _ = try queue.take(); return nil } catch { return error }
+    }
+}

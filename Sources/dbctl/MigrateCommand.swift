@@ -1,0 +1,176 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MariaDB
+import Migration
+
+/// `--source` and `--target` shared by migrate and verify.
+struct MigrationEndpoints: ParsableArguments {
+    @Option(help: "The SQLite database: a path or sqlite:///path.") var source: String
+    @Option(help: "mysql://user@host:port/database (password via --password-file or MYSQL_PWD).") var target: String
+    @Option(help: "File holding the target password (mode 0600).") var passwordFile: String?
+
+    var sourcePath: String {
+        source.hasPrefix("sqlite://") ? String(source.dropFirst("sqlite://".count)) : source
+    }
+
+    func targetConfiguration() throws -> MariaDBConfiguration {
+        var configuration = try MariaDBConfiguration(url: target)
+        if let passwordFile { try configuration.loadPassword(fromFile: passwordFile) }
+        else if configuration.password == nil, let password = ProcessInfo.processInfo.environment["MYSQL_PWD"] { configuration.password = password }
+        configuration.readTimeout = 0
+        return configuration
+    }
+}
+
+enum SchemaChoice: String, ExpressibleByArgument, CaseIterable { case auto, existing, generic }
+extension BadRowPolicy: ExpressibleByArgument {}
+extension Planner.OrphanPolicy: ExpressibleByArgument {}
+
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Copy a SQLite database into MySQL/MariaDB with zero loss. Without --execute: inspect and print the plan.")
+
+    @OptionGroup var endpoints: MigrationEndpoints
+    @Flag(help: "Create the schema, copy the data, verify. Without it nothing is written.") var execute = false
+    @Option(help: "auto: the target's own tables if the application created them, else generic; existing: load into the target's tables; generic: schema from declared types and the data.") var schema: SchemaChoice = .auto
+    @Option(name: .customLong("on-bad-row"), help: "stop (default) or quarantine rows whose values cannot be carried over exactly.") var onBadRow: BadRowPolicy = .stop
+    @Option(name: .customLong("on-orphan"), help: "Rows whose foreign key points nowhere: stop, quarantine or keep (without the foreign key).") var onOrphan: Planner.OrphanPolicy = .stop
+    @Option(help: "Use this plan (JSON, as written by --write-plan) instead of computing one.") var planFile: String?
+    @Option(help: "Write the computed plan as JSON here (review, edit, feed back with --plan-file).") var writePlan: String?
+    @Option(help: "Write the report as JSON here.") var report: String?
+    @Option(help: "Where quarantined rows go (JSON lines, 0600).") var quarantineFile: String = "dbctl-quarantine.jsonl"
+    @Option(help: "Tables copied at once.") var parallel: Int = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
+    @Flag(help: "Skip the verification after the copy.") var noVerify = false
+    @Flag(help: "PRAGMA quick_check instead of the full integrity_check.") var quickCheck = false
+
+    func run() async throws {
+        let started = Date()
+        let sourcePath = endpoints.sourcePath
+        let target = try endpoints.targetConfiguration()
+        let source = try SQLiteSource(path: sourcePath)
+        let schemaInfo = try SourceInspector(source: source).schema()
+        let profiler = DataProfiler(source: source)
+        let orphans = try profiler.orphans()
+        var checks = try SourceChecks.run(source, schema: schemaInfo, orphans: orphans, onOrphan: onOrphan, quick: quickCheck)
+
+        let connection = try BlockingConnection.connect(target)
+        defer { connection.close() }
+        let plan: MigrationPlan
+        if let planFile {
+            plan = try JSONDecoder().decode(MigrationPlan.self, from: Data(contentsOf: URL(fileURLWithPath: planFile)))
+        } else {
+            let targetTables = Set(try connection.query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()").rows.map { try $0.decode(0, as: String.self) })
+            let appTables = schemaInfo.tables.map(\.name).filter { !["_fluent_migrations", "django_migrations"].contains($0) }
+            let useExisting = schema == .existing || (schema == .auto && !appTables.isEmpty && appTables.allSatisfy(targetTables.contains) && !targetTables.contains(Migrator.stateTable))
+            if useExisting {
+                var counts: [String: Int] = [:]
+                for table in schemaInfo.tables { counts[table.name] = Int(try source.scalar("SELECT count(*) FROM \(quoteSQLite(table.name))").intValue ?? 0) }
+                plan = try ExistingSchemaPlanner(schema: schemaInfo, sourcePath: sourcePath, rowCounts: counts).plan(target: connection)
+            } else {
+                var profiles: [String: (rows: Int, columns: [String: ColumnProfile])] = [:]
+                for table in schemaInfo.tables { profiles[table.name] = try profiler.profile(table) }
+                plan = try Planner(schema: schemaInfo, profiles: profiles, orphans: orphans, onOrphan: onOrphan, sourcePath: sourcePath).genericPlan()
+            }
+        }
+        let sourceBytes = (try? FileManager.default.attributesOfItem(atPath: sourcePath)[.size] as? Int) ?? 0
+        checks += try TargetChecks.run(connection, plan: plan, sourceBytes: sourceBytes ?? 0)
+        if let writePlan {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(plan).write(to: URL(fileURLWithPath: writePlan))
+        }
+        var report = MigrationReport(source: sourcePath, target: target.endpoint, plan: plan, checks: checks, orphans: orphans.mapValues(\.count))
+        printChecks(checks)
+        let failed = checks.filter { $0.status == .failed }
+
+        guard execute else {
+            print("\nplan (\(plan.schemaMode.rawValue) schema, \(plan.orm.rawValue) source): \(plan.tables.count) tables, \(plan.estimatedRows) rows")
+            for table in plan.tables {
+                print("  \(table.name): \(table.rows) rows")
+                for column in table.columns { print("    \(column.name): \(column.sourceType.isEmpty ? "(none)" : column.sourceType) → \(column.type.sql) — \(column.reason)") }
+                for index in table.indexes where index.note != nil { print("    index \(index.name): \(index.note!)") }
+            }
+            if !plan.warnings.isEmpty { print("\nwarnings:"); for warning in plan.warnings { print("  ! \(warning)") } }
+            print("\n-- DDL\n\(plan.ddl)")
+            print(failed.isEmpty ? "dry run: nothing was written. Add --execute to migrate." : "dry run: \(failed.count) check(s) failed; fix them before --execute.")
+            try writeReport(report)
+            if !failed.isEmpty { throw ExitCode(2) }
+            return
+        }
+        guard failed.isEmpty else {
+            throw ValidationError("\(failed.count) check(s) failed: \(failed.map(\.name).joined(separator: ", ")); nothing was written")
+        }
+        var options = MigrationOptions()
+        options.badRows = onBadRow
+        options.onOrphan = onOrphan
+        options.parallelTables = parallel
+        options.quarantinePath = onBadRow == .quarantine || onOrphan == .quarantine ? quarantineFile : nil
+        var orphanRowids: [String: Set<Int64>] = [:]
+        if onOrphan == .quarantine {
+            for (table, rows) in orphans { orphanRowids[table] = Set(rows.compactMap(\.rowid)) }
+            if let path = options.quarantinePath, !orphanRowids.isEmpty {
+                print("orphaned rows are skipped and listed in \(path) (as rowids in the report)")
+            }
+        }
+        let migrator = Migrator(plan: plan, target: target, options: options)
+        report.copy = try migrator.run(orphanRowids: orphanRowids)
+        if !noVerify {
+            report.verification = try Verifier(plan: plan, target: target).verifyAll(parallel: parallel)
+        }
+        report.totalSeconds = Date().timeIntervalSince(started)
+        print(report.text)
+        try writeReport(report)
+        if !noVerify && !report.verified { throw ExitCode(3) }
+    }
+
+    func writeReport(_ report: MigrationReport) throws {
+        if let path = self.report { try report.json().write(to: URL(fileURLWithPath: path)) }
+    }
+}
+
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify", abstract: "Compare a SQLite database with its MySQL/MariaDB copy row by row. Exit 0 only when identical.")
+
+    @OptionGroup var endpoints: MigrationEndpoints
+    @Option(help: "Write the report as JSON here.") var report: String?
+    @Option(help: "Use the migration's plan (JSON) for value conversions; by default the target's column types decide.") var planFile: String?
+
+    func run() async throws {
+        let started = Date()
+        let target = try endpoints.targetConfiguration()
+        let source = try SQLiteSource(path: endpoints.sourcePath)
+        let schema = try SourceInspector(source: source).schema()
+        let plan: MigrationPlan
+        if let planFile {
+            plan = try JSONDecoder().decode(MigrationPlan.self, from: Data(contentsOf: URL(fileURLWithPath: planFile)))
+        } else {
+            let connection = try BlockingConnection.connect(target)
+            defer { connection.close() }
+            var counts: [String: Int] = [:]
+            for table in schema.tables { counts[table.name] = Int(try source.scalar("SELECT count(*) FROM \(quoteSQLite(table.name))").intValue ?? 0) }
+            plan = try ExistingSchemaPlanner(schema: schema, sourcePath: endpoints.sourcePath, rowCounts: counts).plan(target: connection)
+        }
+        var result = MigrationReport(source: endpoints.sourcePath, target: target.endpoint, plan: plan, checks: [], orphans: [:])
+        result.verification = try Verifier(plan: plan, target: target).verifyAll()
+        result.totalSeconds = Date().timeIntervalSince(started)
+        print(result.text)
+        if let path = report { try result.json().write(to: URL(fileURLWithPath: path)) }
+        if !result.verified { throw ExitCode(3) }
+    }
+}
+
+func printChecks(_ checks: [Check]) {
+    for check in checks {
+        let mark = check.status == .ok ? "✓" : check.status == .warning ? "!" : "✗"
+        print("\(mark) \(check.name): \(check.detail)")
+    }
+}
+
+func quoteSQLite(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+
+extension SQLiteValue {
+    var intValue: Int64? { if case .integer(let v) = self { return v }; return nil }
+}
