@@ -153,6 +153,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "MigrationTests",
+            dependencies: [
+                "Migration", "MariaDB", "MariaDBServer", "MariaDBTestSupport", "Storefront", "FluentMariaDB",
+                .product(name: "FluentKit", package: "fluent-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "MariaDBServerTests",
             dependencies: ["MariaDB", "MariaDBServer", "MariaDBTestSupport"],
             swiftSettings: swiftSettings

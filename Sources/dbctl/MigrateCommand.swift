@@ -47,44 +47,19 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let started = Date()
-        let sourcePath = endpoints.sourcePath
-        let target = try endpoints.targetConfiguration()
-        let source = try SQLiteSource(path: sourcePath)
-        let schemaInfo = try SourceInspector(source: source).schema()
-        let profiler = DataProfiler(source: source)
-        let orphans = try profiler.orphans()
-        var checks = try SourceChecks.run(source, schema: schemaInfo, orphans: orphans, onOrphan: onOrphan, quick: quickCheck)
-
-        let connection = try BlockingConnection.connect(target)
-        defer { connection.close() }
-        let plan: MigrationPlan
-        if let planFile {
-            plan = try JSONDecoder().decode(MigrationPlan.self, from: Data(contentsOf: URL(fileURLWithPath: planFile)))
-        } else {
-            let targetTables = Set(try connection.query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()").rows.map { try $0.decode(0, as: String.self) })
-            let appTables = schemaInfo.tables.map(\.name).filter { !["_fluent_migrations", "django_migrations"].contains($0) }
-            let useExisting = schema == .existing || (schema == .auto && !appTables.isEmpty && appTables.allSatisfy(targetTables.contains) && !targetTables.contains(Migrator.stateTable))
-            if useExisting {
-                var counts: [String: Int] = [:]
-                for table in schemaInfo.tables { counts[table.name] = Int(try source.scalar("SELECT count(*) FROM \(quoteSQLite(table.name))").intValue ?? 0) }
-                plan = try ExistingSchemaPlanner(schema: schemaInfo, sourcePath: sourcePath, rowCounts: counts).plan(target: connection)
-            } else {
-                var profiles: [String: (rows: Int, columns: [String: ColumnProfile])] = [:]
-                for table in schemaInfo.tables { profiles[table.name] = try profiler.profile(table) }
-                plan = try Planner(schema: schemaInfo, profiles: profiles, orphans: orphans, onOrphan: onOrphan, sourcePath: sourcePath).genericPlan()
-            }
-        }
-        let sourceBytes = (try? FileManager.default.attributesOfItem(atPath: sourcePath)[.size] as? Int) ?? 0
-        checks += try TargetChecks.run(connection, plan: plan, sourceBytes: sourceBytes ?? 0)
+        var session = MigrationSession(sourcePath: endpoints.sourcePath, target: try endpoints.targetConfiguration())
+        session.schema = MigrationSession.SchemaChoice(rawValue: schema.rawValue) ?? .auto
+        session.onOrphan = onOrphan
+        session.quickCheck = quickCheck
+        let override = try planFile.map { try JSONDecoder().decode(MigrationPlan.self, from: Data(contentsOf: URL(fileURLWithPath: $0))) }
+        let inspection = try session.inspect(planOverride: override)
+        let plan = inspection.plan
         if let writePlan {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(plan).write(to: URL(fileURLWithPath: writePlan))
         }
-        var report = MigrationReport(source: sourcePath, target: target.endpoint, plan: plan, checks: checks, orphans: orphans.mapValues(\.count))
-        printChecks(checks)
-        let failed = checks.filter { $0.status == .failed }
-
+        printChecks(inspection.checks)
         guard execute else {
             print("\nplan (\(plan.schemaMode.rawValue) schema, \(plan.orm.rawValue) source): \(plan.tables.count) tables, \(plan.estimatedRows) rows")
             for table in plan.tables {
@@ -94,31 +69,18 @@ struct MigrateCommand: AsyncParsableCommand {
             }
             if !plan.warnings.isEmpty { print("\nwarnings:"); for warning in plan.warnings { print("  ! \(warning)") } }
             print("\n-- DDL\n\(plan.ddl)")
+            let failed = inspection.failed
             print(failed.isEmpty ? "dry run: nothing was written. Add --execute to migrate." : "dry run: \(failed.count) check(s) failed; fix them before --execute.")
-            try writeReport(report)
+            try writeReport(MigrationReport(source: session.sourcePath, target: session.target.endpoint, plan: plan, checks: inspection.checks, orphans: inspection.orphans.mapValues(\.count)))
             if !failed.isEmpty { throw ExitCode(2) }
             return
-        }
-        guard failed.isEmpty else {
-            throw ValidationError("\(failed.count) check(s) failed: \(failed.map(\.name).joined(separator: ", ")); nothing was written")
         }
         var options = MigrationOptions()
         options.badRows = onBadRow
         options.onOrphan = onOrphan
         options.parallelTables = parallel
         options.quarantinePath = onBadRow == .quarantine || onOrphan == .quarantine ? quarantineFile : nil
-        var orphanRowids: [String: Set<Int64>] = [:]
-        if onOrphan == .quarantine {
-            for (table, rows) in orphans { orphanRowids[table] = Set(rows.compactMap(\.rowid)) }
-            if let path = options.quarantinePath, !orphanRowids.isEmpty {
-                print("orphaned rows are skipped and listed in \(path) (as rowids in the report)")
-            }
-        }
-        let migrator = Migrator(plan: plan, target: target, options: options)
-        report.copy = try migrator.run(orphanRowids: orphanRowids)
-        if !noVerify {
-            report.verification = try Verifier(plan: plan, target: target).verifyAll(parallel: parallel)
-        }
+        var report = try session.execute(inspection, options: options, verify: !noVerify)
         report.totalSeconds = Date().timeIntervalSince(started)
         print(report.text)
         try writeReport(report)

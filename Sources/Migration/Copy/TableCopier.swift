@@ -48,7 +48,12 @@ struct TableCopier {
                 try source.query(Self.selectSQL(plan)) { row in
                     if stop { return }
                     let rowid = row.int(columnCount)
-                    if let rowid, skipRowids.contains(rowid) { return }
+                    if let rowid, skipRowids.contains(rowid) {
+                        try quarantine?.write(table: plan.name, key: "rowid \(rowid)", column: "(foreign key)", reason: "orphaned foreign key (--on-orphan quarantine)",
+                                              row: (0..<columnCount).map(row.value))
+                        counters.quarantined += 1
+                        return
+                    }
                     for (index, column) in plan.columns.enumerated() {
                         let value = row.value(index)
                         do {

@@ -41,7 +41,7 @@ public struct ColumnProfile: Sendable, Codable {
             guard d.isFinite else { nonFiniteReals += 1; return }
             minReal = min(minReal ?? d, d)
             maxReal = max(maxReal ?? d, d)
-            let text = ValueConversion.sqliteRealText(d)
+            let text = ValueConversion.expandExponent(ValueConversion.sqliteRealText(d))
             if let decimal = MariaDBDecimal(text) {
                 maxRealFractionDigits = max(maxRealFractionDigits, decimal.scale)
                 maxRealIntegerDigits = max(maxRealIntegerDigits, decimal.text.split(separator: ".")[0].filter(\.isNumber).count)

@@ -10,6 +10,8 @@ public struct TableVerification: Sendable, Codable {
     /// Differing rows: key and the columns that differ (values are not reported: they may be personal data).
     public var differences: [RowDifference]
     public var seconds: Double
+    /// Source rows deliberately not copied (quarantined bad values or orphans); excluded from the comparison.
+    public var excludedSourceRows: Int
     public var identical: Bool { sourceRows == targetRows && differences.isEmpty && mismatchedChunks == 0 }
 }
 
@@ -29,6 +31,10 @@ public struct Verifier: Sendable {
     public let target: MariaDBConfiguration
     public var chunkSize = 10_000
     public var maxReportedDifferences = 1_000
+    /// When rows were quarantined, source rows that cannot be converted (and these rowids) are not expected
+    /// in the target; otherwise an unconvertible source row is a difference.
+    public var excludeQuarantined = false
+    public var excludedRowids: [String: Set<Int64>] = [:]
 
     public init(plan: MigrationPlan, target: MariaDBConfiguration) {
         self.plan = plan
@@ -79,6 +85,9 @@ public struct Verifier: Sendable {
         let keyIndexes = table.primaryKey.compactMap { key in table.columns.firstIndex { $0.name == key } }
         let hasKey = !keyIndexes.isEmpty && keyIndexes.count == table.primaryKey.count
         let queue = ChunkQueue<[CanonicalRow]>(capacity: 8)
+        let excluded = Counters()
+        let skip = excludedRowids[table.name] ?? []
+        let excludeQuarantined = self.excludeQuarantined
         let reader = Thread { [plan] in
             do {
                 let source = try SQLiteSource(path: plan.source)
@@ -87,12 +96,16 @@ public struct Verifier: Sendable {
                 var failed = false
                 try source.query(TableCopier.selectSQL(table)) { row in
                     if failed { return }
+                    if let rowid = row.int(table.columns.count), skip.contains(rowid) { excluded.rows += 1; return }
                     var values: [String] = []
                     values.reserveCapacity(table.columns.count)
+                    var unconvertible = false
                     for (index, column) in table.columns.enumerated() {
                         let converted = (try? ValueConversion.convert(row.value(index), to: column.type, numbers: column.temporalNumbers))
+                        if converted == nil { unconvertible = true }
                         values.append(converted.map(Self.canonical) ?? "\u{0}UNCONVERTIBLE")
                     }
+                    if unconvertible && excludeQuarantined { excluded.rows += 1; return }
                     batch.append(CanonicalRow(key: keyIndexes.map { values[$0] }, numericKey: keyIndexes.map { Int64(values[$0]) }, values: values))
                     if batch.count >= 1_000 { if !queue.put(batch) { failed = true }; batch = [] }
                 }
@@ -192,7 +205,7 @@ public struct Verifier: Sendable {
             throw error
         }
         return TableVerification(table: table.name, sourceRows: sourceRows, targetRows: targetRows, chunks: chunks, mismatchedChunks: mismatched,
-                                 differences: differences, seconds: Date().timeIntervalSince(started))
+                                 differences: differences, seconds: Date().timeIntervalSince(started), excludedSourceRows: excluded.rows)
     }
 
     static func compare(_ a: CanonicalRow, _ b: CanonicalRow) -> Int {

@@ -1,0 +1,82 @@
+import Foundation
+import MariaDB
+
+/// The whole `migrate` flow as a library call: inspect → plan → (execute → verify). The CLI and the tests
+/// both go through it.
+public struct MigrationSession {
+    public enum SchemaChoice: String, Sendable, CaseIterable { case auto, existing, generic }
+
+    public var sourcePath: String
+    public var target: MariaDBConfiguration
+    public var schema: SchemaChoice = .auto
+    public var onOrphan: Planner.OrphanPolicy = .stop
+    public var quickCheck = false
+
+    public init(sourcePath: String, target: MariaDBConfiguration) {
+        self.sourcePath = sourcePath
+        self.target = target
+    }
+
+    public struct Inspection: Sendable {
+        public var plan: MigrationPlan
+        public var checks: [Check]
+        public var orphans: [String: [Int64]]
+        public var failed: [Check] { checks.filter { $0.status == .failed } }
+    }
+
+    /// Read-only: checks both sides and computes the plan (or takes `planOverride`).
+    public func inspect(planOverride: MigrationPlan? = nil) throws -> Inspection {
+        let source = try SQLiteSource(path: sourcePath)
+        defer { source.close() }
+        let sourceSchema = try SourceInspector(source: source).schema()
+        let profiler = DataProfiler(source: source)
+        let orphans = try profiler.orphans()
+        var checks = try SourceChecks.run(source, schema: sourceSchema, orphans: orphans, onOrphan: onOrphan, quick: quickCheck)
+        let connection = try BlockingConnection.connect(target)
+        defer { connection.close() }
+        let plan: MigrationPlan
+        if let planOverride {
+            plan = planOverride
+        } else {
+            let targetTables = Set(try connection.query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()").rows.map { try $0.decode(0, as: String.self) })
+            let appTables = sourceSchema.tables.map(\.name).filter { !ExistingSchemaPlanner.ormBookkeeping.contains($0) }
+            let useExisting = schema == .existing
+                || (schema == .auto && !appTables.isEmpty && appTables.allSatisfy(targetTables.contains) && !targetTables.contains(Migrator.stateTable))
+            if useExisting {
+                var counts: [String: Int] = [:]
+                for table in sourceSchema.tables {
+                    if case .integer(let n) = try source.scalar("SELECT count(*) FROM \(SourceInspector.quote(table.name))") { counts[table.name] = Int(n) }
+                }
+                plan = try ExistingSchemaPlanner(schema: sourceSchema, sourcePath: sourcePath, rowCounts: counts).plan(target: connection)
+            } else {
+                var profiles: [String: (rows: Int, columns: [String: ColumnProfile])] = [:]
+                for table in sourceSchema.tables { profiles[table.name] = try profiler.profile(table) }
+                plan = try Planner(schema: sourceSchema, profiles: profiles, orphans: orphans, onOrphan: onOrphan, sourcePath: sourcePath).genericPlan()
+            }
+        }
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: sourcePath)[.size] as? Int) ?? 0
+        checks += try TargetChecks.run(connection, plan: plan, sourceBytes: bytes ?? 0)
+        return Inspection(plan: plan, checks: checks, orphans: orphans.mapValues { $0.compactMap(\.rowid) })
+    }
+
+    /// Writes: copies, then verifies (unless `verify` is false). Refuses when a check failed.
+    public func execute(_ inspection: Inspection, options: MigrationOptions, verify: Bool = true, reporter: ProgressReporter = ProgressReporter()) throws -> MigrationReport {
+        let started = Date()
+        guard inspection.failed.isEmpty else {
+            throw MigrationError("\(inspection.failed.count) check(s) failed (\(inspection.failed.map(\.name).joined(separator: ", "))); nothing was written")
+        }
+        var report = MigrationReport(source: sourcePath, target: target.endpoint, plan: inspection.plan, checks: inspection.checks,
+                                     orphans: inspection.orphans.mapValues(\.count))
+        var skip: [String: Set<Int64>] = [:]
+        if options.onOrphan == .quarantine { skip = inspection.orphans.mapValues(Set.init) }
+        report.copy = try Migrator(plan: inspection.plan, target: target, options: options, reporter: reporter).run(orphanRowids: skip)
+        if verify {
+            var verifier = Verifier(plan: inspection.plan, target: target)
+            verifier.excludeQuarantined = options.badRows == .quarantine
+            verifier.excludedRowids = skip
+            report.verification = try verifier.verifyAll(parallel: options.parallelTables)
+        }
+        report.totalSeconds = Date().timeIntervalSince(started)
+        return report
+    }
+}
