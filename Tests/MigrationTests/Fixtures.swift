@@ -8,6 +8,8 @@ import Testing
 struct SQLiteFixture {
     let path: String
 
+    init(unchecked path: String) { self.path = path }
+
     init(_ sql: String) throws {
         path = NSTemporaryDirectory() + "fixture-\(UUID().uuidString.prefix(8)).sqlite"
         let process = Process()

@@ -10,6 +10,8 @@ import SQLKit
 public struct CheckoutService: Sendable {
     public let cache: CatalogCache
 
+    public init(cache: CatalogCache) { self.cache = cache }
+
     public func checkout(cartID: Int, customerID: Int, paymentMethod: String, on database: any Database) async throws -> Int {
         // READ COMMITTED: the stock rows are locked explicitly; no gap locks on the order tables.
         let orderID = try await TransactionRetry.run(on: database, isolation: .readCommitted, label: "checkout") { tx in
