@@ -40,6 +40,7 @@ struct ServerCommand: AsyncParsableCommand {
             let server = try await MariaDBServer.start(options)
             print("MariaDB running on 127.0.0.1:\(server.port) (pid \(server.pid)); admin user \(server.adminUser), password in \(server.adminPasswordFile)")
             print("Press Ctrl-C to stop.")
+            fflush(nil)  // scripts wait for this line in a log file
             let (signals, continuation) = AsyncStream<Void>.makeStream()
             var sources: [any DispatchSourceSignal] = []
             for sig in [SIGINT, SIGTERM] {

@@ -66,7 +66,8 @@ public final class MariaDBServer: @unchecked Sendable {
     private static func startOnce(_ options: Options, logger: Logger) async throws -> MariaDBServer {
         let fm = FileManager.default
         let ownsDirectory = options.baseDirectory == nil
-        let base = options.baseDirectory ?? (NSTemporaryDirectory() + "storefront-mariadb-" + UUID().uuidString.prefix(8).lowercased())
+        // Absolute: mariadb-install-db and mariadbd resolve relative paths differently.
+        let base = URL(fileURLWithPath: options.baseDirectory ?? (NSTemporaryDirectory() + "storefront-mariadb-" + UUID().uuidString.prefix(8).lowercased())).standardizedFileURL.path
         try fm.createDirectory(atPath: base + "/binlog", withIntermediateDirectories: true)
         try fm.createDirectory(atPath: base + "/tmp", withIntermediateDirectories: true)
         let isRoot = geteuid() == 0
