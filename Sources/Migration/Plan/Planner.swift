@@ -63,6 +63,11 @@ public struct Planner {
                 foreignKeys: try foreignKeyPlans(table, warnings: &warnings), rows: profile.rows, withoutRowID: table.withoutRowID))
         }
         unifyForeignKeyTypes(&tables, warnings: &warnings)
+        for table in schema.tables {
+            for check in table.checks {
+                warnings.append("\(table.name): CHECK (\(check.prefix(120))) not migrated (SQLite SQL); the copied data satisfied it, add it on the target if the application relies on it")
+            }
+        }
         for view in schema.views { warnings.append("view \(view): not migrated (SQLite SQL); recreate it on the target") }
         for trigger in schema.triggers { warnings.append("trigger \(trigger): not migrated (SQLite SQL); recreate it on the target") }
         return MigrationPlan(source: sourcePath, schemaMode: .generic, orm: schema.orm, tables: tables, warnings: warnings,
