@@ -72,6 +72,9 @@ public struct MariaDBError: Error, Sendable, CustomStringConvertible, CustomDebu
         return text + ")"
     }
 
+    /// The message as `description` shows it (offending values redacted), for wrapping in other errors.
+    public var safeMessageForReport: String { "\(errno) \(safeMessage)" }
+
     /// The message with the offending value removed, for server errors known to echo row data
     /// ("Duplicate entry 'x' for key …", "Incorrect integer value: 'x' for column …").
     var safeMessage: String {

@@ -48,7 +48,8 @@ public enum LoadDataFormat {
 public struct LoadDataStatement: Sendable {
     public var schema: String?
     public var table: String
-    /// Target columns in the order the rows list them; empty = all columns in table order.
+    /// Target columns in the order the rows list them; empty = all columns in table order. Entries that
+    /// start with `@` are user variables (for `unsafeSetClause`), written by the program, not quoted.
     public var columns: [String]
     /// `binary` keeps bytes as sent (right for BLOBs and for text already in UTF-8 when every column is
     /// utf8mb4); `utf8mb4` validates text.
@@ -69,7 +70,9 @@ public struct LoadDataStatement: Sendable {
         var sql = "LOAD DATA LOCAL INFILE '\(fileToken)' INTO TABLE \(target) CHARACTER SET \(characterSet == "binary" ? "binary" : "utf8mb4")"
         // Hex literals: independent of NO_BACKSLASH_ESCAPES, which changes what '\\t' means.
         sql += " FIELDS TERMINATED BY X'09' ESCAPED BY X'5C' LINES TERMINATED BY X'0A'"
-        if !columns.isEmpty { sql += " (" + columns.map(MariaDBIdentifier.quote).joined(separator: ", ") + ")" }
+        if !columns.isEmpty {
+            sql += " (" + columns.map { $0.hasPrefix("@") && $0.dropFirst().allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) ? $0 : MariaDBIdentifier.quote($0) }.joined(separator: ", ") + ")"
+        }
         if let set = unsafeSetClause { sql += " SET " + set }
         return sql
     }

@@ -29,6 +29,9 @@ public final class Migrator: @unchecked Sendable {
     let reporter: ProgressReporter
 
     public static let stateTable = "_dbctl_migration"
+    /// Tables Django's `migrate` fills on an empty database (post_migrate): their rows are replaced by the
+    /// source's, whose ids other tables reference.
+    public static let regeneratedTables: Set<String> = ["django_content_type", "auth_permission"]
 
     public init(plan: MigrationPlan, target: MariaDBConfiguration, options: MigrationOptions, logger: Logger = Logger(label: "dbctl.migrate"), reporter: ProgressReporter = ProgressReporter()) {
         self.plan = plan
@@ -101,7 +104,9 @@ public final class Migrator: @unchecked Sendable {
         case .existing:
             for table in plan.tables {
                 let count = try admin.query(MariaDBQuery(unsafeSQL: "SELECT COUNT(*) FROM \(MariaDBIdentifier.quote(table.name))")).rows[0].decode(0, as: Int.self)
-                guard count == 0 else { throw MigrationError("target table \(table.name) already holds \(count) rows; --schema existing loads only into empty tables") }
+                guard count == 0 || Self.regeneratedTables.contains(table.name) else {
+                    throw MigrationError("target table \(table.name) already holds \(count) rows; --schema existing loads only into empty tables")
+                }
             }
         }
         try admin.execute(MariaDBQuery(unsafeSQL: """
@@ -163,6 +168,9 @@ public final class Migrator: @unchecked Sendable {
         // Rows and the checkpoint commit together: a kill leaves the table either complete or empty.
         try connection.begin()
         do {
+            if plan.schemaMode == .existing && Self.regeneratedTables.contains(table.name) {
+                try connection.execute(MariaDBQuery(unsafeSQL: "DELETE FROM \(MariaDBIdentifier.quote(table.name))"))
+            }
             let result = try copier.copy(into: connection)
             try connection.execute("INSERT INTO \(unsafeRaw: MariaDBIdentifier.quote(Self.stateTable)) VALUES (\(table.name), 'copied', \(String(result.rows)), UTC_TIMESTAMP(6))")
             try connection.commit()

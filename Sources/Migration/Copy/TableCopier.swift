@@ -90,7 +90,20 @@ struct TableCopier {
         }
         reader.stackSize = 4 << 20
         reader.start()
-        let statement = LoadDataStatement(table: plan.name, columns: plan.columns.map(\.name), characterSet: "binary")
+        // The file is read as bytes (CHARACTER SET binary) so BLOBs arrive unchanged; types that parse text
+        // (MariaDB's UUID) get theirs through a variable converted to utf8mb4.
+        var columns: [String] = []
+        var assignments: [String] = []
+        for (index, column) in plan.columns.enumerated() {
+            if column.type == .uuid {
+                columns.append("@c\(index)")
+                assignments.append("\(MariaDBIdentifier.quote(column.name)) = CONVERT(@c\(index) USING utf8mb4)")
+            } else {
+                columns.append(column.name)
+            }
+        }
+        let statement = LoadDataStatement(table: plan.name, columns: columns, characterSet: "binary",
+                                          unsafeSetClause: assignments.isEmpty ? nil : assignments.joined(separator: ", "))
         do {
             let metadata = try connection.loadData(statement, from: QueueInfileSource(queue: queue), failOnWarnings: true)
             guard Int(metadata.affectedRows) == counters.rows else {
@@ -101,10 +114,32 @@ struct TableCopier {
             // The reader's own error (a bad value, with table/key/column) explains the failure best.
             while (try? queue.take()) != nil {}
             if let readerError = counters.readerError(queue) { throw readerError }
+            if let located = try? locate(error) { throw located }
             throw error
         }
         return TableCopyResult(table: plan.name, rows: counters.rows, bytes: counters.bytes, quarantined: counters.quarantined,
                                seconds: Date().timeIntervalSince(started))
+    }
+
+    /// The server reports a rejected value by its position in the load ("… for column `db`.`t`.`c` at row
+    /// 7"); the rows were sent in key order, so the source row at that position names the key.
+    func locate(_ error: any Error) throws -> MigrationError? {
+        guard let error = error as? MariaDBError, error.code == .warnings || error.code == .server,
+              let rowRange = error.message.range(of: " at row "),
+              let position = Int(error.message[rowRange.upperBound...].prefix { $0.isNumber }), position >= 1 else { return nil }
+        var column = "?"
+        if let columnRange = error.message.range(of: "for column ") {
+            let rest = error.message[columnRange.upperBound...]
+            column = String(rest.prefix { $0 != " " }).split(separator: ".").last.map { $0.trimmingCharacters(in: ["`", "'"]) } ?? column
+        }
+        let source = try SQLiteSource(path: sourcePath)
+        defer { source.close() }
+        // Rows skipped before it (quarantine) would shift the position; the message then names a neighbour.
+        var key = "row \(position) of the load"
+        try source.query(Self.selectSQL(plan) + " LIMIT 1 OFFSET \(position - 1)") { row in
+            key = Self.keyDescription(plan, row: row, rowid: row.int(plan.columns.count))
+        }
+        return MigrationError("table \(plan.name), \(key), column \(column): the server rejected the value (\(error.safeMessageForReport)); nothing of this table was written")
     }
 
     /// `id=42` (primary key values) or `rowid 17`; for locating the row, never other column values.

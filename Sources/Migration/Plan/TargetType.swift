@@ -12,6 +12,8 @@ public enum TargetType: Sendable, Codable, Hashable {
     case datetime(fsp: Int)
     case time(fsp: Int)
     case json
+    /// MariaDB 10.7+ native UUID (Django 5 uses it on MariaDB).
+    case uuid
 
     public var sql: String {
         switch self {
@@ -29,6 +31,7 @@ public enum TargetType: Sendable, Codable, Hashable {
         case .datetime(let fsp): return fsp > 0 ? "DATETIME(\(fsp))" : "DATETIME"
         case .time(let fsp): return fsp > 0 ? "TIME(\(fsp))" : "TIME"
         case .json: return "JSON"
+        case .uuid: return "UUID"
         }
     }
 
@@ -61,6 +64,7 @@ public enum TargetType: Sendable, Codable, Hashable {
         case "datetime", "timestamp": return .datetime(fsp: number(0) ?? 0)
         case "time": return .time(fsp: number(0) ?? 0)
         case "json": return .json
+        case "uuid": return .uuid
         default: return nil
         }
     }

@@ -80,11 +80,27 @@ public enum ValueConversion {
             return .date(dt)
         case .datetime(let fsp):
             return .datetime(try dateTime(value, numbers: numbers, fsp: fsp))
+        case .uuid:
+            return .string(try uuidText(value))
         case .time:
             let text = try textValue(value)
             guard let t = MariaDBTime(parsing: Substring(text)) else { throw ConversionFailure(reason: "text is not a TIME value (HH:MM:SS[.ffffff])") }
             return .time(t)
         }
+    }
+
+    /// 32 hex digits (Django on SQLite), 36-character text or 16 bytes → lower-case hyphenated UUID text,
+    /// the form MariaDB's UUID type returns.
+    static func uuidText(_ value: SQLiteValue) throws -> String {
+        var hex: String
+        switch value {
+        case .blob(let bytes) where bytes.count == 16: hex = bytes.map { String(format: "%02x", $0) }.joined()
+        default: hex = try textValue(value).lowercased().replacingOccurrences(of: "-", with: "")
+        }
+        guard hex.count == 32, hex.allSatisfy(\.isHexDigit) else { throw ConversionFailure(reason: "value is not a UUID") }
+        let c = Array(hex)
+        hex = String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-" + String(c[16..<20]) + "-" + String(c[20..<32])
+        return hex
     }
 
     static func integer(_ value: SQLiteValue) throws -> Int64 {
