@@ -58,7 +58,7 @@ import Testing
     @Test func passwordFileMustBePrivate() throws {
         let path = NSTemporaryDirectory() + "pw-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        FileManager.default.createFile(atPath: path, contents: Data("s3cret\n".utf8), attributes: [.posixPermissions: 0o644])
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("s3cret\n".utf8), attributes: [.posixPermissions: 0o644]))
         var c = MariaDBConfiguration(username: "u")
         let error = try #require(throws: MariaDBError.self) { try c.loadPassword(fromFile: path) }
         #expect(error.description.contains("chmod 600"))

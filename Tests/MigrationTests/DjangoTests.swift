@@ -15,19 +15,9 @@ import Testing
 
     @discardableResult
     static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw MigrationError("\((arguments.first ?? executable)) \(arguments.dropFirst().prefix(2).joined(separator: " ")) exited \(process.terminationStatus): \(text.suffix(2000))")
+        let (status, text) = try ProgramRunner.run(executable, arguments, environment: environment, directory: directory)
+        guard status == 0 else {
+            throw MigrationError("\(arguments.first ?? executable) \(arguments.dropFirst().prefix(2).joined(separator: " ")) exited \(status): \(text.suffix(2000))")
         }
         return text
     }

@@ -1,6 +1,7 @@
 import Foundation
 import MariaDB
 import MariaDBTestSupport
+import MariaDBServer
 import Migration
 import Testing
 
@@ -42,26 +43,10 @@ import Testing
         }
         #expect(killed >= 1, "at least one run was killed mid-way")
         // The same command, run to the end, then an independent verification.
-        let final = Process()
-        final.executableURL = URL(fileURLWithPath: Self.dbctl)
-        final.arguments = arguments
-        let output = Pipe()
-        final.standardOutput = output
-        final.standardError = output
-        try final.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        final.waitUntilExit()
-        #expect(final.terminationStatus == 0, "\(text)")
-        let verify = Process()
-        verify.executableURL = URL(fileURLWithPath: Self.dbctl)
-        verify.arguments = ["verify", "--source", path, "--target", url, "--password-file", passwordFile]
-        let verifyOutput = Pipe()
-        verify.standardOutput = verifyOutput
-        verify.standardError = verifyOutput
-        try verify.run()
-        let verifyText = String(decoding: verifyOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        verify.waitUntilExit()
-        #expect(verify.terminationStatus == 0, "\(verifyText)")
+        let (status, text) = try ProgramRunner.run(Self.dbctl, arguments)
+        #expect(status == 0, "\(text)")
+        let (verifyStatus, verifyText) = try ProgramRunner.run(Self.dbctl, ["verify", "--source", path, "--target", url, "--password-file", passwordFile])
+        #expect(verifyStatus == 0, "\(verifyText)")
         #expect(verifyText.contains("identical"))
     }
 }

@@ -21,19 +21,8 @@ public struct TestCertificates: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let certs = TestCertificates(directory: directory)
         func openssl(_ arguments: [String]) throws {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-            process.arguments = arguments
-            process.currentDirectoryURL = URL(fileURLWithPath: directory)
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let output = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
-                throw MariaDBServerError("openssl \(arguments.first ?? "") failed: \(String(decoding: output, as: UTF8.self))")
-            }
+            let (status, output) = try ProgramRunner.run("/usr/bin/openssl", arguments, directory: directory)
+            guard status == 0 else { throw MariaDBServerError("openssl \(arguments.first ?? "") failed: \(output)") }
         }
         for ca in ["ca", "other-ca"] {
             try openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Storefront Test \(ca)",

@@ -13,11 +13,19 @@ enum Executables {
         throw MariaDBServerError("\(names[0]) not found in PATH or /usr/sbin; install it: apt-get install -y mariadb-server")
     }
 
-    /// Runs a program to completion, capturing its combined output.
     static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        try ProgramRunner.run(executable, arguments)
+    }
+}
+
+/// Runs a program to completion and captures its combined stdout and stderr.
+public enum ProgramRunner {
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

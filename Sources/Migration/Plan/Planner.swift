@@ -63,6 +63,9 @@ public struct Planner {
                 foreignKeys: try foreignKeyPlans(table, warnings: &warnings), rows: profile.rows, withoutRowID: table.withoutRowID))
         }
         unifyForeignKeyTypes(&tables, warnings: &warnings)
+        if schema.orm == .django {
+            warnings.insert("Django database: for the exact schema Django expects (DECIMAL precision, Django's constraint and index names) run `manage.py migrate` against the empty target first; dbctl then loads into it (--schema existing). This generic plan approximates it from the SQLite file.", at: 0)
+        }
         for table in schema.tables {
             for check in table.checks {
                 warnings.append("\(table.name): CHECK (\(check.prefix(120))) not migrated (SQLite SQL); the copied data satisfied it, add it on the target if the application relies on it")
