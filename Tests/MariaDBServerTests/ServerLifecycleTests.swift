@@ -95,3 +95,26 @@ import Testing
         try await first.stop()
     }
 }
+
+@Suite struct OrphanReapingTests {
+    @Test func serversLeftByADeadProcessAreKilledAndRemoved() throws {
+        // A stand-in "server" process and a folder whose owner pid no longer exists.
+        let sleeper = Process()
+        sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        sleeper.arguments = ["60"]
+        try sleeper.run()
+        let base = NSTemporaryDirectory() + "storefront-mariadb-orphan\(UUID().uuidString.prefix(6).lowercased())"
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        let dead = Process()
+        dead.executableURL = URL(fileURLWithPath: "/bin/true")
+        try dead.run()
+        dead.waitUntilExit()
+        try "\(dead.processIdentifier)\n".write(toFile: base + "/owner.pid", atomically: true, encoding: .utf8)
+        try "\(sleeper.processIdentifier)\n".write(toFile: base + "/mariadb.pid", atomically: true, encoding: .utf8)
+        let removed = MariaDBServer.reapOrphanedServers()
+        sleeper.waitUntilExit()
+        #expect(removed.contains(base))
+        #expect(!FileManager.default.fileExists(atPath: base))
+        #expect(sleeper.terminationReason == .uncaughtSignal)
+    }
+}

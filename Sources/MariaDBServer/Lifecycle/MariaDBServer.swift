@@ -63,7 +63,34 @@ public final class MariaDBServer: @unchecked Sendable {
         }
     }
 
+    /// Servers whose owning process died without stopping them (a crashed test run) are killed and their
+    /// temporary folders removed, once per process, before the first start.
+    private static let reapedOrphans: Bool = {
+        reapOrphanedServers()
+        return true
+    }()
+
+    /// Kills servers in temporary folders whose owner process is gone; returns the folders removed.
+    @discardableResult
+    public static func reapOrphanedServers() -> [String] {
+        let fm = FileManager.default
+        let temp = NSTemporaryDirectory()
+        var removed: [String] = []
+        for name in (try? fm.contentsOfDirectory(atPath: temp)) ?? [] where name.hasPrefix("storefront-mariadb-") {
+            let base = temp + name
+            guard let owner = (try? String(contentsOfFile: base + "/owner.pid", encoding: .utf8)).flatMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }),
+                  kill(owner, 0) != 0, errno == ESRCH else { continue }
+            if let server = (try? String(contentsOfFile: base + "/mariadb.pid", encoding: .utf8)).flatMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
+                kill(server, SIGKILL)
+            }
+            try? fm.removeItem(atPath: base)
+            removed.append(base)
+        }
+        return removed
+    }
+
     private static func startOnce(_ options: Options, logger: Logger) async throws -> MariaDBServer {
+        _ = reapedOrphans
         let fm = FileManager.default
         let ownsDirectory = options.baseDirectory == nil
         // Absolute: mariadb-install-db and mariadbd resolve relative paths differently.
@@ -75,6 +102,7 @@ public final class MariaDBServer: @unchecked Sendable {
             profile: options.profile, baseDirectory: (base as NSString).standardizingPath, port: try options.port ?? FreePort.pick(),
             serverID: options.serverID, runAsUser: isRoot ? "root" : nil, tls: options.tls, overrides: options.overrides)
         let password = try loadOrCreatePassword(at: config.baseDirectory + "/admin.password")
+        if ownsDirectory { try write("\(getpid())\n", to: config.baseDirectory + "/owner.pid", mode: 0o600) }
         try write(config.render(), to: config.baseDirectory + "/my.cnf", mode: 0o600)
         // The init file runs at every start: the admin account exists with the stored password.
         try write(Self.initSQL(user: "storefront_admin", password: password), to: config.initFile, mode: 0o600)
