@@ -213,3 +213,31 @@ import Testing
         #expect(missing.description.contains("no such SQLite file"))
     }
 }
+
+@Suite(.mariaDB) struct VerificationTests {
+    @Test func copyTimeDigestsCatchAChangedTargetAndTheFullPassNamesTheRow() throws {
+        let fixture = try SQLiteFixture("""
+            CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT, price DECIMAL(8,2), at DATETIME);
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 25000)
+            INSERT INTO p SELECT i, 'name ' || i, i / 100.0, '2026-01-01 00:00:00.' || printf('%06d', i) FROM n;
+            """)
+        defer { fixture.remove() }
+        let target = try TestServer.freshDatabase("verify")
+        var session = MigrationSession(sourcePath: fixture.path, target: target)
+        session.schema = .generic
+        let inspection = try session.inspect()
+        let report = try session.execute(inspection, options: MigrationOptions(), reporter: ProgressReporter(enabled: false))
+        #expect(report.verified)
+        let copied = try #require(report.copy?.tables.first { $0.table == "p" })
+        #expect(copied.digests?.digests.count == 3)  // 25,000 rows in chunks of 10,000
+
+        let connection = try BlockingConnection.connect(target)
+        try connection.execute("UPDATE p SET at = '2026-01-01 00:00:00.999999' WHERE id = 12345")
+        connection.close()
+        let verification = try Verifier(plan: inspection.plan, target: target).verifyAll(sent: ["p": copied])
+        let table = try #require(verification.first)
+        #expect(!table.identical)
+        #expect(table.differences.map(\.key) == ["id=12345"])
+        #expect(table.differences.first?.columns == ["at"])
+    }
+}

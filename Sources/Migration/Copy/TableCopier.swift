@@ -10,6 +10,8 @@ public struct TableCopyResult: Sendable, Codable {
     public var bytes: Int
     public var quarantined: Int
     public var seconds: Double
+    /// Checksums of the rows as sent, per chunk in key order (the source side of the verification).
+    public var digests: ChunkDigests?
 }
 
 /// Copies one table: a reader thread streams the SQLite rows in key order, converts every value exactly
@@ -45,6 +47,7 @@ struct TableCopier {
                 let columnCount = plan.columns.count
                 var rows = 0
                 var stop = false
+                var digests = ChunkDigests(chunkSize: Verifier.defaultChunkSize)
                 try source.query(Self.selectSQL(plan)) { row in
                     if stop { return }
                     let rowid = row.int(columnCount)
@@ -71,6 +74,7 @@ struct TableCopier {
                         }
                     }
                     LoadDataFormat.appendRow(converted, to: &chunk)
+                    digests.add(row: converted)
                     rows += 1
                     if chunk.count >= 256 * 1024 {
                         counters.bytes += chunk.count
@@ -81,7 +85,9 @@ struct TableCopier {
                     }
                 }
                 if !chunk.isEmpty { counters.bytes += chunk.count; _ = queue.put(chunk) }
+                digests.finish()
                 counters.rows = rows
+                counters.digests = digests
                 progress(rows)
                 queue.finish()
             } catch {
@@ -118,7 +124,7 @@ struct TableCopier {
             throw error
         }
         return TableCopyResult(table: plan.name, rows: counters.rows, bytes: counters.bytes, quarantined: counters.quarantined,
-                               seconds: Date().timeIntervalSince(started))
+                               seconds: Date().timeIntervalSince(started), digests: counters.digests)
     }
 
     /// The server reports a rejected value by its position in the load ("… for column `db`.`t`.`c` at row
@@ -164,6 +170,7 @@ final class Counters: @unchecked Sendable {
     var rows = 0
     var bytes = 0
     var quarantined = 0
+    var digests: ChunkDigests?
     func readerError(_ queue: ChunkQueue<[UInt8]>) -> (any Error)? {
         do { _ = try queue.take(); return nil } catch { return error }
     }
