@@ -34,7 +34,7 @@ public struct MigrationSession {
         var checks = try SourceChecks.run(source, schema: sourceSchema, orphans: orphans, onOrphan: onOrphan, quick: quickCheck)
         let connection = try BlockingConnection.connect(target)
         defer { connection.close() }
-        let plan: MigrationPlan
+        var plan: MigrationPlan
         if let planOverride {
             plan = planOverride
         } else {
@@ -54,6 +54,7 @@ public struct MigrationSession {
                 plan = try Planner(schema: sourceSchema, profiles: profiles, orphans: orphans, onOrphan: onOrphan, sourcePath: sourcePath).genericPlan()
             }
         }
+        plan.estimatedSeconds = MigrationPlan.estimateSeconds(rows: plan.estimatedRows)
         let bytes = (try? FileManager.default.attributesOfItem(atPath: sourcePath)[.size] as? Int) ?? 0
         checks += try TargetChecks.run(connection, plan: plan, sourceBytes: bytes ?? 0)
         return Inspection(plan: plan, checks: checks, orphans: orphans.mapValues { $0.compactMap(\.rowid) })

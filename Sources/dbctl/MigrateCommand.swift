@@ -61,7 +61,7 @@ struct MigrateCommand: AsyncParsableCommand {
         }
         printChecks(inspection.checks)
         guard execute else {
-            print("\nplan (\(plan.schemaMode.rawValue) schema, \(plan.orm.rawValue) source): \(plan.tables.count) tables, \(plan.estimatedRows) rows")
+            print("\nplan (\(plan.schemaMode.rawValue) schema, \(plan.orm.rawValue) source): \(plan.tables.count) tables, \(plan.estimatedRows) rows, about \(String(format: "%.0f", (plan.estimatedSeconds ?? 0).rounded(.up))) s to copy and verify")
             for table in plan.tables {
                 print("  \(table.name): \(table.rows) rows")
                 for column in table.columns { print("    \(column.name): \(column.sourceType.isEmpty ? "(none)" : column.sourceType) → \(column.type.sql) — \(column.reason)") }
