@@ -42,6 +42,7 @@ struct MigrateCommand: AsyncParsableCommand {
     @Option(help: "Write the report as JSON here.") var report: String?
     @Option(help: "Where quarantined rows go (JSON lines, 0600).") var quarantineFile: String = "dbctl-quarantine.jsonl"
     @Option(help: "Tables copied at once.") var parallel: Int = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
+    @Option(help: "Rows per committed batch (the unit a killed run resumes from) for tables with an integer key.") var batchRows: Int = 250_000
     @Flag(help: "Skip the verification after the copy.") var noVerify = false
     @Flag(help: "PRAGMA quick_check instead of the full integrity_check.") var quickCheck = false
 
@@ -79,6 +80,7 @@ struct MigrateCommand: AsyncParsableCommand {
         options.badRows = onBadRow
         options.onOrphan = onOrphan
         options.parallelTables = parallel
+        options.batchRows = max(Verifier.defaultChunkSize, batchRows / Verifier.defaultChunkSize * Verifier.defaultChunkSize)
         options.quarantinePath = onBadRow == .quarantine || onOrphan == .quarantine ? quarantineFile : nil
         var report = try session.execute(inspection, options: options, verify: !noVerify)
         report.totalSeconds = Date().timeIntervalSince(started)

@@ -50,3 +50,39 @@ import Testing
         #expect(verifyText.contains("identical"))
     }
 }
+
+/// Inside one table: batches commit with their checkpoint, a failed run leaves whole batches, and the next
+/// run continues after the last committed key.
+@Suite(.mariaDB) struct BatchResumeTests {
+    @Test func aStoppedRunResumesInsideTheTableFromTheLastCommittedBatch() throws {
+        let fixture = try SQLiteFixture("""
+            CREATE TABLE readings (id INTEGER PRIMARY KEY, value REAL, note TEXT);
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 35000)
+            INSERT INTO readings SELECT i, CASE WHEN i = 25000 THEN 1e999 ELSE i * 0.5 END, 'r' || i FROM n;
+            """)
+        defer { fixture.remove() }
+        let target = try TestServer.freshDatabase("batch")
+        var session = MigrationSession(sourcePath: fixture.path, target: target)
+        session.schema = .generic
+        var options = MigrationOptions()
+        options.batchRows = 10_000
+        let inspection = try session.inspect()
+        // First run stops at the infinite value in row 25,000: batches 1–2 are committed, batch 3 is not.
+        let error = try #require(throws: MigrationError.self) {
+            _ = try session.execute(inspection, options: options, reporter: ProgressReporter(enabled: false))
+        }
+        #expect(error.description.contains("primary key id=25000"))
+        #expect(try query(target, "SELECT COUNT(*), MAX(id) FROM readings").first.map { [try $0.decode(0, as: Int.self), try $0.decode(1, as: Int.self)] } == [20_000, 20_000])
+        #expect(try query(target, "SELECT status, rows_copied FROM _dbctl_migration WHERE table_name = 'readings'").first.map { try $0.decode(1, as: String.self) } == "20000|20000")
+        // The next run (bad rows set aside this time) continues after id 20,000 and finishes verified.
+        let file = NSTemporaryDirectory() + "batch-q-\(UUID().uuidString.prefix(6)).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        options.badRows = .quarantine
+        options.quarantinePath = file
+        let report = try session.execute(try session.inspect(), options: options, reporter: ProgressReporter(enabled: false))
+        #expect(report.copy?.tables.first?.rows == 14_999)
+        #expect(report.copy?.quarantined == 1)
+        #expect(report.verified, "\(report.text)")
+        #expect(try query(target, "SELECT COUNT(*) FROM readings")[0].decode(0, as: Int.self) == 34_999)
+    }
+}

@@ -8,6 +8,9 @@ public struct MigrationOptions: Sendable {
     public var onOrphan: Planner.OrphanPolicy = .stop
     public var quarantinePath: String?
     public var parallelTables = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
+    /// Rows per committed batch for tables ordered by one integer key: the unit a killed run resumes from.
+    /// A multiple of the verification chunk size, so copy-time checksums line up across batches.
+    public var batchRows = 250_000
     public init() {}
 }
 
@@ -49,6 +52,9 @@ public final class Migrator: @unchecked Sendable {
         return String(hash, radix: 16)
     }
 
+    /// Tables interrupted in an earlier run after some batches: rows copied and the last key committed.
+    var resumePoints: [String: (rows: Int, lastKey: Int64)] = [:]
+
     public func run(orphanRowids: [String: Set<Int64>] = [:]) throws -> MigrationRunResult {
         var phases: [String: Double] = [:]
         let admin = try BlockingConnection.connect(target)
@@ -84,9 +90,13 @@ public final class Migrator: @unchecked Sendable {
                 throw MigrationError("target \(target.endpoint) holds an unfinished migration of a different plan (\(Self.stateTable)); drop the database or use the same plan")
             }
             let done = Set(try admin.query(MariaDBQuery(unsafeSQL: "SELECT table_name FROM \(state) WHERE status = 'copied'")).rows.map { try $0.decode(0, as: String.self) })
-            logger.info("resuming", metadata: ["tables_done": "\(done.count)", "tables_left": "\(plan.tables.count - done.count)"])
-            // Tables interrupted mid-copy were rolled back; empty them anyway in case rows were committed outside.
-            for table in plan.tables where !done.contains(table.name) && existing.contains(table.name) {
+            for row in try admin.query(MariaDBQuery(unsafeSQL: "SELECT table_name, rows_copied FROM \(state) WHERE status = 'partial'")).rows {
+                let parts = try row.decode(1, as: String.self).split(separator: "|")
+                if parts.count == 2, let rows = Int(parts[0]), let key = Int64(parts[1]) { resumePoints[try row.decode(0, as: String.self)] = (rows, key) }
+            }
+            logger.info("resuming", metadata: ["tables_done": "\(done.count)", "tables_partial": "\(resumePoints.count)", "tables_left": "\(plan.tables.count - done.count)"])
+            // Tables without a checkpoint were rolled back; empty them anyway in case rows were committed outside.
+            for table in plan.tables where !done.contains(table.name) && resumePoints[table.name] == nil && existing.contains(table.name) {
                 try admin.execute(MariaDBQuery(unsafeSQL: "DELETE FROM \(MariaDBIdentifier.quote(table.name))"))
             }
             for table in plan.tables where !existing.contains(table.name) && plan.schemaMode == .generic {
@@ -163,23 +173,49 @@ public final class Migrator: @unchecked Sendable {
 
     func copyTable(_ table: TablePlan, on connection: BlockingConnection, quarantine: QuarantineFile?, skip: Set<Int64>) throws -> TableCopyResult {
         let reporter = self.reporter
-        let copier = TableCopier(sourcePath: plan.source, plan: table, badRows: options.badRows, quarantine: quarantine, skipRowids: skip,
-                                 progress: { reporter.update(table: table.name, rows: $0) })
-        // Rows and the checkpoint commit together: a kill leaves the table either complete or empty.
-        try connection.begin()
-        do {
-            if plan.schemaMode == .existing && Self.regeneratedTables.contains(table.name) {
-                try connection.execute(MariaDBQuery(unsafeSQL: "DELETE FROM \(MariaDBIdentifier.quote(table.name))"))
+        let resume = resumePoints[table.name]
+        let batched = TableCopier.batchKey(table) != nil
+        var after = resume?.lastKey
+        var total = TableCopyResult(table: table.name, rows: 0, bytes: 0, quarantined: 0, seconds: 0,
+                                    digests: resume == nil ? ChunkDigests(chunkSize: Verifier.defaultChunkSize) : nil)
+        var copiedBefore = resume?.rows ?? 0
+        // Each batch's rows and its checkpoint commit together: a kill leaves whole batches, never part of one.
+        while true {
+            try connection.begin()
+            do {
+                if after == nil && plan.schemaMode == .existing && Self.regeneratedTables.contains(table.name) {
+                    try connection.execute(MariaDBQuery(unsafeSQL: "DELETE FROM \(MariaDBIdentifier.quote(table.name))"))
+                }
+                let offset = copiedBefore
+                let copier = TableCopier(sourcePath: plan.source, plan: table, badRows: options.badRows, quarantine: quarantine, skipRowids: skip,
+                                         progress: { reporter.update(table: table.name, rows: offset + $0) })
+                let (result, lastKey) = try copier.copy(into: connection, after: after, limit: batched ? options.batchRows : nil)
+                copiedBefore += result.rows
+                let finished = lastKey == nil
+                let checkpoint = finished ? String(copiedBefore) : "\(copiedBefore)|\(lastKey!)"
+                try connection.execute("""
+                    INSERT INTO \(unsafeRaw: MariaDBIdentifier.quote(Self.stateTable)) VALUES (\(table.name), \(finished ? "copied" : "partial"), \(checkpoint), UTC_TIMESTAMP(6))
+                    ON DUPLICATE KEY UPDATE status = VALUES(status), rows_copied = VALUES(rows_copied), finished_at = VALUES(finished_at)
+                    """)
+                try connection.commit()
+                total.rows += result.rows
+                total.bytes += result.bytes
+                total.quarantined += result.quarantined
+                total.seconds += result.seconds
+                if var digests = total.digests, let batch = result.digests {
+                    digests.digests += batch.digests
+                    digests.rows += batch.rows
+                    total.digests = digests
+                }
+                if finished { break }
+                after = lastKey
+            } catch {
+                if !connection.isBroken { try? connection.rollback() }
+                throw error
             }
-            let result = try copier.copy(into: connection)
-            try connection.execute("INSERT INTO \(unsafeRaw: MariaDBIdentifier.quote(Self.stateTable)) VALUES (\(table.name), 'copied', \(String(result.rows)), UTC_TIMESTAMP(6))")
-            try connection.commit()
-            logger.info("table copied", metadata: ["table": "\(table.name)", "rows": "\(result.rows)", "seconds": "\(String(format: "%.2f", result.seconds))"])
-            return result
-        } catch {
-            if !connection.isBroken { try? connection.rollback() }
-            throw error
         }
+        logger.info("table copied", metadata: ["table": "\(table.name)", "rows": "\(copiedBefore)", "seconds": "\(String(format: "%.2f", total.seconds))"])
+        return total
     }
 
     func addIndexesAndForeignKeys(_ admin: BlockingConnection) throws {

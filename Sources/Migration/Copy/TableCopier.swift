@@ -26,14 +26,34 @@ struct TableCopier {
     let progress: @Sendable (Int) -> Void
 
     /// The SELECT that reads the table in copy order. `rowid` is appended for rowid tables (for messages).
-    static func selectSQL(_ plan: TablePlan) -> String {
+    static func selectSQL(_ plan: TablePlan) -> String { selectSQL(plan, after: nil, limit: nil) }
+
+    /// The single integer column the copy order follows (rowid or an integer primary key), if any: tables
+    /// ordered by one can be copied in batches and resumed from the last key.
+    static func batchKey(_ plan: TablePlan) -> String? {
+        guard plan.sourceOrder.count == 1 else { return nil }
+        let key = plan.sourceOrder[0]
+        if key == "rowid" { return plan.withoutRowID ? nil : "rowid" }
+        if key == plan.autoIncrementColumn { return key }
+        if let column = plan.column(key), case .integer = column.type { return key }
+        return nil
+    }
+
+    static func selectSQL(_ plan: TablePlan, after: Int64?, limit: Int?) -> String {
         let columns = plan.columns.map { SourceInspector.quote($0.name) }
         let order = plan.sourceOrder.map { $0 == "rowid" ? "rowid" : SourceInspector.quote($0) }.joined(separator: ", ")
         let rowid = plan.withoutRowID ? "NULL" : "rowid"
-        return "SELECT \(columns.joined(separator: ", ")), \(rowid) FROM \(SourceInspector.quote(plan.name)) ORDER BY \(order)"
+        var sql = "SELECT \(columns.joined(separator: ", ")), \(rowid) FROM \(SourceInspector.quote(plan.name))"
+        if let after, let key = batchKey(plan) { sql += " WHERE \(key == "rowid" ? "rowid" : SourceInspector.quote(key)) > \(after)" }
+        sql += " ORDER BY \(order)"
+        if let limit { sql += " LIMIT \(limit)" }
+        return sql
     }
 
-    func copy(into connection: BlockingConnection) throws -> TableCopyResult {
+    func copy(into connection: BlockingConnection) throws -> TableCopyResult { try copy(into: connection, after: nil, limit: nil).0 }
+
+    /// Copies up to `limit` rows whose batch key is above `after`; returns the result and the last key read.
+    func copy(into connection: BlockingConnection, after: Int64?, limit: Int?) throws -> (TableCopyResult, Int64?) {
         let started = Date()
         let queue = ChunkQueue<[UInt8]>(capacity: 8)
         let counters = Counters()
@@ -48,8 +68,11 @@ struct TableCopier {
                 var rows = 0
                 var stop = false
                 var digests = ChunkDigests(chunkSize: Verifier.defaultChunkSize)
-                try source.query(Self.selectSQL(plan)) { row in
+                let keyIndex = Self.batchKey(plan).map { key in key == "rowid" ? columnCount : (plan.columns.firstIndex { $0.name == key } ?? columnCount) }
+                try source.query(Self.selectSQL(plan, after: after, limit: limit)) { row in
                     if stop { return }
+                    if let keyIndex { counters.lastKey = row.int(keyIndex) }
+                    counters.read += 1
                     let rowid = row.int(columnCount)
                     if let rowid, skipRowids.contains(rowid) {
                         try quarantine?.write(table: plan.name, key: "rowid \(rowid)", column: "(foreign key)", reason: "orphaned foreign key (--on-orphan quarantine)",
@@ -120,16 +143,16 @@ struct TableCopier {
             // The reader's own error (a bad value, with table/key/column) explains the failure best.
             while (try? queue.take()) != nil {}
             if let readerError = counters.readerError(queue) { throw readerError }
-            if let located = try? locate(error) { throw located }
+            if let located = try? locate(error, after: after) { throw located }
             throw error
         }
-        return TableCopyResult(table: plan.name, rows: counters.rows, bytes: counters.bytes, quarantined: counters.quarantined,
-                               seconds: Date().timeIntervalSince(started), digests: counters.digests)
+        return (TableCopyResult(table: plan.name, rows: counters.rows, bytes: counters.bytes, quarantined: counters.quarantined,
+                                seconds: Date().timeIntervalSince(started), digests: counters.digests), counters.read == (limit ?? -1) ? counters.lastKey : nil)
     }
 
     /// The server reports a rejected value by its position in the load ("… for column `db`.`t`.`c` at row
     /// 7"); the rows were sent in key order, so the source row at that position names the key.
-    func locate(_ error: any Error) throws -> MigrationError? {
+    func locate(_ error: any Error, after: Int64?) throws -> MigrationError? {
         guard let error = error as? MariaDBError, error.code == .warnings || error.code == .server,
               let rowRange = error.message.range(of: " at row "),
               let position = Int(error.message[rowRange.upperBound...].prefix { $0.isNumber }), position >= 1 else { return nil }
@@ -142,7 +165,7 @@ struct TableCopier {
         defer { source.close() }
         // Rows skipped before it (quarantine) would shift the position; the message then names a neighbour.
         var key = "row \(position) of the load"
-        try source.query(Self.selectSQL(plan) + " LIMIT 1 OFFSET \(position - 1)") { row in
+        try source.query(Self.selectSQL(plan, after: after, limit: nil) + " LIMIT 1 OFFSET \(position - 1)") { row in
             key = Self.keyDescription(plan, row: row, rowid: row.int(plan.columns.count))
         }
         return MigrationError("table \(plan.name), \(key), column \(column): the server rejected the value (\(error.safeMessageForReport)); nothing of this table was written")
@@ -171,6 +194,8 @@ final class Counters: @unchecked Sendable {
     var bytes = 0
     var quarantined = 0
     var digests: ChunkDigests?
+    var lastKey: Int64?
+    var read = 0
     func readerError(_ queue: ChunkQueue<[UInt8]>) -> (any Error)? {
         do { _ = try queue.take(); return nil } catch { return error }
     }
