@@ -28,10 +28,28 @@ public struct MigrationSession {
     public func inspect(planOverride: MigrationPlan? = nil) throws -> Inspection {
         let source = try SQLiteSource(path: sourcePath)
         defer { source.close() }
-        let sourceSchema = try SourceInspector(source: source).schema()
+        // The integrity check reads the whole file; it runs on its own connection while the catalog,
+        // orphans and target are inspected.
+        final class Box: @unchecked Sendable { var result: Result<[String], any Error> = .success([]) }
+        let integrity = Box()
+        let done = DispatchSemaphore(value: 0)
+        let path = sourcePath, quick = quickCheck
+        Thread.detachNewThread {
+            integrity.result = Result { let s = try SQLiteSource(path: path); defer { s.close() }; return try s.integrityCheck(quick: quick) }
+            done.signal()
+        }
+        let sourceSchema: SourceSchema
+        let orphans: [String: [(rowid: Int64?, parent: String, fk: Int)]]
+        do {
+            sourceSchema = try SourceInspector(source: source).schema()
+            orphans = try DataProfiler(source: source).orphans()
+        } catch {
+            done.wait()
+            throw error
+        }
+        done.wait()
         let profiler = DataProfiler(source: source)
-        let orphans = try profiler.orphans()
-        var checks = try SourceChecks.run(source, schema: sourceSchema, orphans: orphans, onOrphan: onOrphan, quick: quickCheck)
+        var checks = try SourceChecks.run(source, schema: sourceSchema, orphans: orphans, onOrphan: onOrphan, quick: quickCheck, integrity: try integrity.result.get())
         let connection = try BlockingConnection.connect(target)
         defer { connection.close() }
         var plan: MigrationPlan

@@ -11,9 +11,10 @@ public struct Check: Sendable, Codable {
 
 /// Read-only checks of the source file.
 public enum SourceChecks {
-    public static func run(_ source: SQLiteSource, schema: SourceSchema, orphans: [String: [(rowid: Int64?, parent: String, fk: Int)]], onOrphan: Planner.OrphanPolicy, quick: Bool) throws -> [Check] {
+    public static func run(_ source: SQLiteSource, schema: SourceSchema, orphans: [String: [(rowid: Int64?, parent: String, fk: Int)]], onOrphan: Planner.OrphanPolicy, quick: Bool,
+                           integrity precomputed: [String]? = nil) throws -> [Check] {
         var checks: [Check] = []
-        let integrity = try source.integrityCheck(quick: quick)
+        let integrity = try precomputed ?? source.integrityCheck(quick: quick)
         checks.append(Check(name: "source.integrity_check", status: integrity == ["ok"] ? .ok : .failed,
                             detail: integrity == ["ok"] ? "ok" : "SQLite reports damage: \(integrity.prefix(3).joined(separator: "; ")) — repair or restore the file first"))
         checks.append(Check(name: "source.orm", status: .ok, detail: schema.orm == .none ? "no ORM bookkeeping table found (generic SQLite)" : "\(schema.orm.rawValue) database"))
