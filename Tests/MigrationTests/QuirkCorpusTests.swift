@@ -241,3 +241,25 @@ import Testing
         #expect(table.differences.first?.columns == ["at"])
     }
 }
+
+@Suite(.mariaDB) struct ExistingSchemaTests {
+    /// The application's own table uses a case-insensitive collation on a text key; the data still matches
+    /// and verifies row by row in SQLite's byte order.
+    @Test func caseInsensitiveTextKeysVerifyInSourceOrder() throws {
+        let fixture = try SQLiteFixture("""
+            CREATE TABLE sessions (session_key VARCHAR(40) PRIMARY KEY, data TEXT, expires DATETIME);
+            INSERT INTO sessions VALUES ('b1', 'x', '2026-01-01 00:00:00'), ('A2', 'y', '2026-01-02 00:00:00.5'),
+                                        ('a3', 'z', NULL), ('Zz', 'ü', '2026-01-03T10:00:00Z');
+            """)
+        defer { fixture.remove() }
+        let target = try TestServer.freshDatabase("existing")
+        let connection = try BlockingConnection.connect(target)
+        try connection.execute("CREATE TABLE sessions (session_key VARCHAR(40) COLLATE utf8mb4_unicode_ci PRIMARY KEY, data LONGTEXT NOT NULL, expires DATETIME(6) NULL)")
+        connection.close()
+        let (report, _) = try migrate(fixture, schema: .existing, target: target)
+        #expect(report.mode == "existing")
+        #expect(report.verified, "\(report.text)")
+        let rows = try query(target, "SELECT expires FROM sessions WHERE session_key = 'A2'")
+        #expect(try rows[0].decode(0, as: MariaDBDateTime.self).description == "2026-01-02 00:00:00.500000")
+    }
+}

@@ -90,7 +90,7 @@ public struct Verifier: Sendable {
         let started = Date()
         var actual = ChunkDigests(chunkSize: chunkSize)
         let columns = table.columns.map { MariaDBIdentifier.quote($0.name) }.joined(separator: ", ")
-        let order = table.primaryKey.map(MariaDBIdentifier.quote).joined(separator: ", ")
+        let order = Self.orderBy(table)
         try connection.stream(MariaDBQuery(unsafeSQL: "SELECT \(columns) FROM \(MariaDBIdentifier.quote(table.name)) ORDER BY \(order)"), prepared: true) { row in
             actual.add(row: row.values)
         }
@@ -171,7 +171,7 @@ public struct Verifier: Sendable {
         var pending: CanonicalRow? = nil
         var pendingLoaded = false
         let columns = table.columns.map { MariaDBIdentifier.quote($0.name) }.joined(separator: ", ")
-        let order = hasKey ? " ORDER BY " + table.primaryKey.map(MariaDBIdentifier.quote).joined(separator: ", ") : ""
+        let order = hasKey ? " ORDER BY " + Self.orderBy(table) : ""
         do {
             try connection.stream(MariaDBQuery(unsafeSQL: "SELECT \(columns) FROM \(MariaDBIdentifier.quote(table.name))\(order)"), prepared: true) { row in
                 targetRows += 1
@@ -232,6 +232,16 @@ public struct Verifier: Sendable {
         }
         return TableVerification(table: table.name, sourceRows: sourceRows, targetRows: targetRows, chunks: chunks, mismatchedChunks: mismatched,
                                  differences: differences, seconds: Date().timeIntervalSince(started), excludedSourceRows: excluded.rows)
+    }
+
+    /// Key order as SQLite sorts (bytes): text keys are ordered with `utf8mb4_bin`, whatever collation the
+    /// target column has (a case-insensitive key would otherwise interleave differently).
+    static func orderBy(_ table: TablePlan) -> String {
+        table.primaryKey.map { name in
+            let quoted = MariaDBIdentifier.quote(name)
+            guard let column = table.column(name), column.type.isText else { return quoted }
+            return quoted + " COLLATE utf8mb4_bin"
+        }.joined(separator: ", ")
     }
 
     static func compare(_ a: CanonicalRow, _ b: CanonicalRow) -> Int {
