@@ -61,11 +61,7 @@ public struct MigrationSession {
             let useExisting = schema == .existing
                 || (schema == .auto && !appTables.isEmpty && appTables.allSatisfy(targetTables.contains) && !targetTables.contains(Migrator.stateTable))
             if useExisting {
-                var counts: [String: Int] = [:]
-                for table in sourceSchema.tables {
-                    if case .integer(let n) = try source.scalar("SELECT count(*) FROM \(SourceInspector.quote(table.name))") { counts[table.name] = Int(n) }
-                }
-                plan = try ExistingSchemaPlanner(schema: sourceSchema, sourcePath: sourcePath, rowCounts: counts).plan(target: connection)
+                plan = try Self.existingPlan(source: source, schema: sourceSchema, target: connection)
             } else {
                 var profiles: [String: (rows: Int, columns: [String: ColumnProfile])] = [:]
                 for table in sourceSchema.tables { profiles[table.name] = try profiler.profile(table) }
@@ -76,6 +72,15 @@ public struct MigrationSession {
         let bytes = (try? FileManager.default.attributesOfItem(atPath: sourcePath)[.size] as? Int) ?? 0
         checks += try TargetChecks.run(connection, plan: plan, sourceBytes: bytes ?? 0)
         return Inspection(plan: plan, checks: checks, orphans: orphans.mapValues { $0.compactMap(\.rowid) })
+    }
+
+    /// The plan for loading into the target's own tables (`--schema existing`, and `verify` without a plan file).
+    public static func existingPlan(source: SQLiteSource, schema: SourceSchema, target: BlockingConnection) throws -> MigrationPlan {
+        var counts: [String: Int] = [:]
+        for table in schema.tables {
+            if case .integer(let n) = try source.scalar("SELECT count(*) FROM \(SourceInspector.quote(table.name))") { counts[table.name] = Int(n) }
+        }
+        return try ExistingSchemaPlanner(schema: schema, sourcePath: source.path, rowCounts: counts).plan(target: target)
     }
 
     /// Writes: copies, then verifies (unless `verify` is false). Refuses when a check failed.

@@ -23,7 +23,7 @@ struct MigrationEndpoints: ParsableArguments {
     }
 }
 
-enum SchemaChoice: String, ExpressibleByArgument, CaseIterable { case auto, existing, generic }
+extension MigrationSession.SchemaChoice: ExpressibleByArgument {}
 extension BadRowPolicy: ExpressibleByArgument {}
 extension Planner.OrphanPolicy: ExpressibleByArgument {}
 
@@ -34,7 +34,7 @@ struct MigrateCommand: AsyncParsableCommand {
 
     @OptionGroup var endpoints: MigrationEndpoints
     @Flag(help: "Create the schema, copy the data, verify. Without it nothing is written.") var execute = false
-    @Option(help: "auto: the target's own tables if the application created them, else generic; existing: load into the target's tables; generic: schema from declared types and the data.") var schema: SchemaChoice = .auto
+    @Option(help: "auto: the target's own tables if the application created them, else generic; existing: load into the target's tables; generic: schema from declared types and the data.") var schema: MigrationSession.SchemaChoice = .auto
     @Option(name: .customLong("on-bad-row"), help: "stop (default) or quarantine rows whose values cannot be carried over exactly.") var onBadRow: BadRowPolicy = .stop
     @Option(name: .customLong("on-orphan"), help: "Rows whose foreign key points nowhere: stop, quarantine or keep (without the foreign key).") var onOrphan: Planner.OrphanPolicy = .stop
     @Option(help: "Use this plan (JSON, as written by --write-plan) instead of computing one.") var planFile: String?
@@ -49,7 +49,7 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws {
         let started = Date()
         var session = MigrationSession(sourcePath: endpoints.sourcePath, target: try endpoints.targetConfiguration())
-        session.schema = MigrationSession.SchemaChoice(rawValue: schema.rawValue) ?? .auto
+        session.schema = schema
         session.onOrphan = onOrphan
         session.quickCheck = quickCheck
         let override = try planFile.map { try JSONDecoder().decode(MigrationPlan.self, from: Data(contentsOf: URL(fileURLWithPath: $0))) }
@@ -113,9 +113,7 @@ struct VerifyCommand: AsyncParsableCommand {
         } else {
             let connection = try BlockingConnection.connect(target)
             defer { connection.close() }
-            var counts: [String: Int] = [:]
-            for table in schema.tables { counts[table.name] = Int(try source.scalar("SELECT count(*) FROM \(quoteSQLite(table.name))").intValue ?? 0) }
-            plan = try ExistingSchemaPlanner(schema: schema, sourcePath: endpoints.sourcePath, rowCounts: counts).plan(target: connection)
+            plan = try MigrationSession.existingPlan(source: source, schema: schema, target: connection)
         }
         var result = MigrationReport(source: endpoints.sourcePath, target: target.endpoint, plan: plan, checks: [], orphans: [:])
         result.verification = try Verifier(plan: plan, target: target).verifyAll()
@@ -133,8 +131,3 @@ func printChecks(_ checks: [Check]) {
     }
 }
 
-func quoteSQLite(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
-
-extension SQLiteValue {
-    var intValue: Int64? { if case .integer(let v) = self { return v }; return nil }
-}

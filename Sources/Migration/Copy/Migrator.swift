@@ -128,47 +128,10 @@ public final class Migrator: @unchecked Sendable {
     }
 
     func copyInParallel(_ tables: [TablePlan], quarantine: QuarantineFile?, orphanRowids: [String: Set<Int64>]) throws -> [TableCopyResult] {
-        /// Shared between the worker threads, guarded by its lock.
-        final class Work: @unchecked Sendable {
-            let lock = NSLock()
-            var next = 0
-            var results: [TableCopyResult] = []
-            var failure: (any Error)?
+        try TableWorkers.run(tables, workers: options.parallelTables, target: target,
+                             prepare: { try $0.execute("SET SESSION foreign_key_checks = 0") }) { [self] table, connection in
+            try copyTable(table, on: connection, quarantine: quarantine, skip: orphanRowids[table.name] ?? [])
         }
-        let work = Work()
-        let lock = work.lock
-        let group = DispatchGroup()
-        for _ in 0..<min(options.parallelTables, max(1, tables.count)) {
-            group.enter()
-            let thread = Thread { [self] in
-                defer { group.leave() }
-                do {
-                    let connection = try BlockingConnection.connect(target)
-                    defer { connection.close() }
-                    try connection.execute("SET SESSION foreign_key_checks = 0")
-                    while true {
-                        lock.lock()
-                        if work.failure != nil || work.next >= tables.count { lock.unlock(); return }
-                        let table = tables[work.next]
-                        work.next += 1
-                        lock.unlock()
-                        let result = try copyTable(table, on: connection, quarantine: quarantine, skip: orphanRowids[table.name] ?? [])
-                        lock.lock()
-                        work.results.append(result)
-                        lock.unlock()
-                    }
-                } catch {
-                    lock.lock()
-                    if work.failure == nil { work.failure = error }
-                    lock.unlock()
-                }
-            }
-            thread.stackSize = 4 << 20
-            thread.start()
-        }
-        group.wait()
-        if let failure = work.failure { throw failure }
-        return work.results
     }
 
     func copyTable(_ table: TablePlan, on connection: BlockingConnection, quarantine: QuarantineFile?, skip: Set<Int64>) throws -> TableCopyResult {

@@ -86,7 +86,6 @@ struct TableCopier {
                             converted[index] = try ValueConversion.convert(value, to: column.type, numbers: column.temporalNumbers)
                         } catch let failure as ConversionFailure {
                             let key = Self.keyDescription(plan, row: row, rowid: rowid)
-                            if column.nullable == false, case .null = value {}
                             let message = "table \(plan.name), \(key), column \(column.name): \(failure.reason)"
                             if badRows == .quarantine, let quarantine {
                                 try quarantine.write(table: plan.name, key: key, column: column.name, reason: failure.reason, row: (0..<columnCount).map(row.value))

@@ -26,7 +26,7 @@ public struct SourceInspector {
             triggers: master.filter { text($0[0]) == "trigger" }.map { text($0[1]) }, orm: orm, sequences: sequences)
     }
 
-    static func quote(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+    public static func quote(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 
     private func table(_ name: String, sql: String, sequences: [String: Int64]) throws -> SourceTable {
         let q = Self.quote(name)

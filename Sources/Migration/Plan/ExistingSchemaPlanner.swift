@@ -52,7 +52,8 @@ public struct ExistingSchemaPlanner {
                 guard let type = column.type else {
                     throw MigrationError("table \(table.name), column \(source.name): target type \(column.columnType) is not supported by the copier")
                 }
-                let numbers: TemporalNumbers = source.declaredType.uppercased().contains("REAL") || source.declaredType.isEmpty ? .unixSeconds : .unixSeconds
+                // Numbers in a temporal column are read as Unix seconds (fluent stores dates as REAL seconds).
+                let numbers = TemporalNumbers.unixSeconds
                 plannedColumns.append(ColumnPlan(name: source.name, sourceType: source.declaredType, type: type, nullable: column.nullable,
                                                  collation: column.collation, temporalNumbers: numbers, reason: "target column \(column.columnType)"))
             }
@@ -74,6 +75,6 @@ public struct ExistingSchemaPlanner {
             warnings.append("\(name): not copied; the application's own migrations created the target's copy")
         }
         return MigrationPlan(source: sourcePath, schemaMode: .existing, orm: schema.orm, tables: plans, warnings: warnings,
-                             estimatedRows: plans.map(\.rows).reduce(0, +), estimatedBytes: 0)
+                             estimatedRows: plans.map(\.rows).reduce(0, +))
     }
 }

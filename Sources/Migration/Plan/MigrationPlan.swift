@@ -10,7 +10,6 @@ public struct MigrationPlan: Sendable, Codable {
     public var tables: [TablePlan]
     public var warnings: [String]
     public var estimatedRows: Int
-    public var estimatedBytes: Int
 
     /// Copy + verification time from the rows, at the rate measured by bench/migrate-vs-peers on a 2-core
     /// machine (≈ 215k rows/s end to end); a guide, not a promise.

@@ -46,11 +46,10 @@ public struct Planner {
                 }
                 columns.append(plan)
             }
-            var primaryKey = table.primaryKey
+            let primaryKey = table.primaryKey
             if primaryKey.isEmpty && !table.withoutRowID {
                 warnings.append("\(table.name): no primary key; the copy adds none and verification matches rows by content order (add one for online migration)")
             }
-            if table.withoutRowID == false, primaryKey.isEmpty { primaryKey = [] }
             let order = table.primaryKey.isEmpty ? ["rowid"] : table.primaryKey
             var autoIncrementFloor: Int64 = 1
             if let rowid = table.rowidAlias, let p = profile.columns[rowid] {
@@ -74,7 +73,7 @@ public struct Planner {
         for view in schema.views { warnings.append("view \(view): not migrated (SQLite SQL); recreate it on the target") }
         for trigger in schema.triggers { warnings.append("trigger \(trigger): not migrated (SQLite SQL); recreate it on the target") }
         return MigrationPlan(source: sourcePath, schemaMode: .generic, orm: schema.orm, tables: tables, warnings: warnings,
-                             estimatedRows: tables.map(\.rows).reduce(0, +), estimatedBytes: 0)
+                             estimatedRows: tables.map(\.rows).reduce(0, +))
     }
 
     func chooseType(table: SourceTable, column: SourceColumn, profile p: ColumnProfile, indexed: Bool, warnings: inout [String]) -> ColumnPlan {

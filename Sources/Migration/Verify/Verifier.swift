@@ -46,41 +46,12 @@ public struct Verifier: Sendable {
     /// known and only the target is read, falling back to the full row-by-row comparison on any mismatch.
     public func verifyAll(parallel: Int = 2, sent: [String: TableCopyResult] = [:]) throws -> [TableVerification] {
         let tables = plan.tables.sorted { $0.rows > $1.rows }
-        final class Work: @unchecked Sendable { let lock = NSLock(); var next = 0; var results: [TableVerification] = []; var failure: (any Error)? }
-        let work = Work()
-        let group = DispatchGroup()
-        for _ in 0..<max(1, min(parallel, tables.count)) {
-            group.enter()
-            let thread = Thread {
-                defer { group.leave() }
-                do {
-                    let connection = try BlockingConnection.connect(target)
-                    defer { connection.close() }
-                    while true {
-                        work.lock.lock()
-                        if work.failure != nil || work.next >= tables.count { work.lock.unlock(); return }
-                        let table = tables[work.next]
-                        work.next += 1
-                        work.lock.unlock()
-                        let result: TableVerification
-                        if let copied = sent[table.name], let digests = copied.digests,
-                           let quick = try quickVerify(table, expected: digests, on: connection) {
-                            result = quick
-                        } else {
-                            result = try verify(table, on: connection)
-                        }
-                        work.lock.lock(); work.results.append(result); work.lock.unlock()
-                    }
-                } catch {
-                    work.lock.lock(); if work.failure == nil { work.failure = error }; work.lock.unlock()
-                }
+        return try TableWorkers.run(tables, workers: parallel, target: target) { table, connection in
+            if let digests = sent[table.name]?.digests, let quick = try quickVerify(table, expected: digests, on: connection) {
+                return quick
             }
-            thread.stackSize = 4 << 20
-            thread.start()
-        }
-        group.wait()
-        if let failure = work.failure { throw failure }
-        return work.results.sorted { $0.table < $1.table }
+            return try verify(table, on: connection)
+        }.sorted { $0.table < $1.table }
     }
 
     /// Reads the target in key order and compares its chunk digests with the ones recorded while copying.
