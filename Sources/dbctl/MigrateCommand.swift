@@ -65,6 +65,7 @@ struct MigrateCommand: AsyncParsableCommand {
             try encoder.encode(plan).write(to: URL(fileURLWithPath: writePlan))
         }
         printChecks(inspection.checks)
+        fflush(nil)  // the checks come before the copy's progress lines on standard error
         guard execute else {
             print("\nplan (\(plan.schemaMode.rawValue) schema, \(plan.orm.rawValue) source): \(plan.tables.count) tables, \(plan.estimatedRows) rows, about \(String(format: "%.0f", (plan.estimatedSeconds ?? 0).rounded(.up))) s to copy and verify")
             for table in plan.tables {
