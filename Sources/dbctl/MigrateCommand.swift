@@ -45,6 +45,8 @@ struct MigrateCommand: AsyncParsableCommand {
     @Option(help: "Rows per committed batch (the unit a killed run resumes from) for tables with an integer key.") var batchRows: Int = 250_000
     @Flag(help: "Skip the verification after the copy.") var noVerify = false
     @Flag(help: "PRAGMA quick_check instead of the full integrity_check.") var quickCheck = false
+    @Flag(help: "Round decimals with more fraction digits than the column keeps (half-even, counted in the report) instead of widening the scale (generic schema) or stopping (existing schema).") var roundDecimals = false
+    @Flag(help: "Rows the target's migrations created that have no source counterpart are deleted instead of stopping the run.") var deleteUnmatchedSeeded = false
 
     func run() async throws {
         let started = Date()
@@ -52,6 +54,8 @@ struct MigrateCommand: AsyncParsableCommand {
         session.schema = schema
         session.onOrphan = onOrphan
         session.quickCheck = quickCheck
+        session.roundDecimals = roundDecimals
+        session.deleteUnmatchedSeeded = deleteUnmatchedSeeded
         let override = try planFile.map { try JSONDecoder().decode(MigrationPlan.self, from: Data(contentsOf: URL(fileURLWithPath: $0))) }
         let inspection = try session.inspect(planOverride: override)
         let plan = inspection.plan

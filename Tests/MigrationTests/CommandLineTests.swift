@@ -69,6 +69,12 @@ import Testing
         let (run, runOutput) = try dbctl(["migrate", "--source", fixture.path, "--execute"] + targetArguments(target, directory: directory))
         #expect(run != 0)
         #expect(runOutput.contains("nothing was written"), "\(runOutput)")
+        #expect(runOutput.contains("b id=1 → a id=42"), "\(runOutput)")
+        // Into one pipe, the error comes after the checks it follows (standard output is flushed first).
+        let lines = runOutput.split(separator: "\n").map(String.init)
+        let errorLine = try #require(lines.firstIndex { $0.contains("nothing was written") })
+        let checkLine = try #require(lines.firstIndex { $0.contains("source.foreign_key_check") })
+        #expect(checkLine < errorLine, "\(runOutput)")
         #expect(try tableCount(target) == 0)
         // A password never reaches the output.
         #expect(!runOutput.contains(target.password ?? "no-password"))

@@ -9,6 +9,8 @@ public struct TableCopyResult: Sendable, Codable {
     public var rows: Int
     public var bytes: Int
     public var quarantined: Int
+    /// Decimals rounded to the column's scale (`--round-decimals` only; otherwise such a value stops the run).
+    public var rounded = 0
     public var seconds: Double
     /// Checksums of the rows as sent, per chunk in key order (the source side of the verification).
     public var digests: ChunkDigests?
@@ -83,7 +85,10 @@ struct TableCopier {
                     for (index, column) in plan.columns.enumerated() {
                         let value = row.value(index)
                         do {
-                            converted[index] = try ValueConversion.convert(value, to: column.type, numbers: column.temporalNumbers)
+                            var lost = false
+                            converted[index] = try ValueConversion.convert(value, to: column.type, numbers: column.temporalNumbers,
+                                                                           roundDecimals: column.roundsDecimals, rounded: &lost)
+                            if lost { counters.rounded += 1 }
                         } catch let failure as ConversionFailure {
                             let key = Self.keyDescription(plan, row: row, rowid: rowid)
                             let message = "table \(plan.name), \(key), column \(column.name): \(failure.reason)"
@@ -143,10 +148,12 @@ struct TableCopier {
             while (try? queue.take()) != nil {}
             if let readerError = counters.readerError(queue) { throw readerError }
             if let located = try? locate(error, after: after) { throw located }
+            if !connection.isBroken, let duplicate = try? duplicateKey(error, connection: connection) { throw duplicate }
             throw error
         }
         return (TableCopyResult(table: plan.name, rows: counters.rows, bytes: counters.bytes, quarantined: counters.quarantined,
-                                seconds: Date().timeIntervalSince(started), digests: counters.digests), counters.read == (limit ?? -1) ? counters.lastKey : nil)
+                                rounded: counters.rounded, seconds: Date().timeIntervalSince(started), digests: counters.digests),
+                counters.read == (limit ?? -1) ? counters.lastKey : nil)
     }
 
     /// The server reports a rejected value by its position in the load ("… for column `db`.`t`.`c` at row
@@ -192,6 +199,7 @@ final class Counters: @unchecked Sendable {
     var rows = 0
     var bytes = 0
     var quarantined = 0
+    var rounded = 0
     var digests: ChunkDigests?
     var lastKey: Int64?
     var read = 0

@@ -22,7 +22,11 @@ public enum SourceChecks {
         if orphanCount == 0 {
             checks.append(Check(name: "source.foreign_key_check", status: .ok, detail: "no orphaned rows"))
         } else {
-            let where_ = orphans.map { "\($0.key): \($0.value.count) row(s) → \(Set($0.value.map(\.parent)).sorted().joined(separator: ", "))" }.sorted().joined(separator: "; ")
+            let where_ = orphans.map { entry in
+                let first = schema.table(entry.key).map { OrphanNames.describe(source, schema: schema, table: $0, orphans: entry.value) } ?? []
+                return "\(entry.key): \(entry.value.count) row(s) → \(Set(entry.value.map(\.parent)).sorted().joined(separator: ", "))"
+                    + (first.isEmpty ? "" : " (first: \(first.joined(separator: "; ")))")
+            }.sorted().joined(separator: "; ")
             let status: Check.Status = onOrphan == .stop ? .failed : .warning
             let action = onOrphan == .stop ? " — choose --on-orphan quarantine (skip and record them) or keep (copy them without the foreign key)" : " — handled by --on-orphan \(onOrphan.rawValue)"
             checks.append(Check(name: "source.foreign_key_check", status: status, detail: "\(orphanCount) orphaned row(s): \(where_)\(action)"))

@@ -14,6 +14,8 @@ public struct ColumnProfile: Sendable, Codable {
     public var maxRealFractionDigits = 0
     public var maxRealIntegerDigits = 0
     public var nonFiniteReals = 0
+    /// Numbers (integer or real) in the Julian-day range of the years 1000–9999.
+    public var julianRangeNumbers = 0
     public var invalidUTF8 = 0
     public var textsWithNUL = 0
     /// Texts that parse as ISO date/datetime, and the most fraction digits they carry.
@@ -24,6 +26,8 @@ public struct ColumnProfile: Sendable, Codable {
     public var decimalTexts = 0
     public var maxTextIntegerDigits = 0
     public var maxTextFractionDigits = 0
+    /// As `maxTextFractionDigits`, without trailing zeros (`1.50` carries one significant decimal).
+    public var maxTextSignificantFractionDigits = 0
 
     public var total: Int { storageClasses.values.reduce(0, +) }
     public var nonNull: Int { total - (storageClasses["null"] ?? 0) }
@@ -34,16 +38,18 @@ public struct ColumnProfile: Sendable, Codable {
         switch value {
         case .null: break
         case .integer(let v):
+            if TemporalNumbers.julianRange.contains(Double(v)) { julianRangeNumbers += 1 }
             minInteger = min(minInteger ?? v, v)
             maxInteger = max(maxInteger ?? v, v)
             maxRealIntegerDigits = max(maxRealIntegerDigits, String(v.magnitude).count)
         case .real(let d):
             guard d.isFinite else { nonFiniteReals += 1; return }
+            if TemporalNumbers.julianRange.contains(d) { julianRangeNumbers += 1 }
             minReal = min(minReal ?? d, d)
             maxReal = max(maxReal ?? d, d)
             let text = ValueConversion.expandExponent(ValueConversion.sqliteRealText(d))
             if let decimal = MariaDBDecimal(text) {
-                maxRealFractionDigits = max(maxRealFractionDigits, decimal.scale)
+                maxRealFractionDigits = max(maxRealFractionDigits, ValueConversion.fractionDigits(decimal))
                 maxRealIntegerDigits = max(maxRealIntegerDigits, decimal.text.split(separator: ".")[0].filter(\.isNumber).count)
             } else {
                 maxRealFractionDigits = max(maxRealFractionDigits, 6)
@@ -61,6 +67,7 @@ public struct ColumnProfile: Sendable, Codable {
                 } else if let decimal = MariaDBDecimal(text), !text.hasPrefix("+") {
                     decimalTexts += 1
                     maxTextFractionDigits = max(maxTextFractionDigits, decimal.scale)
+                    maxTextSignificantFractionDigits = max(maxTextSignificantFractionDigits, ValueConversion.fractionDigits(decimal))
                     maxTextIntegerDigits = max(maxTextIntegerDigits, decimal.text.split(separator: ".")[0].filter(\.isNumber).count)
                 }
             }

@@ -7,6 +7,8 @@ public struct ExistingSchemaPlanner {
     public let schema: SourceSchema
     public let sourcePath: String
     public let rowCounts: [String: Int]
+    /// `--round-decimals`: values with more fraction digits than a DECIMAL column keeps are rounded (counted).
+    public var roundDecimals = false
 
     public init(schema: SourceSchema, sourcePath: String, rowCounts: [String: Int]) {
         self.schema = schema
@@ -54,8 +56,13 @@ public struct ExistingSchemaPlanner {
                 }
                 // Numbers in a temporal column are read as Unix seconds (fluent stores dates as REAL seconds).
                 let numbers = TemporalNumbers.unixSeconds
-                plannedColumns.append(ColumnPlan(name: source.name, sourceType: source.declaredType, type: type, nullable: column.nullable,
-                                                 collation: column.collation, temporalNumbers: numbers, reason: "target column \(column.columnType)"))
+                var planned = ColumnPlan(name: source.name, sourceType: source.declaredType, type: type, nullable: column.nullable,
+                                         collation: column.collation, temporalNumbers: numbers, reason: "target column \(column.columnType)")
+                if case .decimal = type, roundDecimals {
+                    planned.rounding = true
+                    planned.reason += "; longer fractions rounded half-even (--round-decimals)"
+                }
+                plannedColumns.append(planned)
             }
             for column in columns where !plannedColumns.contains(where: { $0.name == column.name }) {
                 guard column.nullable || column.hasDefault || column.autoIncrement else {

@@ -45,6 +45,11 @@ public struct ColumnPlan: Sendable, Codable {
     public var collation: String?
     public var temporalNumbers: TemporalNumbers
     public var reason: String
+    /// Decimals with more fraction digits than the scale are rounded half-even (`--round-decimals`) instead
+    /// of stopping the run; absent in plans written before the option existed.
+    public var rounding: Bool? = nil
+
+    public var roundsDecimals: Bool { rounding ?? false }
 }
 
 public struct IndexPlan: Sendable, Codable {
@@ -82,7 +87,7 @@ extension MigrationPlan {
         if !table.primaryKey.isEmpty {
             lines.append("  PRIMARY KEY (\(table.primaryKey.map(MariaDBIdentifier.quote).joined(separator: ", ")))")
         }
-        return "CREATE TABLE \(MariaDBIdentifier.quote(table.name)) (\n\(lines.joined(separator: ",\n"))\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+        return "CREATE TABLE \(MariaDBIdentifier.quote(table.name)) (\n\(lines.joined(separator: ",\n"))\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin"
     }
 
     public func indexDDL(_ table: TablePlan) -> String? {

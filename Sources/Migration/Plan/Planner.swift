@@ -8,6 +8,9 @@ public struct Planner {
     public var orphans: [String: [(rowid: Int64?, parent: String, fk: Int)]]
     public var onOrphan: OrphanPolicy
     public var sourcePath: String
+    /// `--round-decimals`: keep declared scales and round longer values half-even (counted) instead of
+    /// widening the scale to the data.
+    public var roundDecimals = false
 
     public enum OrphanPolicy: String, Sendable, Codable, CaseIterable { case stop, quarantine, keep }
 
@@ -38,11 +41,10 @@ public struct Planner {
                     continue
                 }
                 var plan = chooseType(table: table, column: column, profile: profile.columns[column.name] ?? ColumnProfile(), indexed: indexedColumns.contains(column.name), warnings: &warnings)
-                if let collation = column.collation, collation == "NOCASE", plan.type.isText {
-                    plan.collation = "utf8mb4_unicode_ci"
-                    plan.reason += "; COLLATE NOCASE → utf8mb4_unicode_ci (folds more than ASCII: unique keys may collide, reported at index creation)"
-                } else if plan.type.isText {
-                    plan.collation = "utf8mb4_bin"
+                if plan.type.isText {
+                    let (collation, note) = Self.collation(for: column.collation)
+                    plan.collation = collation
+                    if let note { plan.reason += "; " + note }
                 }
                 columns.append(plan)
             }
@@ -98,10 +100,15 @@ public struct Planner {
         if declared.contains("DATE") || declared.contains("TIME") {
             if declared == "TIME" { return plan(.time(fsp: 6), "declared TIME") }
             if texts == p.isoDates + p.isoDateTimes, blobs == 0, p.invalidUTF8 == 0 {
-                if let min = p.minReal ?? p.minInteger.map(Double.init), min > 1_000_000, min < 5_000_000 { numbers = .julianDay }
+                let numeric = ints + reals
+                if numeric > 0 && p.julianRangeNumbers == numeric { numbers = .julianDay }
+                if p.julianRangeNumbers > 0 && p.julianRangeNumbers < numeric {
+                    numbers = .perValue
+                    warnings.append("\(where_): \(p.julianRangeNumbers) number(s) look like Julian days and \(numeric - p.julianRangeNumbers) like Unix seconds; each is read by its range (Julian days of the years 1000–9999, else Unix seconds)")
+                }
                 let dateOnly = declared.hasPrefix("DATE") && !declared.contains("TIME") && p.isoDateTimes == 0 && ints + reals == 0
                 return dateOnly ? plan(.date, "declared \(column.declaredType); ISO dates")
-                    : plan(.datetime(fsp: 6), "declared \(column.declaredType); ISO text\(ints + reals > 0 ? " and \(numbers == .julianDay ? "Julian-day" : "Unix-epoch") numbers" : ""); microseconds kept")
+                    : plan(.datetime(fsp: 6), "declared \(column.declaredType); ISO text\(ints + reals > 0 ? " and \(numbers == .julianDay ? "Julian-day" : numbers == .perValue ? "Julian-day and Unix-epoch" : "Unix-epoch") numbers" : ""); microseconds kept")
             }
             warnings.append("\(where_): declared \(column.declaredType) but \(texts - p.isoDates - p.isoDateTimes) value(s) are not ISO dates; kept as text")
         }
@@ -109,14 +116,24 @@ public struct Planner {
             let declaredPS = Self.precisionScale(declared)
             let integerDigits = max(p.maxRealIntegerDigits, p.maxTextIntegerDigits)
             if let (dp, ds) = declaredPS {
-                let precision = min(65, max(dp, integerDigits + ds))
-                if precision > dp { warnings.append("\(where_): values need \(integerDigits) integer digits; DECIMAL(\(dp),\(ds)) widened to DECIMAL(\(precision),\(ds))") }
-                if max(p.maxRealFractionDigits, p.maxTextFractionDigits) > ds {
-                    warnings.append("\(where_): some values have more than \(ds) decimals; rounded half-even to \(ds) as the ORM reads them")
+                let fraction = max(p.maxRealFractionDigits, p.maxTextSignificantFractionDigits)
+                if fraction > ds && roundDecimals {
+                    let precision = min(65, max(dp, integerDigits + ds))
+                    warnings.append("\(where_): values with more than \(ds) decimals are rounded half-even to DECIMAL(\(precision),\(ds)) (--round-decimals); the report counts them")
+                    var decided = plan(.decimal(precision: precision, scale: ds), "declared \(column.declaredType); longer fractions rounded (--round-decimals)")
+                    decided.rounding = true
+                    return decided
                 }
-                return plan(.decimal(precision: precision, scale: ds), "declared \(column.declaredType)")
+                let scale = min(30, max(ds, fraction))
+                let precision = min(65, max(dp - ds + scale, integerDigits + scale))
+                if scale > ds {
+                    warnings.append("\(where_): declared \(column.declaredType) but values carry up to \(fraction) decimals; DECIMAL(\(precision),\(scale)) keeps every digit (--round-decimals keeps the declared scale and rounds half-even)")
+                } else if precision > dp {
+                    warnings.append("\(where_): values need \(integerDigits) integer digits; DECIMAL(\(dp),\(ds)) widened to DECIMAL(\(precision),\(scale))")
+                }
+                return plan(.decimal(precision: precision, scale: scale), scale > ds ? "declared \(column.declaredType); scale widened to the data's \(scale) decimals" : "declared \(column.declaredType)")
             }
-            let scale = min(30, max(p.maxRealFractionDigits, p.maxTextFractionDigits))
+            let scale = min(30, max(p.maxRealFractionDigits, p.maxTextSignificantFractionDigits))
             let precision = min(65, max(integerDigits + scale, 10))
             return plan(.decimal(precision: precision, scale: scale), "declared \(column.declaredType) without precision; DECIMAL(\(precision),\(scale)) holds every value (\(integerDigits) integer, \(scale) fraction digits)")
         }
@@ -146,6 +163,22 @@ public struct Planner {
             if length <= 16_383 { return plan(.varchar(length), declaredLength != nil ? "declared \(column.declaredType); longest value \(p.maxChars) characters" : "indexed text; longest value \(p.maxChars) characters") }
         }
         return plan(textType(p.maxBytes), "text; longest value \(p.maxBytes) bytes")
+    }
+
+    /// SQLite compares text with BINARY (memcmp, trailing spaces count) unless a column says NOCASE or RTRIM.
+    /// MariaDB's `utf8mb4_bin` is PAD SPACE ('abc' = 'abc '), so BINARY maps to the NO PAD `utf8mb4_nopad_bin`;
+    /// RTRIM (trailing spaces ignored) is exactly PAD SPACE; NOCASE folds ASCII only, and MariaDB has no such
+    /// collation: `utf8mb4_unicode_nopad_ci` keeps trailing spaces significant but also folds non-ASCII case and
+    /// accents, so a unique key may collide where SQLite saw different values (the run then names the rows).
+    static func collation(for declared: String?) -> (String, String?) {
+        switch declared {
+        case "NOCASE":
+            return ("utf8mb4_unicode_nopad_ci", "COLLATE NOCASE → utf8mb4_unicode_nopad_ci (folds more than ASCII: unique keys may collide, named at index creation)")
+        case "RTRIM":
+            return ("utf8mb4_bin", "COLLATE RTRIM → utf8mb4_bin (PAD SPACE: trailing spaces ignored in comparisons, as in SQLite)")
+        default:
+            return ("utf8mb4_nopad_bin", nil)
+        }
     }
 
     func blobType(_ bytes: Int) -> TargetType { bytes <= 65_535 ? .blob("BLOB") : bytes <= 16_777_215 ? .blob("MEDIUMBLOB") : .blob("LONGBLOB") }

@@ -13,14 +13,29 @@ public enum TemporalNumbers: String, Sendable, Codable {
     case unixSeconds
     /// Julian day numbers (SQLite's `julianday()`).
     case julianDay
+    /// Both in one column: a number in the Julian-day range of the years 1000–9999 is a Julian day, any
+    /// other number Unix seconds (the two ranges overlap only in January–March 1970 as Unix seconds).
+    case perValue
+
+    /// Julian days of 1000-01-01 00:00 and 10000-01-01 00:00: the dates DATETIME can hold.
+    public static let julianRange = 2_086_302.5..<5_373_484.5
 }
 
-/// Exact conversion of SQLite values to the target column type. Nothing is rounded except decimals to the
-/// declared scale (as the ORM reads them); everything else either arrives exactly or fails with a reason.
+/// Exact conversion of SQLite values to the target column type: every value either arrives exactly or fails
+/// with a reason. Decimals with more fraction digits than the column keeps are rounded (half-even) only when
+/// the plan says so (`--round-decimals`), and the caller counts them.
 public enum ValueConversion {
     static let julianUnixEpoch = 2_440_587.5
 
-    public static func convert(_ value: SQLiteValue, to type: TargetType, numbers: TemporalNumbers = .unixSeconds) throws -> MariaDBValue {
+    public static func convert(_ value: SQLiteValue, to type: TargetType, numbers: TemporalNumbers = .unixSeconds,
+                               roundDecimals: Bool = false) throws -> MariaDBValue {
+        var rounded = false
+        return try convert(value, to: type, numbers: numbers, roundDecimals: roundDecimals, rounded: &rounded)
+    }
+
+    /// As `convert`, and sets `rounded` when a decimal lost fraction digits to the column's scale.
+    public static func convert(_ value: SQLiteValue, to type: TargetType, numbers: TemporalNumbers, roundDecimals: Bool,
+                               rounded: inout Bool) throws -> MariaDBValue {
         if case .null = value { return .null }
         switch type {
         case .integer(let bits, let unsigned):
@@ -35,7 +50,9 @@ public enum ValueConversion {
             guard v == 0 || v == 1 else { throw ConversionFailure(reason: "boolean column holds \(v), not 0 or 1") }
             return .int(v)
         case .decimal(let precision, let scale):
-            return .decimal(try decimal(value, precision: precision, scale: scale))
+            let (exact, lost) = try decimal(value, precision: precision, scale: scale, round: roundDecimals)
+            rounded = lost
+            return .decimal(exact)
         case .double:
             switch value {
             case .real(let d):
@@ -116,9 +133,10 @@ public enum ValueConversion {
         }
     }
 
-    /// Decimals as Django and fluent read them: REAL through 15 significant digits, then rounded half-even
-    /// to the column's scale; TEXT and INTEGER exactly. More integer digits than the column allows is an error.
-    static func decimal(_ value: SQLiteValue, precision: Int, scale: Int) throws -> MariaDBDecimal {
+    /// Decimals as Django and fluent read them: REAL through 15 significant digits (SQLite's own text for
+    /// it), TEXT and INTEGER exactly. More fraction digits than the scale is an error unless `round` (then
+    /// half-even, reported as lost); more integer digits than the column allows is always an error.
+    static func decimal(_ value: SQLiteValue, precision: Int, scale: Int, round: Bool) throws -> (MariaDBDecimal, Bool) {
         let text: String
         switch value {
         case .integer(let v): text = String(v)
@@ -131,12 +149,24 @@ public enum ValueConversion {
         default: throw ConversionFailure(reason: "\(value.storageClass) value in a DECIMAL column")
         }
         guard let exact = MariaDBDecimal(expandExponent(text)) else { throw ConversionFailure(reason: "value is not a decimal number") }
+        let digits = fractionDigits(exact)
+        if digits > scale && !round {
+            throw ConversionFailure(reason: "decimal \(exact.text.prefix(70)) has \(digits) fraction digits but DECIMAL(\(precision),\(scale)) "
+                                    + "keeps \(scale); widen the column's scale, or pass --round-decimals to round half-even (counted in the report)")
+        }
         let rounded = roundHalfEven(exact, scale: scale)
         let integerDigits = rounded.text.split(separator: ".")[0].filter(\.isNumber).drop { $0 == "0" }.count
         guard integerDigits <= precision - scale else {
             throw ConversionFailure(reason: "decimal with \(integerDigits) integer digits overflows DECIMAL(\(precision),\(scale))")
         }
-        return rounded
+        return (rounded, digits > scale)
+    }
+
+    /// Significant fraction digits (trailing zeros do not count: `1.50` needs one).
+    static func fractionDigits(_ value: MariaDBDecimal) -> Int {
+        let parts = value.text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count > 1 else { return 0 }
+        return parts[1].reversed().drop { $0 == "0" }.count
     }
 
     /// `1.5e-05` → `0.000015` (exact digit shuffling, no floating point).
@@ -239,7 +269,10 @@ public enum ValueConversion {
     }
 
     static func fromNumber(_ number: Double, numbers: TemporalNumbers) throws -> MariaDBDateTime {
-        let seconds = numbers == .julianDay ? (number - julianUnixEpoch) * 86_400 : number
+        let julian = numbers == .julianDay || (numbers == .perValue && TemporalNumbers.julianRange.contains(number))
+        // A Julian day is read as SQLite's date functions read it: to the millisecond (a REAL near 2.4 million
+        // days cannot carry microseconds; its last bits are noise, not data).
+        let seconds = julian ? Double(Int64((number * 86_400_000 + 0.5).rounded(.down)) - Int64(julianUnixEpoch * 86_400_000)) / 1000 : number
         guard abs(seconds) < 253_402_300_800 else { throw ConversionFailure(reason: "number \(number) is not a plausible \(numbers.rawValue) value") }
         return MariaDBDateTime(Date(timeIntervalSince1970: seconds))
     }

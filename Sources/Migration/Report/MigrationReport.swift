@@ -13,6 +13,8 @@ public struct MigrationReport: Sendable, Codable {
     public var copy: MigrationRunResult?
     public var verification: [TableVerification]?
     public var totalSeconds: Double
+    /// The tool's state table was dropped: the run completed and nothing is left to resume.
+    public var stateRemoved = false
 
     public var verified: Bool { verification.map { $0.allSatisfy(\.identical) } ?? false }
 
@@ -45,6 +47,13 @@ public struct MigrationReport: Sendable, Codable {
             lines.append("copy: \(rows) rows, \(ByteCountFormatter.string(fromByteCount: Int64(bytes), countStyle: .file)) in \(String(format: "%.2f", copySeconds)) s (\(String(format: "%.0f", Double(rows) / max(copySeconds, 0.001))) rows/s); schema \(String(format: "%.2f", copy.phases["schema"] ?? 0)) s, indexes+FKs \(String(format: "%.2f", copy.phases["indexes"] ?? 0)) s")
             if !copy.skippedTables.isEmpty { lines.append("resumed: \(copy.skippedTables.count) table(s) were already copied") }
             if copy.quarantined > 0 { lines.append("quarantined: \(copy.quarantined) row(s)") }
+            for seeded in copy.seeded {
+                lines.append("replaced \(seeded.rows) rows the target's migrations had created in \(seeded.table)"
+                             + (seeded.unmatchedCount > 0 ? " (\(seeded.unmatchedCount) without a source counterpart deleted)" : ""))
+            }
+            for table in copy.tables where table.rounded > 0 {
+                lines.append("rounded: \(table.rounded) decimal value(s) in \(table.table) to the column's scale (--round-decimals)")
+            }
             func pad(_ s: String, _ width: Int, left: Bool = false) -> String {
                 s.count >= width ? s : (left ? s + String(repeating: " ", count: width - s.count) : String(repeating: " ", count: width - s.count) + s)
             }
@@ -67,6 +76,10 @@ public struct MigrationReport: Sendable, Codable {
                 }
                 if table.differences.count > 20 { lines.append("    … \(table.differences.count - 20) more in the JSON report") }
             }
+        }
+        if copy != nil {
+            lines.append(stateRemoved ? "state: \(Migrator.stateTable) removed; the database holds only the application's tables"
+                         : "state: \(Migrator.stateTable) kept; rerun the same command to resume or re-verify")
         }
         lines.append("total: \(String(format: "%.2f", totalSeconds)) s")
         return lines.joined(separator: "\n")

@@ -98,7 +98,8 @@ public struct Verifier: Sendable {
                     values.reserveCapacity(table.columns.count)
                     var unconvertible = false
                     for (index, column) in table.columns.enumerated() {
-                        let converted = (try? ValueConversion.convert(row.value(index), to: column.type, numbers: column.temporalNumbers))
+                        let converted = (try? ValueConversion.convert(row.value(index), to: column.type, numbers: column.temporalNumbers,
+                                                                          roundDecimals: column.roundsDecimals))
                         if converted == nil { unconvertible = true }
                         values.append(converted.map(Self.canonical) ?? "\u{0}UNCONVERTIBLE")
                     }
@@ -205,13 +206,17 @@ public struct Verifier: Sendable {
                                  differences: differences, seconds: Date().timeIntervalSince(started), excludedSourceRows: excluded.rows)
     }
 
-    /// Key order as SQLite sorts (bytes): text keys are ordered with `utf8mb4_bin`, whatever collation the
-    /// target column has (a case-insensitive key would otherwise interleave differently).
+    /// Key order as SQLite sorts (bytes): text keys are ordered with `utf8mb4_nopad_bin` (code points, trailing
+    /// spaces significant), whatever collation the target column has (a case-insensitive or PAD SPACE key would
+    /// otherwise interleave differently); a column in another character set is converted first.
     static func orderBy(_ table: TablePlan) -> String {
         table.primaryKey.map { name in
             let quoted = MariaDBIdentifier.quote(name)
             guard let column = table.column(name), column.type.isText else { return quoted }
-            return quoted + " COLLATE utf8mb4_bin"
+            if let collation = column.collation, !collation.hasPrefix("utf8mb4") {
+                return "CONVERT(\(quoted) USING utf8mb4) COLLATE utf8mb4_nopad_bin"
+            }
+            return quoted + " COLLATE utf8mb4_nopad_bin"
         }.joined(separator: ", ")
     }
 
