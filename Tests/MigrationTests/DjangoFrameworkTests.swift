@@ -53,6 +53,10 @@ import Testing
         #expect(onSQLite == onMariaDB)
     }
 
+    /// Seeded rows the source does not have: what the shop deleted (a shipping method, the banner) and what
+    /// `remove_stale_contenttypes` removed (the content type and permissions of a model dropped in 0003).
+    static let unmatchedSeeded = ["shop_shippingmethod id=3", "shop_banner id=1", "django_content_type id=", "auth_permission id="]
+
     @Test func salesmanShopMigratesIntoTheSchemaDjangoSeeded() throws {
         let project = Self.salesman
         _ = try project.python()
@@ -61,27 +65,41 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let source = try salesmanSource(directory)
 
-        // The schema Django creates on an empty MariaDB database, untouched by dbctl.
-        let fresh = try TestServer.freshDatabase("sfresh")
-        try project.manage(["migrate", "-v0"], try DjangoProject.mysql(fresh, directory: directory))
-        let freshSchema = try DjangoProject.schema(fresh)
-
         // The documented path: the application migrates the target (which seeds rows), dbctl loads the data.
+        // The schema Django created there, before dbctl touches it, is the one to end with.
         let target = try TestServer.freshDatabase("salesman")
         try project.manage(["migrate", "-v0"], try DjangoProject.mysql(target, directory: directory))
+        let freshSchema = try DjangoProject.schema(target)
         let seeded = try DjangoProject.rowCounts(target, Self.seededTables)
         #expect(Self.seededTables.allSatisfy { (seeded[$0] ?? 0) > 0 }, "Django's migrate seeded: \(seeded)")
-        let (report, _) = try migrate(SQLiteFixture(unchecked: source), schema: .auto, target: target)
+
+        // Seeded rows without a source counterpart stop the run before anything is written, named by key…
+        var session = MigrationSession(sourcePath: source, target: target)
+        let refused = try session.inspect()
+        let check = refused.checks.first { $0.name == "target.seeded_rows" }
+        #expect(check?.status == .failed, "\(String(describing: check))")
+        for row in Self.unmatchedSeeded {
+            #expect(check?.detail.contains(row) == true, "target.seeded_rows names \(row): \(check?.detail ?? "no check")")
+        }
+        #expect(throws: (any Error).self) { try session.execute(refused, options: MigrationOptions(), reporter: ProgressReporter(enabled: false)) }
+        #expect(try DjangoProject.rowCounts(target, Self.seededTables) == seeded, "nothing was written")
+
+        // …and with their deletion accepted, the source's rows replace every seeded row.
+        session.deleteUnmatchedSeeded = true
+        let inspection = try session.inspect()
+        #expect(inspection.failed.isEmpty, "\(inspection.failed)")
+        let report = try session.execute(inspection, options: MigrationOptions(), reporter: ProgressReporter(enabled: false))
         #expect(report.mode == "existing")
         #expect(report.verified, "\(report.text)")
+        #expect(report.stateRemoved)
         for table in Self.seededTables {
-            #expect(report.text.contains(table), "the report names the seeded table \(table) it replaced")
+            #expect(report.text.contains("rows the target's migrations had created in \(table)"), "the report names \(table): \(report.text)")
         }
         try expectDjangoAgrees(source: source, target: target, fresh: freshSchema, directory: directory)
     }
 
-    /// The same move as a user types it: `dbctl migrate` picks the existing schema, the dry run says what
-    /// it will replace, `--execute` loads and verifies.
+    /// The same move as a user types it: `dbctl migrate` picks the existing schema, the dry run says which
+    /// seeded rows have no source counterpart, `--delete-unmatched-seeded --execute` loads and verifies.
     @Test func salesmanShopThroughTheCommandLine() throws {
         let project = Self.salesman
         _ = try project.python()
@@ -92,22 +110,28 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let source = try salesmanSource(directory)
-        let fresh = try TestServer.freshDatabase("sclifresh")
-        try project.manage(["migrate", "-v0"], try DjangoProject.mysql(fresh, directory: directory))
-
         let target = try TestServer.freshDatabase("salesmancli")
         try project.manage(["migrate", "-v0"], try DjangoProject.mysql(target, directory: directory))
+        let freshSchema = try DjangoProject.schema(target)
         let passwordFile = directory + "/pw"
         #expect(FileManager.default.createFile(atPath: passwordFile, contents: Data((target.password ?? "").utf8), attributes: [.posixPermissions: 0o600]))
         let arguments = ["migrate", "--source", source, "--target", "mysql://\(target.username)@127.0.0.1:\(target.port)/\(target.database!)",
                          "--password-file", passwordFile, "--report", directory + "/report.json"]
+        // The dry run picks the existing schema and names the seeded rows the source does not have.
         let (dry, plan) = try ProgramRunner.run(ResumeTests.dbctl, arguments)
-        #expect(dry == 0, "\(plan)")
+        #expect(dry == 2, "\(plan)")
         #expect(plan.contains("existing schema"), "\(plan)")
-        #expect(plan.contains("auth_group"), "the plan names the seeded tables it will replace: \(plan)")
-        let (status, output) = try ProgramRunner.run(ResumeTests.dbctl, arguments + ["--execute"])
+        #expect(plan.contains("✗ target.seeded_rows"), "\(plan)")
+        for row in Self.unmatchedSeeded { #expect(plan.contains(row), "the plan names \(row): \(plan)") }
+        #expect(plan.contains("--delete-unmatched-seeded"), "\(plan)")
+        let (accepted, acceptedPlan) = try ProgramRunner.run(ResumeTests.dbctl, arguments + ["--delete-unmatched-seeded"])
+        #expect(accepted == 0, "\(acceptedPlan)")
+        #expect(acceptedPlan.contains("! target.seeded_rows"), "\(acceptedPlan)")
+        for table in Self.seededTables { #expect(acceptedPlan.contains(table), "the plan lists \(table): \(acceptedPlan)") }
+        let (status, output) = try ProgramRunner.run(ResumeTests.dbctl, arguments + ["--delete-unmatched-seeded", "--execute"])
         #expect(status == 0, "\(output)")
         #expect(output.contains("verify: identical"), "\(output)")
-        try expectDjangoAgrees(source: source, target: target, fresh: try DjangoProject.schema(fresh), directory: directory)
+        #expect(output.contains("_dbctl_migration removed"), "\(output)")
+        try expectDjangoAgrees(source: source, target: target, fresh: freshSchema, directory: directory)
     }
 }
