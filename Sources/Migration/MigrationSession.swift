@@ -11,6 +11,8 @@ public struct MigrationSession {
     public var schema: SchemaChoice = .auto
     public var onOrphan: Planner.OrphanPolicy = .stop
     public var quickCheck = false
+    /// Accept leaving out views, triggers, generated columns and virtual tables that cannot be translated.
+    public var skipUntranslated = false
 
     public init(sourcePath: String, target: MariaDBConfiguration) {
         self.sourcePath = sourcePath
@@ -68,6 +70,7 @@ public struct MigrationSession {
                 plan = try Planner(schema: sourceSchema, profiles: profiles, orphans: orphans, onOrphan: onOrphan, sourcePath: sourcePath).genericPlan()
             }
         }
+        try planSchemaObjects(&plan, checks: &checks, source: source, schema: sourceSchema, target: connection)
         plan.estimatedSeconds = MigrationPlan.estimateSeconds(rows: plan.estimatedRows)
         let bytes = (try? FileManager.default.attributesOfItem(atPath: sourcePath)[.size] as? Int) ?? 0
         checks += try TargetChecks.run(connection, plan: plan, sourceBytes: bytes ?? 0)
@@ -93,7 +96,10 @@ public struct MigrationSession {
                                      orphans: inspection.orphans.mapValues(\.count))
         var skip: [String: Set<Int64>] = [:]
         if options.onOrphan == .quarantine { skip = inspection.orphans.mapValues(Set.init) }
+        let objects = SchemaObjectCreator(plan: inspection.plan, target: target)
+        try objects.createTablesBeforeData()
         report.copy = try Migrator(plan: inspection.plan, target: target, options: options, reporter: reporter).run(orphanRowids: skip)
+        report.schemaObjects = try objects.createAfterData()
         if verify {
             var verifier = Verifier(plan: inspection.plan, target: target)
             verifier.excludeQuarantined = options.badRows == .quarantine
@@ -110,6 +116,7 @@ public struct MigrationSession {
                 }
             }
             report.verification = try verifier.verifyAll(parallel: options.parallelTables, sent: sent)
+            report.schemaObjectVerification = try SchemaObjectVerifier(plan: inspection.plan, target: target).verifyAll()
         }
         report.totalSeconds = Date().timeIntervalSince(started)
         return report
