@@ -175,7 +175,7 @@ import Testing
         #expect(report.verified, "\(report.text)")
         // Someone changes the target's expression: the values no longer match what SQLite computed.
         let connection = try BlockingConnection.connect(target)
-        try connection.execute("ALTER TABLE p MODIFY total BIGINT GENERATED ALWAYS AS (`price` * `qty` + (`id` = 2)) PERSISTENT")
+        try connection.execute("ALTER TABLE p MODIFY total BIGINT GENERATED ALWAYS AS (`price` * `qty` + (`qty` = 5)) PERSISTENT")
         try connection.execute("CREATE OR REPLACE VIEW expensive AS SELECT id, total FROM p WHERE total >= 10")
         connection.close()
         let results = try SchemaObjectVerifier(plan: inspection.plan, target: target).verifyAll()
@@ -205,14 +205,14 @@ import Testing
             INSERT INTO notes(docid, text) VALUES (7, 'remember the milk'), (9, 'call the bank');
             CREATE VIRTUAL TABLE boxes USING rtree(id, min_x, max_x, min_y, max_y);
             INSERT INTO boxes VALUES (1, 0.5, 1.5, -2.25, 3.0);
-            CREATE VIRTUAL TABLE nothing USING fts5(x, content='');
+            CREATE VIRTUAL TABLE bare USING fts5(x, content='');
             """)
         defer { fixture.remove() }
         let target = try TestServer.freshDatabase("fts")
         let (refusing, refused) = try inspect(fixture, target: target)
         let check = try #require(refused.checks.first { $0.name == "source.virtual_tables" })
         #expect(check.status == .failed)
-        #expect(check.detail.contains("nothing (content='': a contentless FTS table stores only its index"))
+        #expect(check.detail.contains("bare (content='': a contentless FTS table stores only its index"))
         #expect(!refused.plan.tables.contains { $0.name.hasPrefix("docs_fts") || $0.name.hasPrefix("notes_") || $0.name.hasPrefix("boxes_") })
         _ = refusing
 
@@ -229,7 +229,7 @@ import Testing
         let outcomes = try #require(report.schemaObjects)
         #expect(outcomes.first { $0.name == "docs_ai" }?.status == .notCarriedOver)
         #expect(outcomes.first { $0.name == "docs_ai" }?.reason?.contains("FULLTEXT") == true)
-        #expect(outcomes.first { $0.name == "nothing" }?.status == .notCarriedOver)
+        #expect(outcomes.first { $0.name == "bare" }?.status == .notCarriedOver)
         // An FTS table with its own content is a real table with a FULLTEXT index, rowids kept.
         let notes = try query(target, "SELECT rowid FROM notes WHERE MATCH (text) AGAINST ('milk')")
         #expect(try notes.map { try $0.decode(0, as: Int.self) } == [7])

@@ -247,7 +247,7 @@ extension SQLiteTranslator {
     }
 
     mutating func aggregate(_ call: SQLFunctionCall, _ name: String) throws -> TranslatedSQL {
-        if context != .view { throw TranslationRefusal("\(call.name)()", "an aggregate is not allowed here") }
+        if context == .generatedColumn { throw TranslationRefusal("\(call.name)()", "an aggregate in a generated column") }
         if !frames.isEmpty { frames[frames.count - 1].sawAggregate = true; frames[frames.count - 1].aggregateDepth += 1 }
         defer { if !frames.isEmpty { frames[frames.count - 1].aggregateDepth -= 1 } }
         let distinct = call.distinct ? "DISTINCT " : ""
@@ -296,7 +296,7 @@ extension SQLiteTranslator {
     }
 
     mutating func windowFunction(_ call: SQLFunctionCall, _ name: String, _ window: SQLWindow) throws -> TranslatedSQL {
-        if context != .view { throw TranslationRefusal("\(call.name)() OVER", "a window function is not allowed here") }
+        if context == .generatedColumn { throw TranslationRefusal("\(call.name)() OVER", "a window function in a generated column") }
         var inner = call
         inner.over = nil
         let translated: TranslatedSQL
