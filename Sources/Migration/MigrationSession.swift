@@ -16,6 +16,8 @@ public struct MigrationSession {
     public var roundDecimals = false
     /// `--delete-unmatched-seeded`: seeded target rows with no source counterpart are deleted, not a stop.
     public var deleteUnmatchedSeeded = false
+    /// Accept leaving out views, triggers, generated columns and virtual tables that cannot be translated.
+    public var skipUntranslated = false
 
     public init(sourcePath: String, target: MariaDBConfiguration) {
         self.sourcePath = sourcePath
@@ -74,6 +76,7 @@ public struct MigrationSession {
                                           integrity: try integrity.value())
         if let ormCheck { checks.append(ormCheck) }
         guard var plan else { throw MigrationError("no plan") }
+        try planSchemaObjects(&plan, checks: &checks, source: source, schema: sourceSchema, target: connection)
         plan.estimatedSeconds = MigrationPlan.estimateSeconds(rows: plan.estimatedRows)
         if plan.schemaMode == .existing && !targetHasState(connection) {
             let seeded = try SeededRowsInspector(plan: plan, target: connection).inspect()
@@ -156,20 +159,25 @@ public struct MigrationSession {
             let early = verifier
             migrator.afterCopy = { table, result, connection in try early.verifyAfterCopy(table, result: result, on: connection) }
         }
+        let objects = SchemaObjectCreator(plan: inspection.plan, target: target)
+        try objects.createTablesBeforeData()
         report.copy = try migrator.run(orphanRowids: skip)
+        report.schemaObjects = try objects.createAfterData()
         if verify {
             // Copy-time digests stand for the source only when every source row was read: rows sent plus
             // rows set aside must equal the table's count.
             let source = try SQLiteSource(path: sourcePath)
             defer { source.close() }
             var sent: [String: TableCopyResult] = [:]
-            for result in report.copy?.tables ?? [] {
+            let early = Set(migrator.afterCopyResults.all.map(\.table))
+            for result in report.copy?.tables ?? [] where !early.contains(result.table) {
                 if case .integer(let count) = try source.scalar("SELECT count(*) FROM \(SourceInspector.quote(result.table))"),
                    Int(count) == result.rows + result.quarantined {
                     sent[result.table] = result
                 }
             }
             report.verification = try verifier.verifyAll(parallel: options.parallelTables, sent: sent, done: migrator.afterCopyResults.all)
+            report.schemaObjectVerification = try SchemaObjectVerifier(plan: inspection.plan, target: target).verifyAll()
         }
         // The state is kept only while a run can still resume (or re-verify after a difference).
         if !verify || report.verified {
