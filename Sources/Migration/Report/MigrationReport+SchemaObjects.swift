@@ -35,8 +35,11 @@ extension MigrationReport {
         let differing = results.filter { !$0.identical }
         let views = results.filter { $0.kind == .view }.count
         let tables = results.count - views
+        var compared: [String] = []
+        if views > 0 { compared.append("\(views) view(s)") }
+        if tables > 0 { compared.append("generated columns of \(tables) table(s)") }
         var lines = [differing.isEmpty
-            ? "verify: views and generated columns identical — \(views) view(s), generated columns of \(tables) table(s)"
+            ? "verify: identical — " + compared.joined(separator: ", ")
             : "verify: \(differing.count) view(s) or generated column set(s) differ"]
         for result in differing {
             let what = result.kind == .view ? "view \(result.name)" : "generated columns of \(result.name)"
