@@ -116,7 +116,8 @@ public struct MigrationSession {
                 }
             }
             report.verification = try verifier.verifyAll(parallel: options.parallelTables, sent: sent)
-            report.schemaObjectVerification = try SchemaObjectVerifier(plan: inspection.plan, target: target).verifyAll()
+            report.schemaObjectVerification = try SchemaObjectVerifier(plan: inspection.plan, target: target)
+                .verifyAll()
         }
         report.totalSeconds = Date().timeIntervalSince(started)
         return report

@@ -23,7 +23,14 @@ import Testing
 
     @Test func datasetteFixturesMigrateWithTheirViewsAndSearchIndex() throws {
         let path = NSTemporaryDirectory() + "datasette-\(UUID().uuidString.prefix(8)).db"
-        try DjangoTests.run(try Self.python(), ["-c", "import sys; from datasette.fixtures import write_fixture_database; write_fixture_database(sys.argv[1])", path])
+        try DjangoTests.run(
+            try Self.python(),
+            [
+                "-c",
+                "import sys; from datasette.fixtures import write_fixture_database; "
+                    + "write_fixture_database(sys.argv[1])",
+                path,
+            ])
         let fixture = SQLiteFixture(unchecked: path)
         defer { fixture.remove() }
         let quarantine = path + ".quarantine.jsonl"
@@ -33,17 +40,33 @@ import Testing
         #expect(report.verified, "\(report.text)")
         #expect(report.copy?.quarantined == 2)
         let objects = try #require(report.schemaObjects)
-        #expect(Set(objects.map(\.name)) == ["searchable_fts", "paginated_view", "simple_view", "searchable_view",
-                                             "searchable_view_configured_by_metadata"])
+        #expect(
+            Set(objects.map(\.name)) == [
+                "searchable_fts", "paginated_view", "simple_view", "searchable_view",
+                "searchable_view_configured_by_metadata",
+            ])
         #expect(objects.allSatisfy { $0.status == .created }, "\(report.text)")
         #expect(report.schemaObjectVerification?.count == 5)
         // The FTS5 shadow tables are not copied; the index became FULLTEXT on its content table.
-        let tables = try query(target, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'searchable%'")
-            .map { try $0.decode(0, as: String.self) }
-        #expect(Set(tables) == ["searchable", "searchable_fts", "searchable_tags", "searchable_view", "searchable_view_configured_by_metadata"])
-        let found = try query(target, "SELECT pk FROM searchable WHERE MATCH (text1, text2, `name with . and spaces`) AGAINST ('weasel')")
+        let tables = try query(
+            target,
+            """
+            SELECT TABLE_NAME FROM information_schema.TABLES
+            WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'searchable%'
+            """
+        )
+        .map { try $0.decode(0, as: String.self) }
+        #expect(
+            Set(tables) == [
+                "searchable", "searchable_fts", "searchable_tags", "searchable_view",
+                "searchable_view_configured_by_metadata",
+            ])
+        let found = try query(
+            target, "SELECT pk FROM searchable WHERE MATCH (text1, text2, `name with . and spaces`) AGAINST ('weasel')")
         #expect(try found.map { try $0.decode(0, as: Int.self) } == [2])
-        #expect(try query(target, "SELECT content_extra FROM paginated_view LIMIT 1")[0].decode(0, as: String.self) == "- 1 -")
+        #expect(
+            try query(target, "SELECT content_extra FROM paginated_view LIMIT 1")[0].decode(0, as: String.self)
+                == "- 1 -")
     }
 
     @Test func sqliteUtilsSearchAndCountTriggersWorkOnMariaDB() throws {
@@ -75,8 +98,11 @@ import Testing
         #expect(try query(target, "SELECT count FROM _counts WHERE `table` = 'docs'")[0].decode(0, as: Int.self) == 2)
         try connection.execute("INSERT INTO docs (id, title, body) VALUES (3, 'Ubuntu', 'packages for everyone')")
         #expect(try query(target, "SELECT count FROM _counts WHERE `table` = 'docs'")[0].decode(0, as: Int.self) == 3)
-        #expect(try query(target, "SELECT id FROM docs WHERE MATCH (title, body) AGAINST ('packages')")[0].decode(0, as: Int.self) == 3)
-        #expect(try query(target, "SELECT title FROM docs_fts WHERE rowid = 3")[0].decode(0, as: String.self) == "Ubuntu")
+        #expect(
+            try query(target, "SELECT id FROM docs WHERE MATCH (title, body) AGAINST ('packages')")[0].decode(
+                0, as: Int.self) == 3)
+        #expect(
+            try query(target, "SELECT title FROM docs_fts WHERE rowid = 3")[0].decode(0, as: String.self) == "Ubuntu")
         try connection.execute("DELETE FROM docs WHERE id = 1")
         #expect(try query(target, "SELECT count FROM _counts WHERE `table` = 'docs'")[0].decode(0, as: Int.self) == 2)
         #expect(try query(target, "SELECT shout FROM recent_docs")[0].decode(0, as: String.self) == "UBUNTU")

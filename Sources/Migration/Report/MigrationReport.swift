@@ -19,7 +19,8 @@ public struct MigrationReport: Sendable, Codable {
     public var totalSeconds: Double
 
     public var verified: Bool {
-        (verification.map { $0.allSatisfy(\.identical) } ?? false) && (schemaObjectVerification ?? []).allSatisfy(\.identical)
+        (verification.map { $0.allSatisfy(\.identical) } ?? false)
+            && (schemaObjectVerification ?? []).allSatisfy(\.identical)
     }
 
     public init(source: String, target: String, plan: MigrationPlan, checks: [Check], orphans: [String: Int]) {
