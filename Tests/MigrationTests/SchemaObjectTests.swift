@@ -298,6 +298,8 @@ import Testing
             INSERT INTO items (id, name, price) VALUES (1, 'pen', 3), (2, 'ink', 7);
             CREATE VIEW cheap AS SELECT id, name FROM items WHERE price < 5;
             CREATE VIEW named AS SELECT id, label FROM items;
+            CREATE VIRTUAL TABLE notes USING fts4(body);
+            INSERT INTO notes(docid, body) VALUES (5, 'pens and ink');
             """)
         defer { fixture.remove() }
         let target = try TestServer.freshDatabase("existing")
@@ -326,5 +328,8 @@ import Testing
             try query(target, "SELECT label, doubled FROM items ORDER BY id").map { try $0.decode(0, as: String.self) }
                 == ["PEN", "INK"])
         #expect(try query(target, "SELECT doubled FROM items WHERE id = 2")[0].decode(0, as: Int.self) == 14)
+        // A virtual table the application's schema lacks is created like in a generic schema, then loaded.
+        #expect(outcomes.first { $0.name == "notes" }?.status == .created)
+        #expect(try query(target, "SELECT rowid FROM notes WHERE MATCH (body) AGAINST ('pens')")[0].decode(0, as: Int.self) == 5)
     }
 }

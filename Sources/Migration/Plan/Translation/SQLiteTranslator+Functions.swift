@@ -107,8 +107,9 @@ extension SQLiteTranslator {
         case "hex":
             try arity(call, 1...1)
             switch args[0].type {
-            case .text, .blob: return .atom("HEX(\(list))", .text)
-            case .integer: return .atom("HEX(CAST(\(list) AS CHAR))", .text)
+            // SQLite's hex(NULL) is '', MariaDB's NULL.
+            case .text, .blob, .null: return .atom("IFNULL(HEX(\(list)), '')", .text)
+            case .integer: return .atom("IFNULL(HEX(CAST(\(list) AS CHAR)), '')", .text)
             default:
                 throw TranslationRefusal(
                     "hex(\(list))", "SQLite hexes the text form of a \(args[0].type.rawValue) value")

@@ -50,17 +50,32 @@ extension SQLiteTranslator {
 
     mutating func commonTable(_ table: SQLCommonTable, recursive: Bool) throws -> String {
         let index = scopes.count - 1
-        if recursive {
-            // The recursive part refers to the table itself: its names must be known first.
-            var columns = table.columns
-            if columns.isEmpty, case .compound(let anchor, _, _) = table.select.body {
-                var probe = self
-                columns = try probe.body(anchor).columns.map(\.name)
+        var translated: TranslatedSelect
+        if recursive, case .compound(let anchor, _, _) = table.select.body {
+            // The recursive part reads the table itself. Its column types are taken from the anchor and
+            // kept only if the whole query then yields the same types (a fixpoint); otherwise unknown.
+            var probe = self
+            let anchorColumns = try probe.body(anchor).columns
+            let names = table.columns.isEmpty ? anchorColumns.map(\.name) : table.columns
+            let assumed = anchorColumns.count == names.count ? anchorColumns.map(\.type) : names.map { _ in .unknown }
+            func register(_ types: [SQLValueType], into translator: inout SQLiteTranslator) {
+                translator.scopes[index].commonTables[table.name] = TranslationCatalog.Relation(
+                    name: table.name, columns: zip(names, types).map { TranslationCatalog.Column(name: $0, type: $1) })
             }
-            scopes[index].commonTables[table.name] = TranslationCatalog.Relation(
-                name: table.name, columns: columns.map { TranslationCatalog.Column(name: $0, type: .unknown) })
+            var attempt = self
+            register(assumed, into: &attempt)
+            let result = try attempt.subselect(table.select)
+            if result.columns.map(\.type) == assumed {
+                self = attempt
+                translated = result
+            } else {
+                register(names.map { _ in .unknown }, into: &self)
+                translated = try subselect(table.select)
+                translated.columns = translated.columns.map { TranslationCatalog.Column(name: $0.name, type: .unknown) }
+            }
+        } else {
+            translated = try subselect(table.select)
         }
-        let translated = try subselect(table.select)
         var columns = translated.columns
         if !table.columns.isEmpty {
             guard table.columns.count == columns.count else {
@@ -69,7 +84,6 @@ extension SQLiteTranslator {
             }
             for i in columns.indices { columns[i].name = table.columns[i] }
         }
-        if recursive { columns = columns.map { TranslationCatalog.Column(name: $0.name, type: .unknown) } }
         scopes[index].commonTables[table.name] = TranslationCatalog.Relation(name: table.name, columns: columns)
         let names = table.columns.isEmpty ? "" : " (" + table.columns.map(Self.quote).joined(separator: ", ") + ")"
         if table.materialized != nil { note("the CTE hint \(table.materialized!) is dropped; MariaDB decides") }
