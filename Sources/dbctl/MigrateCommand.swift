@@ -45,9 +45,14 @@ struct MigrateCommand: AsyncParsableCommand {
     @Option(help: "Rows per committed batch (the unit a killed run resumes from) for tables with an integer key.") var batchRows: Int = 250_000
     @Flag(help: "Skip the verification after the copy.") var noVerify = false
     @Flag(help: "PRAGMA quick_check instead of the full integrity_check.") var quickCheck = false
+<<<<<<< HEAD
     @Flag(help: "Round decimals with more fraction digits than the column keeps (half-even, counted in the report) instead of widening the scale (generic schema) or stopping (existing schema).") var roundDecimals = false
     @Flag(help: "Rows the target's migrations created that have no source counterpart are deleted instead of stopping the run.") var deleteUnmatchedSeeded = false
     @Flag(help: "Accept leaving out views, triggers, generated columns and virtual tables that cannot be translated (they are listed as not carried over).")
+=======
+    @Flag(help: ArgumentHelp("Accept leaving out views, triggers, generated columns and virtual tables that cannot be "
+                             + "translated (they are listed as not carried over)."))
+>>>>>>> views
     var skipUntranslated = false
 
     func run() async throws {
@@ -77,8 +82,8 @@ struct MigrateCommand: AsyncParsableCommand {
                 for index in table.indexes where index.note != nil { print("    index \(index.name): \(index.note!)") }
             }
             if !plan.warnings.isEmpty { print("\nwarnings:"); for warning in plan.warnings { print("  ! \(warning)") } }
-            let dryReport = MigrationReport(source: session.sourcePath, target: session.target.endpoint, plan: plan, checks: inspection.checks,
-                                            orphans: inspection.orphans.mapValues(\.count))
+            let dryReport = MigrationReport(source: session.sourcePath, target: session.target.endpoint, plan: plan,
+                                            checks: inspection.checks, orphans: inspection.orphans.mapValues(\.count))
             if !dryReport.schemaObjectLines.isEmpty { print(""); dryReport.schemaObjectLines.forEach { print($0) } }
             print("\n-- DDL\n\(plan.ddl)")
             let failed = inspection.failed
@@ -128,7 +133,8 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         var result = MigrationReport(source: endpoints.sourcePath, target: target.endpoint, plan: plan, checks: [], orphans: [:])
         result.verification = try Verifier(plan: plan, target: target).verifyAll()
-        result.schemaObjectVerification = try SchemaObjectVerifier.verifyExisting(plan: plan, schema: schema, source: source, target: target)
+        result.schemaObjectVerification = try SchemaObjectVerifier.verifyExisting(
+            plan: plan, schema: schema, source: source, target: target)
         result.totalSeconds = Date().timeIntervalSince(started)
         print(result.text)
         if let path = report { try result.json().write(to: URL(fileURLWithPath: path)) }

@@ -3,15 +3,23 @@ import Testing
 
 /// The SQLite → MariaDB translator on its own: precedence, NULL semantics, quoting, types, refusals.
 struct SQLiteTranslatorTests {
-    /// t(id INTEGER PRIMARY KEY, a TEXT, b TEXT, n INTEGER, r REAL, d DECIMAL, at DATETIME, bl BLOB) and u(id, t_id, label).
+    /// t(id INTEGER PRIMARY KEY, a TEXT, b TEXT, n INTEGER, r REAL, d DECIMAL, at DATETIME, bl BLOB),
+    /// Orders(id, t_id, label), and a table not carried over.
     static let catalog = TranslationCatalog([
-        .init(name: "t", columns: [
-            .init(name: "id", type: .integer), .init(name: "a", type: .text), .init(name: "b", type: .text),
-            .init(name: "n", type: .integer), .init(name: "r", type: .real), .init(name: "d", type: .decimal),
-            .init(name: "at", type: .temporal), .init(name: "bl", type: .blob),
-        ], primaryKey: ["id"], rowidColumn: "id"),
-        .init(name: "Orders", columns: [.init(name: "id", type: .integer), .init(name: "t_id", type: .integer), .init(name: "label", type: .text)],
-              primaryKey: ["id"], rowidColumn: "id"),
+        .init(
+            name: "t",
+            columns: [
+                .init(name: "id", type: .integer), .init(name: "a", type: .text), .init(name: "b", type: .text),
+                .init(name: "n", type: .integer), .init(name: "r", type: .real), .init(name: "d", type: .decimal),
+                .init(name: "at", type: .temporal), .init(name: "bl", type: .blob),
+            ], primaryKey: ["id"], rowidColumn: "id"),
+        .init(
+            name: "Orders",
+            columns: [
+                .init(name: "id", type: .integer), .init(name: "t_id", type: .integer),
+                .init(name: "label", type: .text),
+            ],
+            primaryKey: ["id"], rowidColumn: "id"),
         .init(name: "gone", columns: [.init(name: "id", type: .integer)], missingReason: "refused"),
     ])
 
@@ -30,7 +38,9 @@ struct SQLiteTranslatorTests {
     }
 
     func refusal(_ sql: String) -> TranslationRefusal? {
-        do { _ = try select(sql); return nil } catch let refusal as TranslationRefusal { return refusal } catch { return nil }
+        do { _ = try select(sql); return nil } catch let refusal as TranslationRefusal { return refusal } catch {
+            return nil
+        }
     }
 
     @Test func concatenationBindsTighterThanArithmeticAsInSQLite() throws {
@@ -113,7 +123,9 @@ struct SQLiteTranslatorTests {
         #expect(try expr("likely(n > 1)") == "`n` > 1")
         #expect(try expr("strftime('%Y-%m', at)") == "DATE_FORMAT(`at`, '%Y-%m')")
         #expect(try expr("date(at, '+1 day')") == "DATE_FORMAT((`at` + INTERVAL 1 DAY), '%Y-%m-%d')")
-        #expect(try expr("datetime(n, 'unixepoch')") == "DATE_FORMAT(TIMESTAMPADD(SECOND, `n`, '1970-01-01 00:00:00'), '%Y-%m-%d %H:%i:%s')")
+        #expect(
+            try expr("datetime(n, 'unixepoch')")
+                == "DATE_FORMAT(TIMESTAMPADD(SECOND, `n`, '1970-01-01 00:00:00'), '%Y-%m-%d %H:%i:%s')")
         #expect(try expr("a LIKE 'x\\_%'") == "LOWER(`a`) LIKE LOWER('x\\\\_%')")
     }
 
@@ -147,22 +159,37 @@ struct SQLiteTranslatorTests {
     }
 
     @Test func queriesKeepTheirShape() throws {
-        #expect(try select("SELECT t.id, o.label FROM t, Orders o WHERE o.t_id = t.id")
+        #expect(
+            try select("SELECT t.id, o.label FROM t, Orders o WHERE o.t_id = t.id")
                 == "SELECT `t`.`id`, `o`.`label` FROM `t` CROSS JOIN `Orders` AS `o` WHERE `o`.`t_id` = `t`.`id`")
         #expect(try select("SELECT n FROM (SELECT n FROM t)") == "SELECT `n` FROM (SELECT `n` FROM `t`) AS `_derived1`")
         // SQLite lets WHERE use a result alias; MariaDB does not, so the expression is written out.
-        #expect(try select("SELECT n * 2 AS dbl FROM t WHERE dbl > 4") == "SELECT `n` * 2 AS `dbl` FROM `t` WHERE (`n` * 2) > 4")
+        #expect(
+            try select("SELECT n * 2 AS dbl FROM t WHERE dbl > 4")
+                == "SELECT `n` * 2 AS `dbl` FROM `t` WHERE (`n` * 2) > 4")
         // Grouped by the key, the other columns of the row are determined.
-        #expect(try select("SELECT id, a, count(*) FROM t GROUP BY id") == "SELECT `id`, `a`, COUNT(*) FROM `t` GROUP BY `id`")
-        #expect(try select("SELECT a, avg(n) FROM t GROUP BY a ORDER BY 2 DESC LIMIT 3")
+        #expect(
+            try select("SELECT id, a, count(*) FROM t GROUP BY id")
+                == "SELECT `id`, `a`, COUNT(*) FROM `t` GROUP BY `id`")
+        #expect(
+            try select("SELECT a, avg(n) FROM t GROUP BY a ORDER BY 2 DESC LIMIT 3")
                 == "SELECT `a`, AVG(CAST(`n` AS DOUBLE)) FROM `t` GROUP BY `a` ORDER BY 2 DESC LIMIT 3")
-        #expect(try select("SELECT CASE WHEN n > 1 THEN 'x' ELSE a END FROM t") == "SELECT CASE WHEN `n` > 1 THEN 'x' ELSE `a` END FROM `t`")
-        #expect(try select("SELECT a FROM t UNION SELECT label FROM Orders ORDER BY a") == "SELECT `a` FROM `t` UNION SELECT `label` FROM `Orders` ORDER BY `a`")
-        #expect(try select("WITH x AS (SELECT n FROM t) SELECT n FROM x") == "WITH `x` AS (SELECT `n` FROM `t`) SELECT `n` FROM `x`")
-        #expect(try select("SELECT n, row_number() OVER (PARTITION BY a ORDER BY n) FROM t")
+        #expect(
+            try select("SELECT CASE WHEN n > 1 THEN 'x' ELSE a END FROM t")
+                == "SELECT CASE WHEN `n` > 1 THEN 'x' ELSE `a` END FROM `t`")
+        #expect(
+            try select("SELECT a FROM t UNION SELECT label FROM Orders ORDER BY a")
+                == "SELECT `a` FROM `t` UNION SELECT `label` FROM `Orders` ORDER BY `a`")
+        #expect(
+            try select("WITH x AS (SELECT n FROM t) SELECT n FROM x")
+                == "WITH `x` AS (SELECT `n` FROM `t`) SELECT `n` FROM `x`")
+        #expect(
+            try select("SELECT n, row_number() OVER (PARTITION BY a ORDER BY n) FROM t")
                 == "SELECT `n`, ROW_NUMBER() OVER (PARTITION BY `a` ORDER BY `n`) FROM `t`")
         #expect(try select("SELECT a FROM t ORDER BY a NULLS LAST") == "SELECT `a` FROM `t` ORDER BY `a` IS NULL, `a`")
-        #expect(try select("SELECT a FROM t WHERE n IN (SELECT t_id FROM Orders)") == "SELECT `a` FROM `t` WHERE `n` IN (SELECT `t_id` FROM `Orders`)")
+        #expect(
+            try select("SELECT a FROM t WHERE n IN (SELECT t_id FROM Orders)")
+                == "SELECT `a` FROM `t` WHERE `n` IN (SELECT `t_id` FROM `Orders`)")
     }
 
     @Test func triggersBecomeMariaDBTriggers() throws {
@@ -170,27 +197,45 @@ struct SQLiteTranslatorTests {
             var translator = SQLiteTranslator(catalog: Self.catalog, context: .trigger)
             return try translator.trigger(SQLParser.createTrigger(sql)).sql
         }
-        #expect(try trigger("""
-            CREATE TRIGGER t_ai AFTER INSERT ON t WHEN NEW.n > 10 BEGIN
-              INSERT INTO Orders (t_id, label) VALUES (NEW.id, 'big ' || NEW.a);
-              UPDATE Orders SET label = upper(label) WHERE t_id = NEW.id;
-            END
-            """) == "CREATE OR REPLACE TRIGGER `t_ai` AFTER INSERT ON `t` FOR EACH ROW BEGIN IF NEW.`n` > 10 THEN "
+        #expect(
+            try trigger(
+                """
+                CREATE TRIGGER t_ai AFTER INSERT ON t WHEN NEW.n > 10 BEGIN
+                  INSERT INTO Orders (t_id, label) VALUES (NEW.id, 'big ' || NEW.a);
+                  UPDATE Orders SET label = upper(label) WHERE t_id = NEW.id;
+                END
+                """) == "CREATE OR REPLACE TRIGGER `t_ai` AFTER INSERT ON `t` FOR EACH ROW BEGIN IF NEW.`n` > 10 THEN "
                 + "INSERT INTO `Orders` (`t_id`, `label`) VALUES (NEW.`id`, CONCAT('big ', NEW.`a`)); "
                 + "UPDATE `Orders` SET `label` = UPPER(`label`) WHERE `t_id` = NEW.`id`; END IF; END")
-        #expect(try trigger("CREATE TRIGGER t_bu BEFORE UPDATE OF n ON t BEGIN SELECT RAISE(ABORT, 'n may not shrink') WHERE NEW.n < OLD.n; END")
-                == "CREATE OR REPLACE TRIGGER `t_bu` BEFORE UPDATE ON `t` FOR EACH ROW BEGIN IF (NOT (NEW.`n` <=> OLD.`n`)) THEN "
-                + "IF EXISTS (SELECT 1 WHERE NEW.`n` < OLD.`n`) THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'n may not shrink'; END IF; END IF; END")
-        #expect(try trigger("CREATE TRIGGER t_bd BEFORE DELETE ON t BEGIN SELECT CASE WHEN OLD.n > 0 THEN RAISE(ABORT, 'in use') END; END")
+        #expect(
+            try trigger(
+                "CREATE TRIGGER t_bu BEFORE UPDATE OF n ON t BEGIN "
+                    + "SELECT RAISE(ABORT, 'n may not shrink') WHERE NEW.n < OLD.n; END"
+            )
+                == "CREATE OR REPLACE TRIGGER `t_bu` BEFORE UPDATE ON `t` FOR EACH ROW BEGIN "
+                + "IF (NOT (NEW.`n` <=> OLD.`n`)) THEN IF EXISTS (SELECT 1 WHERE NEW.`n` < OLD.`n`) THEN "
+                + "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'n may not shrink'; END IF; END IF; END"
+        )
+        #expect(
+            try trigger(
+                "CREATE TRIGGER t_bd BEFORE DELETE ON t BEGIN "
+                    + "SELECT CASE WHEN OLD.n > 0 THEN RAISE(ABORT, 'in use') END; END"
+            )
                 == "CREATE OR REPLACE TRIGGER `t_bd` BEFORE DELETE ON `t` FOR EACH ROW BEGIN IF OLD.`n` > 0 THEN "
                 + "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'in use'; END IF; END")
         let own = try #require(throws: TranslationRefusal.self) {
             try trigger("CREATE TRIGGER t_au AFTER UPDATE ON t BEGIN UPDATE t SET a = 'x' WHERE id = NEW.id; END")
         }
         #expect(own.reason.contains("its own table"))
-        #expect(throws: TranslationRefusal.self) { try trigger("CREATE TRIGGER x BEFORE INSERT ON t BEGIN SELECT RAISE(IGNORE); END") }
-        #expect(throws: TranslationRefusal.self) { try trigger("CREATE TRIGGER x INSTEAD OF INSERT ON t BEGIN SELECT 1; END") }
-        #expect(throws: TranslationRefusal.self) { try trigger("CREATE TRIGGER x AFTER INSERT ON t BEGIN INSERT OR IGNORE INTO Orders VALUES (1, 1, 'x'); END") }
+        #expect(throws: TranslationRefusal.self) {
+            try trigger("CREATE TRIGGER x BEFORE INSERT ON t BEGIN SELECT RAISE(IGNORE); END")
+        }
+        #expect(throws: TranslationRefusal.self) {
+            try trigger("CREATE TRIGGER x INSTEAD OF INSERT ON t BEGIN SELECT 1; END")
+        }
+        #expect(throws: TranslationRefusal.self) {
+            try trigger("CREATE TRIGGER x AFTER INSERT ON t BEGIN INSERT OR IGNORE INTO Orders VALUES (1, 1, 'x'); END")
+        }
     }
 
     @Test func tokenizerReadsSQLiteQuotingAndComments() throws {
@@ -200,7 +245,8 @@ struct SQLiteTranslatorTests {
     }
 
     @Test func generatedColumnExpressionsAreFoundInCreateTable() throws {
-        let columns = try SQLParser.generatedColumns("""
+        let columns = try SQLParser.generatedColumns(
+            """
             CREATE TABLE p (id INTEGER PRIMARY KEY, first TEXT, last TEXT,
               full TEXT GENERATED ALWAYS AS (first || ' ' || last) VIRTUAL, n INT AS (length(first)) STORED,
               CHECK (CAST(id AS TEXT) <> ''))

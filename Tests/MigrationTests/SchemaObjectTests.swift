@@ -21,7 +21,8 @@ import Testing
         INSERT INTO customers (id, first, last, email) VALUES (1, 'Ada', 'Lovelace', 'ada@Example.org'),
           (2, 'Alan', 'Turing', NULL), (3, 'Grace', 'Hopper', 'grace@navy.mil'), (4, 'Back\\slash', 'O''Neil', 'x@y');
         INSERT INTO orders (id, customer_id, qty, unit_cents, status, meta) VALUES
-          (1, 1, 3, 1999, 'paid', '{"source": "web"}'), (2, 1, 1, 500, 'new', NULL), (3, 3, 7, 250, 'paid', '{"source": "app", "n": 2}'),
+          (1, 1, 3, 1999, 'paid', '{"source": "web"}'), (2, 1, 1, 500, 'new', NULL),
+          (3, 3, 7, 250, 'paid', '{"source": "app", "n": 2}'),
           (4, 2, 2, 10000, 'cancelled', '{"source": null}');
         CREATE VIEW order_totals AS
           SELECT c.id AS customer_id, c.full_name, count(o.id) AS orders, sum(o.total_cents) AS cents,
@@ -40,12 +41,15 @@ import Testing
           SELECT RAISE(ABORT, 'qty may not drop') WHERE NEW.qty < OLD.qty;
         END;
         CREATE TRIGGER customers_bd BEFORE DELETE ON customers BEGIN
-          SELECT CASE WHEN (SELECT count(*) FROM orders WHERE customer_id = OLD.id) > 0 THEN RAISE(ABORT, 'customer has orders') END;
+          SELECT CASE WHEN (SELECT count(*) FROM orders WHERE customer_id = OLD.id) > 0
+                      THEN RAISE(ABORT, 'customer has orders') END;
         END;
         """
 
-    func inspect(_ fixture: SQLiteFixture, target: MariaDBConfiguration, skipUntranslated: Bool = false,
-                 schema: MigrationSession.SchemaChoice = .generic) throws -> (MigrationSession, MigrationSession.Inspection) {
+    func inspect(
+        _ fixture: SQLiteFixture, target: MariaDBConfiguration, skipUntranslated: Bool = false,
+        schema: MigrationSession.SchemaChoice = .generic
+    ) throws -> (MigrationSession, MigrationSession.Inspection) {
         var session = MigrationSession(sourcePath: fixture.path, target: target)
         session.schema = schema
         session.skipUntranslated = skipUntranslated
@@ -61,12 +65,24 @@ import Testing
         #expect(outcomes.allSatisfy { $0.status == .created }, "\(report.text)")
         #expect(outcomes.count == 12)
         // Generated columns are MariaDB's, not loaded data.
-        let extra = try query(target, "SELECT COLUMN_NAME, EXTRA FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'customers' ORDER BY ORDINAL_POSITION")
-        #expect(try extra.map { try $0.decode(0, as: String.self) } == ["id", "first", "last", "email", "full_name", "email_domain", "shout"])
+        let extra = try query(
+            target,
+            """
+            SELECT COLUMN_NAME, EXTRA FROM information_schema.COLUMNS
+            WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'customers' ORDER BY ORDINAL_POSITION
+            """
+        )
+        #expect(
+            try extra.map { try $0.decode(0, as: String.self) } == [
+                "id", "first", "last", "email", "full_name", "email_domain", "shout",
+            ])
         #expect(try extra[4].decode(1, as: String.self) == "VIRTUAL GENERATED")
         #expect(try extra[5].decode(1, as: String.self) == "STORED GENERATED")
         let names = try query(target, "SELECT full_name, email_domain, shout FROM customers ORDER BY id")
-        #expect(try names.map { try $0.decode(0, as: String.self) } == ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Back\\slash O'Neil"])
+        #expect(
+            try names.map { try $0.decode(0, as: String.self) } == [
+                "Ada Lovelace", "Alan Turing", "Grace Hopper", "Back\\slash O'Neil",
+            ])
         #expect(try names[0].decode(1, as: String.self) == "example.org")
         #expect(names[1][1] == .null)
         #expect(try names[3].decode(2, as: String.self) == "O'NEIL!")
@@ -83,17 +99,24 @@ import Testing
         // The triggers behave on MariaDB as they did on SQLite.
         let connection = try BlockingConnection.connect(target)
         defer { connection.close() }
-        #expect(try query(target, "SELECT COUNT(*) FROM audit")[0].decode(0, as: Int.self) == 0)  // did not fire during the copy
-        try connection.execute("INSERT INTO orders (id, customer_id, qty, unit_cents, status) VALUES (10, 3, 4, 100, 'paid')")
-        try connection.execute("INSERT INTO orders (id, customer_id, qty, unit_cents, status) VALUES (11, 3, 1, 100, 'new')")
+        // The trigger did not fire during the copy.
+        #expect(try query(target, "SELECT COUNT(*) FROM audit")[0].decode(0, as: Int.self) == 0)
+        try connection.execute(
+            "INSERT INTO orders (id, customer_id, qty, unit_cents, status) VALUES (10, 3, 4, 100, 'paid')")
+        try connection.execute(
+            "INSERT INTO orders (id, customer_id, qty, unit_cents, status) VALUES (11, 3, 1, 100, 'new')")
         let audit = try query(target, "SELECT order_id, note FROM audit")
         #expect(audit.count == 1)
         #expect(try audit[0].decode(1, as: String.self) == "paid 4 by 3")
         #expect(try query(target, "SELECT total_cents FROM orders WHERE id = 10")[0].decode(0, as: Int.self) == 400)
-        let drop = try #require(throws: MariaDBError.self) { try connection.execute("UPDATE orders SET qty = 1 WHERE id = 10") }
+        let drop = try #require(throws: MariaDBError.self) {
+            try connection.execute("UPDATE orders SET qty = 1 WHERE id = 10")
+        }
         #expect(drop.message.contains("qty may not drop"))
         try connection.execute("UPDATE orders SET qty = 9 WHERE id = 10")
-        let delete = try #require(throws: MariaDBError.self) { try connection.execute("DELETE FROM customers WHERE id = 3") }
+        let delete = try #require(throws: MariaDBError.self) {
+            try connection.execute("DELETE FROM customers WHERE id = 3")
+        }
         #expect(delete.message.contains("customer has orders"))
         try connection.execute("DELETE FROM orders WHERE customer_id = 2")
         try connection.execute("DELETE FROM customers WHERE id = 2")
@@ -104,15 +127,22 @@ import Testing
         defer { fixture.remove() }
         let (_, inspection) = try inspect(fixture, target: try TestServer.freshDatabase("dry"))
         let ddl = inspection.plan.ddl
-        #expect(ddl.contains("`full_name` TEXT COLLATE utf8mb4_bin GENERATED ALWAYS AS (CONCAT(`first`, ' ', `last`)) VIRTUAL"), "\(ddl)")
-        #expect(ddl.contains("`total_cents` BIGINT GENERATED ALWAYS AS (`qty` * `unit_cents`) PERSISTENT")
+        #expect(
+            ddl.contains(
+                "`full_name` TEXT COLLATE utf8mb4_bin GENERATED ALWAYS AS (CONCAT(`first`, ' ', `last`)) VIRTUAL"),
+            "\(ddl)")
+        #expect(
+            ddl.contains("`total_cents` BIGINT GENERATED ALWAYS AS (`qty` * `unit_cents`) PERSISTENT")
                 || ddl.contains("`total_cents` INT GENERATED ALWAYS AS (`qty` * `unit_cents`) PERSISTENT"), "\(ddl)")
         #expect(ddl.contains("`half_qty`") && ddl.contains("`qty` DIV 2"))
         #expect(ddl.contains("CREATE OR REPLACE SQL SECURITY INVOKER VIEW `gold_customers`"))
         #expect(ddl.contains("SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'qty may not drop'"))
         // gold_customers reads order_totals: it comes after it.
-        let order = ddl.components(separatedBy: "\n").filter { $0.hasPrefix("CREATE OR REPLACE SQL SECURITY INVOKER VIEW") }
-        #expect(order.firstIndex { $0.contains("`order_totals`") }! < order.firstIndex { $0.contains("`gold_customers`") }!)
+        let order = ddl.components(separatedBy: "\n").filter {
+            $0.hasPrefix("CREATE OR REPLACE SQL SECURITY INVOKER VIEW")
+        }
+        #expect(
+            order.firstIndex { $0.contains("`order_totals`") }! < order.firstIndex { $0.contains("`gold_customers`") }!)
         #expect(inspection.failed.isEmpty)
         let customers = try #require(inspection.plan.table("customers"))
         #expect(customers.columns.map(\.name) == ["id", "first", "last", "email"])
@@ -120,7 +150,8 @@ import Testing
     }
 
     @Test func anUntranslatableObjectStopsTheRunUntilAccepted() throws {
-        let fixture = try SQLiteFixture("""
+        let fixture = try SQLiteFixture(
+            """
             CREATE TABLE t (id INTEGER PRIMARY KEY, v);
             INSERT INTO t VALUES (1, 42), (2, 'x');
             CREATE VIEW kinds AS SELECT id, typeof(v) AS kind FROM t;
@@ -143,13 +174,16 @@ import Testing
             _ = try session.execute(inspection, options: MigrationOptions(), reporter: ProgressReporter(enabled: false))
         }
         #expect(error.description.contains("source.views") && error.description.contains("nothing was written"))
-        #expect(try query(target, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()")[0].decode(0, as: Int.self) == 0)
+        #expect(
+            try query(target, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()")[0]
+                .decode(0, as: Int.self) == 0)
 
         // Accepted: the rest is migrated, and the report says what was left out and why.
         let (accepting, accepted) = try inspect(fixture, target: target, skipUntranslated: true)
         #expect(accepted.failed.isEmpty)
         #expect(accepted.checks.first { $0.name == "source.views" }?.status == .warning)
-        let report = try accepting.execute(accepted, options: MigrationOptions(), reporter: ProgressReporter(enabled: false))
+        let report = try accepting.execute(
+            accepted, options: MigrationOptions(), reporter: ProgressReporter(enabled: false))
         #expect(report.verified, "\(report.text)")
         let outcomes = try #require(report.schemaObjects)
         #expect(outcomes.first { $0.name == "plain" }?.status == .created)
@@ -159,11 +193,14 @@ import Testing
         #expect(report.text.contains("NOT carried over: trigger t_au"))
         let json = String(decoding: try report.json(), as: UTF8.self)
         #expect(json.contains("\"not_carried_over\""))
-        #expect(try query(target, "SELECT COUNT(*) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()")[0].decode(0, as: Int.self) == 1)
+        #expect(
+            try query(target, "SELECT COUNT(*) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()")[0]
+                .decode(0, as: Int.self) == 1)
     }
 
     @Test func verificationCatchesAWrongGeneratedValueAndADifferingView() throws {
-        let fixture = try SQLiteFixture("""
+        let fixture = try SQLiteFixture(
+            """
             CREATE TABLE p (id INTEGER PRIMARY KEY, price INTEGER, qty INTEGER, total INTEGER AS (price * qty) STORED);
             INSERT INTO p (id, price, qty) VALUES (1, 10, 2), (2, 5, 5), (3, 7, 1);
             CREATE VIEW expensive AS SELECT id, total FROM p WHERE total > 10;
@@ -171,11 +208,13 @@ import Testing
         defer { fixture.remove() }
         let target = try TestServer.freshDatabase("wrong")
         let (session, inspection) = try inspect(fixture, target: target)
-        let report = try session.execute(inspection, options: MigrationOptions(), reporter: ProgressReporter(enabled: false))
+        let report = try session.execute(
+            inspection, options: MigrationOptions(), reporter: ProgressReporter(enabled: false))
         #expect(report.verified, "\(report.text)")
         // Someone changes the target's expression: the values no longer match what SQLite computed.
         let connection = try BlockingConnection.connect(target)
-        try connection.execute("ALTER TABLE p MODIFY total BIGINT GENERATED ALWAYS AS (`price` * `qty` + (`qty` = 5)) PERSISTENT")
+        try connection.execute(
+            "ALTER TABLE p MODIFY total BIGINT GENERATED ALWAYS AS (`price` * `qty` + (`qty` = 5)) PERSISTENT")
         try connection.execute("CREATE OR REPLACE VIEW expensive AS SELECT id, total FROM p WHERE total >= 10")
         connection.close()
         let results = try SchemaObjectVerifier(plan: inspection.plan, target: target).verifyAll()
@@ -190,9 +229,11 @@ import Testing
     }
 
     @Test func virtualTablesAreNotCopiedAsOrdinaryTables() throws {
-        let fixture = try SQLiteFixture("""
+        let fixture = try SQLiteFixture(
+            """
             CREATE TABLE docs (id INTEGER PRIMARY KEY, title TEXT, body TEXT);
-            INSERT INTO docs VALUES (1, 'Swift on Linux', 'builds with SwiftPM'), (2, 'MariaDB', 'full text search works');
+            INSERT INTO docs VALUES (1, 'Swift on Linux', 'builds with SwiftPM'),
+                                    (2, 'MariaDB', 'full text search works');
             CREATE VIRTUAL TABLE docs_fts USING fts5(title, body, content='docs', content_rowid='id');
             INSERT INTO docs_fts(docs_fts) VALUES ('rebuild');
             CREATE TRIGGER docs_ai AFTER INSERT ON docs BEGIN
@@ -213,19 +254,32 @@ import Testing
         let check = try #require(refused.checks.first { $0.name == "source.virtual_tables" })
         #expect(check.status == .failed)
         #expect(check.detail.contains("bare (content='': a contentless FTS table stores only its index"))
-        #expect(!refused.plan.tables.contains { $0.name.hasPrefix("docs_fts") || $0.name.hasPrefix("notes_") || $0.name.hasPrefix("boxes_") })
+        #expect(
+            !refused.plan.tables.contains {
+                $0.name.hasPrefix("docs_fts") || $0.name.hasPrefix("notes_") || $0.name.hasPrefix("boxes_")
+            })
         _ = refusing
 
         let (session, inspection) = try inspect(fixture, target: target, skipUntranslated: true)
-        let report = try session.execute(inspection, options: MigrationOptions(), reporter: ProgressReporter(enabled: false))
+        let report = try session.execute(
+            inspection, options: MigrationOptions(), reporter: ProgressReporter(enabled: false))
         #expect(report.verified, "\(report.text)")
-        let tables = Set(try query(target, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'")
+        let tables = Set(
+            try query(
+                target,
+                """
+                SELECT TABLE_NAME FROM information_schema.TABLES
+                WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'
+                """
+            )
             .map { try $0.decode(0, as: String.self) })
         #expect(tables == ["docs", "notes", "boxes"])  // and no state table of the tool
         // The external-content index became a FULLTEXT index on docs and a view; its sync triggers are not needed.
         let found = try query(target, "SELECT id FROM docs WHERE MATCH (title, body) AGAINST ('search')")
         #expect(try found.map { try $0.decode(0, as: Int.self) } == [2])
-        #expect(try query(target, "SELECT title FROM docs_fts WHERE rowid = 1")[0].decode(0, as: String.self) == "Swift on Linux")
+        #expect(
+            try query(target, "SELECT title FROM docs_fts WHERE rowid = 1")[0].decode(0, as: String.self)
+                == "Swift on Linux")
         let outcomes = try #require(report.schemaObjects)
         #expect(outcomes.first { $0.name == "docs_ai" }?.status == .notCarriedOver)
         #expect(outcomes.first { $0.name == "docs_ai" }?.reason?.contains("FULLTEXT") == true)
@@ -237,23 +291,32 @@ import Testing
     }
 
     @Test func existingSchemaLeavesTheApplicationsObjectsAlone() throws {
-        let fixture = try SQLiteFixture("""
+        let fixture = try SQLiteFixture(
+            """
             CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price INTEGER NOT NULL,
               label TEXT AS (upper(name)) VIRTUAL, doubled INTEGER AS (price * 2) VIRTUAL);
             INSERT INTO items (id, name, price) VALUES (1, 'pen', 3), (2, 'ink', 7);
             CREATE VIEW cheap AS SELECT id, name FROM items WHERE price < 5;
             CREATE VIEW named AS SELECT id, label FROM items;
+            CREATE VIRTUAL TABLE notes USING fts4(body);
+            INSERT INTO notes(docid, body) VALUES (5, 'pens and ink');
             """)
         defer { fixture.remove() }
         let target = try TestServer.freshDatabase("existing")
         let connection = try BlockingConnection.connect(target)
         // The application's own schema: a plain column for `label`, no `doubled`, its own `cheap` view.
-        try connection.execute("CREATE TABLE items (id BIGINT PRIMARY KEY, name VARCHAR(50) NOT NULL, price INT NOT NULL, label VARCHAR(50) NULL)")
+        try connection.execute(
+            """
+            CREATE TABLE items (id BIGINT PRIMARY KEY, name VARCHAR(50) NOT NULL, price INT NOT NULL,
+                                label VARCHAR(50) NULL)
+            """
+        )
         try connection.execute("CREATE VIEW cheap AS SELECT id, name FROM items WHERE price < 5")
         connection.close()
         let (session, inspection) = try inspect(fixture, target: target, schema: .existing)
         #expect(inspection.failed.isEmpty, "\(inspection.checks)")
-        let report = try session.execute(inspection, options: MigrationOptions(), reporter: ProgressReporter(enabled: false))
+        let report = try session.execute(
+            inspection, options: MigrationOptions(), reporter: ProgressReporter(enabled: false))
         #expect(report.verified, "\(report.text)")
         let outcomes = try #require(report.schemaObjects)
         #expect(outcomes.first { $0.name == "cheap" }?.status == .kept)
@@ -261,7 +324,12 @@ import Testing
         #expect(outcomes.first { $0.name == "items.label" }?.status == .kept)
         #expect(outcomes.first { $0.name == "items.doubled" }?.status == .created)
         // The plain column got SQLite's values; the missing generated column was added.
-        #expect(try query(target, "SELECT label, doubled FROM items ORDER BY id").map { try $0.decode(0, as: String.self) } == ["PEN", "INK"])
+        #expect(
+            try query(target, "SELECT label, doubled FROM items ORDER BY id").map { try $0.decode(0, as: String.self) }
+                == ["PEN", "INK"])
         #expect(try query(target, "SELECT doubled FROM items WHERE id = 2")[0].decode(0, as: Int.self) == 14)
+        // A virtual table the application's schema lacks is created like in a generic schema, then loaded.
+        #expect(outcomes.first { $0.name == "notes" }?.status == .created)
+        #expect(try query(target, "SELECT rowid FROM notes WHERE MATCH (body) AGAINST ('pens')")[0].decode(0, as: Int.self) == 5)
     }
 }

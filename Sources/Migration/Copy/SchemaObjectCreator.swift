@@ -57,7 +57,8 @@ public struct SchemaObjectCreator {
 
     /// `--schema existing`: the tables for virtual tables the target lacks, so the copy can fill them.
     public func createTablesBeforeData() throws {
-        let statements = objects.filter { $0.action == .create && $0.kind == .virtualTable }.flatMap(\.targetSQL).filter(Self.isTableCreation)
+        let statements = objects.filter { $0.action == .create && $0.kind == .virtualTable }.flatMap(\.targetSQL)
+            .filter(Self.isTableCreation)
         guard !statements.isEmpty else { return }
         let connection = try BlockingConnection.connect(target)
         defer { connection.close() }
@@ -76,10 +77,13 @@ public struct SchemaObjectCreator {
             case .create:
                 for sql in object.targetSQL where !Self.isTableCreation(sql) {
                     do { try connection.execute(MariaDBQuery(unsafeSQL: sql)) } catch let error as MariaDBError {
-                        // An index or column an interrupted earlier run already added (ER_DUP_KEYNAME, ER_DUP_FIELDNAME).
+                        // Added by an interrupted earlier run (ER_DUP_KEYNAME, ER_DUP_FIELDNAME).
                         if sql.hasPrefix("ALTER TABLE") && (error.errno == 1061 || error.errno == 1060) { continue }
-                        throw MigrationError("\(object.label): MariaDB rejected the translated statement (\(error.safeMessageForReport)); "
-                            + "the data is copied — correct targetSQL in the plan file (--write-plan) and rerun with --plan-file")
+                        throw MigrationError(
+                            "\(object.label): MariaDB rejected the translated statement "
+                                + "(\(error.safeMessageForReport)); the data is copied — correct targetSQL "
+                                + "in the plan file (--write-plan) and rerun with --plan-file"
+                        )
                     }
                 }
                 outcomes.append(SchemaObjectOutcome(object, status: .created))

@@ -35,7 +35,9 @@ extension SourceInspector {
         let tables = Set(master.filter { $0.type == "table" }.map { $0.name.lowercased() })
         var shadows = Set<String>()
         if let listed = try? source.rows("SELECT name FROM pragma_table_list WHERE type = 'shadow'") {
-            for row in listed { if case .text(let b) = row[0] { shadows.insert(String(decoding: b, as: UTF8.self).lowercased()) } }
+            for row in listed {
+                if case .text(let b) = row[0] { shadows.insert(String(decoding: b, as: UTF8.self).lowercased()) }
+            }
         }
         var result: [SourceVirtualTable] = []
         for entry in master where entry.type == "table" && entry.sql.uppercased().hasPrefix("CREATE VIRTUAL TABLE") {
@@ -44,7 +46,9 @@ extension SourceInspector {
             let known = (Self.shadowSuffixes[module.lowercased()] ?? []).map { prefix + $0 }.filter(tables.contains)
             let listed = shadows.filter { $0.hasPrefix(prefix) && tables.contains($0) }
             let names = master.filter { Set(known).union(listed).contains($0.name.lowercased()) }.map(\.name)
-            result.append(SourceVirtualTable(name: entry.name, module: module, arguments: arguments, sql: entry.sql, shadowTables: names))
+            result.append(
+                SourceVirtualTable(
+                    name: entry.name, module: module, arguments: arguments, sql: entry.sql, shadowTables: names))
         }
         return result
     }
@@ -54,7 +58,9 @@ extension SourceInspector {
         guard let using = sql.range(of: "USING", options: .caseInsensitive) else { return ("", []) }
         let rest = sql[using.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines)
         let module = String(rest.prefix { $0.isLetter || $0.isNumber || $0 == "_" })
-        guard let open = rest.firstIndex(of: "("), let close = rest.lastIndex(of: ")"), open < close else { return (module, []) }
+        guard let open = rest.firstIndex(of: "("), let close = rest.lastIndex(of: ")"), open < close else {
+            return (module, [])
+        }
         var arguments: [String] = []
         var current = ""
         var depth = 0
@@ -74,13 +80,17 @@ extension SourceInspector {
             default: current.append(c)
             }
         }
-        if !current.trimmingCharacters(in: .whitespaces).isEmpty { arguments.append(current.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        if !current.trimmingCharacters(in: .whitespaces).isEmpty {
+            arguments.append(current.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
         return (module, arguments)
     }
 
     /// Views and triggers with their SQL, in creation order.
-    static func definitions(_ master: [(type: String, name: String, tableName: String, sql: String)],
-                            type: String) -> [SourceDefinition] {
+    static func definitions(
+        _ master: [(type: String, name: String, tableName: String, sql: String)],
+        type: String
+    ) -> [SourceDefinition] {
         master.filter { $0.type == type }.map { SourceDefinition(name: $0.name, table: $0.tableName, sql: $0.sql) }
     }
 }

@@ -32,7 +32,9 @@ public struct ExistingSchemaPlanner {
         for row in columnRows {
             let table = try row.decode(0, as: String.self)
             let columnType = try row.decode(2, as: String.self)
-            if try row.decode(6, as: String.self).contains("GENERATED") { generated.insert("\(table).\(try row.decode(1, as: String.self))") }
+            if try row.decode(6, as: String.self).contains("GENERATED") {
+                generated.insert("\(table).\(try row.decode(1, as: String.self))")
+            }
             targetColumns[table, default: []].append((
                 try row.decode(1, as: String.self), TargetType.parse(columnType: columnType, dataType: try row.decode(3, as: String.self)), columnType,
                 try row.decode(4, as: String.self) == "YES", !row[5].isNull, (try row.decode(6, as: String.self)).contains("auto_increment"),
@@ -52,7 +54,8 @@ public struct ExistingSchemaPlanner {
             var plannedColumns: [ColumnPlan] = []
             // A source generated column whose target column is a plain one carries SQLite's values as data.
             for source in table.columns where !source.isGenerated
-                || columns.contains(where: { $0.name == source.name }) && !generated.contains("\(table.name).\(source.name)") {
+                || columns.contains(where: { $0.name == source.name })
+                    && !generated.contains("\(table.name).\(source.name)") {
                 guard let column = columns.first(where: { $0.name == source.name }) else {
                     throw MigrationError("table \(table.name): source column \(source.name) has no target column; its data would be lost")
                 }
@@ -69,7 +72,8 @@ public struct ExistingSchemaPlanner {
                 }
                 plannedColumns.append(planned)
             }
-            for column in columns where !plannedColumns.contains(where: { $0.name == column.name }) && !generated.contains("\(table.name).\(column.name)") {
+            for column in columns where !plannedColumns.contains(where: { $0.name == column.name })
+                && !generated.contains("\(table.name).\(column.name)") {
                 guard column.nullable || column.hasDefault || column.autoIncrement else {
                     throw MigrationError("table \(table.name): target column \(column.name) is NOT NULL without a default and has no source column")
                 }

@@ -37,8 +37,10 @@ public struct SchemaObjectPlan: Sendable, Codable, Equatable {
     /// For a view: the columns SQLite returns, which verification compares on both sides.
     public var columns: [String]?
 
-    public init(kind: Kind, name: String, table: String? = nil, sourceSQL: String, action: Action,
-                targetSQL: [String] = [], reason: String? = nil, notes: [String] = [], dependsOn: [String] = []) {
+    public init(
+        kind: Kind, name: String, table: String? = nil, sourceSQL: String, action: Action,
+        targetSQL: [String] = [], reason: String? = nil, notes: [String] = [], dependsOn: [String] = []
+    ) {
         self.kind = kind
         self.name = name
         self.table = table
@@ -91,7 +93,8 @@ extension MigrationPlan {
     public var schemaObjectDDL: String {
         var out: [String] = []
         for object in schemaObjects ?? [] where object.action == .create && !object.targetSQL.isEmpty {
-            out.append("-- \(object.label)" + (object.notes.isEmpty ? "" : " (\(object.notes.joined(separator: "; ")))"))
+            out.append(
+                "-- \(object.label)" + (object.notes.isEmpty ? "" : " (\(object.notes.joined(separator: "; ")))"))
             out += object.targetSQL.map { $0 + ";" }
         }
         let notCarried = (schemaObjects ?? []).filter { $0.action == .refuse || $0.action == .skip }

@@ -11,8 +11,10 @@ extension SchemaObjectPlanner {
             let definitions: [String: GeneratedColumnDefinition]
             do { definitions = try SQLParser.generatedColumns(table.sql) } catch let refusal as TranslationRefusal {
                 for column in table.columns where column.isGenerated {
-                    objects.append(.init(kind: .generatedColumn, name: "\(table.name).\(column.name)", table: table.name,
-                                         sourceSQL: table.sql, action: .refuse, reason: "CREATE TABLE not understood: \(refusal)"))
+                    objects.append(
+                        .init(
+                            kind: .generatedColumn, name: "\(table.name).\(column.name)", table: table.name,
+                            sourceSQL: table.sql, action: .refuse, reason: "CREATE TABLE not understood: \(refusal)"))
                 }
                 continue
             }
@@ -21,8 +23,10 @@ extension SchemaObjectPlanner {
         return objects
     }
 
-    func generatedColumns(of table: SourceTable, _ definitions: [String: GeneratedColumnDefinition],
-                          _ tablePlan: inout TablePlan) throws -> [SchemaObjectPlan] {
+    func generatedColumns(
+        of table: SourceTable, _ definitions: [String: GeneratedColumnDefinition],
+        _ tablePlan: inout TablePlan
+    ) throws -> [SchemaObjectPlan] {
         var objects: [SchemaObjectPlan] = []
         let generated = table.columns.filter(\.isGenerated)
         let profile = try profileGenerated(table)
@@ -32,7 +36,8 @@ extension SchemaObjectPlanner {
             return .init(name: column.name, type: SQLValueType.of(column.type, affinity: affinity))
         }
         for column in generated {
-            columns.append(.init(name: column.name, type: .unknown, missingReason: "a generated column defined after this one"))
+            columns.append(
+                .init(name: column.name, type: .unknown, missingReason: "a generated column defined after this one"))
         }
         let targetColumns = target.columns[table.name.lowercased()]
         var plans: [GeneratedColumnPlan] = []
@@ -40,35 +45,54 @@ extension SchemaObjectPlanner {
             let name = "\(table.name).\(column.name)"
             let position = table.columns.firstIndex { $0.name == column.name } ?? table.columns.count
             guard let definition = definitions[column.name.lowercased()] else {
-                objects.append(.init(kind: .generatedColumn, name: name, table: table.name, sourceSQL: table.sql, action: .refuse,
-                                     reason: "its expression was not found in CREATE TABLE"))
+                objects.append(
+                    .init(
+                        kind: .generatedColumn, name: name, table: table.name, sourceSQL: table.sql, action: .refuse,
+                        reason: "its expression was not found in CREATE TABLE"))
                 continue
             }
             let sourceSQL = "\(column.name) AS (\(definition.text)) \(definition.stored ? "STORED" : "VIRTUAL")"
             if existing, let isGenerated = targetColumns?[column.name.lowercased()] {
-                let reason = isGenerated ? "the target table computes it itself" : "the target column is a plain column: SQLite's values are loaded into it"
-                objects.append(.init(kind: .generatedColumn, name: name, table: table.name, sourceSQL: sourceSQL, action: .keep, reason: reason))
+                let reason =
+                    isGenerated
+                    ? "the target table computes it itself"
+                    : "the target column is a plain column: SQLite's values are loaded into it"
+                objects.append(
+                    .init(
+                        kind: .generatedColumn, name: name, table: table.name, sourceSQL: sourceSQL, action: .keep,
+                        reason: reason))
                 markAvailable(column.name, &columns)
                 continue
             }
             var translator = SQLiteTranslator(catalog: TranslationCatalog(), context: .generatedColumn)
-            translator.scopes = [TranslationScope(sources: [.init(alias: table.name, relation: .init(name: table.name, columns: columns))])]
+            translator.scopes = [
+                TranslationScope(sources: [
+                    .init(alias: table.name, relation: .init(name: table.name, columns: columns))
+                ])
+            ]
             do {
                 let expression = try translator.translate(definition.expression)
                 let type = chooseType(table, column, profile[column.name] ?? ColumnProfile())
-                let plan = GeneratedColumnPlan(name: column.name, position: position, type: type, stored: definition.stored,
-                                               expression: expression.sql)
-                let sql = existing ? ["ALTER TABLE \(SQLiteTranslator.quote(table.name)) ADD COLUMN \(plan.definition)"] : []
-                objects.append(.init(kind: .generatedColumn, name: name, table: table.name, sourceSQL: sourceSQL, action: .create,
-                                     targetSQL: sql, reason: existing ? nil : "defined in CREATE TABLE \(table.name): \(plan.definition)",
-                                     notes: translator.notes))
+                let plan = GeneratedColumnPlan(
+                    name: column.name, position: position, type: type, stored: definition.stored,
+                    expression: expression.sql)
+                let sql =
+                    existing ? ["ALTER TABLE \(SQLiteTranslator.quote(table.name)) ADD COLUMN \(plan.definition)"] : []
+                objects.append(
+                    .init(
+                        kind: .generatedColumn, name: name, table: table.name, sourceSQL: sourceSQL, action: .create,
+                        targetSQL: sql,
+                        reason: existing ? nil : "defined in CREATE TABLE \(table.name): \(plan.definition)",
+                        notes: translator.notes))
                 plans.append(plan)
                 if let i = columns.firstIndex(where: { $0.name == column.name }) {
                     columns[i] = .init(name: column.name, type: SQLValueType.of(type, affinity: column.affinity))
                 }
             } catch let refusal as TranslationRefusal {
-                objects.append(.init(kind: .generatedColumn, name: name, table: table.name, sourceSQL: sourceSQL, action: .refuse,
-                                     reason: refusal.description))
+                objects.append(
+                    .init(
+                        kind: .generatedColumn, name: name, table: table.name, sourceSQL: sourceSQL, action: .refuse,
+                        reason: refusal.description))
             }
         }
         if !existing {
@@ -87,7 +111,9 @@ extension SchemaObjectPlanner {
     /// The values SQLite computed, profiled like ordinary columns to choose the target type.
     func profileGenerated(_ table: SourceTable) throws -> [String: ColumnProfile] {
         var probe = table
-        probe.columns = table.columns.filter(\.isGenerated).map { var c = $0; c.hidden = 0; return c }
+        probe.columns = table.columns.filter(\.isGenerated).map {
+            var c = $0; c.hidden = 0; return c
+        }
         return try DataProfiler(source: source).profile(probe).columns
     }
 
@@ -95,7 +121,8 @@ extension SchemaObjectPlanner {
         let planner = Planner(schema: schema, profiles: [:], orphans: [:], onOrphan: .stop, sourcePath: source.path)
         var warnings: [String] = []
         let indexed = table.indexes.contains { $0.columns.contains(column.name) }
-        return planner.chooseType(table: table, column: column, profile: profile, indexed: indexed, warnings: &warnings).type
+        return planner.chooseType(table: table, column: column, profile: profile, indexed: indexed, warnings: &warnings)
+            .type
     }
 
     /// Indexes on generated columns: a column not carried over drops the index; long text gets the
@@ -113,7 +140,11 @@ extension SchemaObjectPlanner {
                 default: break
                 }
                 guard long else { continue }
-                if table.indexes[i].unique { table.indexes[i].usingHash = true } else { table.indexes[i].prefixLengths[name] = Planner.maxIndexedChars }
+                if table.indexes[i].unique {
+                    table.indexes[i].usingHash = true
+                } else {
+                    table.indexes[i].prefixLengths[name] = Planner.maxIndexedChars
+                }
             }
         }
     }

@@ -4,12 +4,15 @@ extension SchemaObjectPlanner {
     /// Triggers, translated against the final catalog (tables, views, stand-ins for virtual tables). A
     /// trigger that only keeps an external-content FTS index in step is not needed: the FULLTEXT index
     /// that replaces it is maintained by MariaDB.
-    func triggers(_ catalog: TranslationCatalog, plan: MigrationPlan, ftsIndexes: [String: String]) throws -> [SchemaObjectPlan] {
+    func triggers(
+        _ catalog: TranslationCatalog, plan: MigrationPlan, ftsIndexes: [String: String]
+    ) throws -> [SchemaObjectPlan] {
         var objects: [SchemaObjectPlan] = []
         var writes: [String: (table: String, writes: Set<String>)] = [:]
         for definition in schema.triggerDefinitions {
-            var object = SchemaObjectPlan(kind: .trigger, name: definition.name, table: definition.table, sourceSQL: definition.sql,
-                                          action: .refuse)
+            var object = SchemaObjectPlan(
+                kind: .trigger, name: definition.name, table: definition.table, sourceSQL: definition.sql,
+                action: .refuse)
             if existing && target.triggers.contains(definition.name.lowercased()) {
                 object.action = .keep
                 object.reason = "the target already has trigger \(definition.name) (the application's own)"
@@ -21,14 +24,20 @@ extension SchemaObjectPlanner {
                 let written = Set(trigger.body.compactMap(\.writtenTable).map { $0.lowercased() })
                 if !written.isEmpty, let fts = written.first, written.allSatisfy({ ftsIndexes[$0] != nil }) {
                     object.action = .skip
-                    object.reason = "keeps the FTS index \(fts) in step with \(ftsIndexes[fts]!); MariaDB maintains the FULLTEXT index that replaces it"
+                    object.reason =
+                        "keeps the FTS index \(fts) in step with \(ftsIndexes[fts]!); "
+                        + "MariaDB maintains the FULLTEXT index that replaces it"
                     objects.append(object)
                     continue
                 }
                 for statement in trigger.body {
-                    if let table = statement.writtenTable, let fts = schema.virtualTables.first(where: { $0.name.lowercased() == table.lowercased() }),
-                       statement.namesColumn(fts.name) {
-                        throw TranslationRefusal("INSERT INTO \(fts.name)(\(fts.name), …)", "an FTS command ('delete', 'rebuild', …) has no MariaDB counterpart")
+                    if let table = statement.writtenTable,
+                        let fts = schema.virtualTables.first(where: { $0.name.lowercased() == table.lowercased() }),
+                        statement.namesColumn(fts.name)
+                    {
+                        throw TranslationRefusal(
+                            "INSERT INTO \(fts.name)(\(fts.name), …)",
+                            "an FTS command ('delete', 'rebuild', …) has no MariaDB counterpart")
                     }
                 }
                 var translator = SQLiteTranslator(catalog: catalog, context: .trigger)
@@ -48,7 +57,9 @@ extension SchemaObjectPlanner {
 
     /// MariaDB refuses at run time a trigger that, through other triggers, changes the table whose
     /// statement fired it (error 1442); SQLite allows it. Such triggers are refused here.
-    func refuseTriggerCycles(_ objects: inout [SchemaObjectPlan], _ writes: [String: (table: String, writes: Set<String>)]) {
+    func refuseTriggerCycles(
+        _ objects: inout [SchemaObjectPlan], _ writes: [String: (table: String, writes: Set<String>)]
+    ) {
         var byTable: [String: [String]] = [:]
         for (name, entry) in writes { byTable[entry.table, default: []].append(name) }
         for (name, entry) in writes {
@@ -61,7 +72,9 @@ extension SchemaObjectPlanner {
                     guard let i = objects.firstIndex(where: { $0.name == name }) else { break }
                     objects[i].action = .refuse
                     objects[i].targetSQL = []
-                    objects[i].reason = "through trigger(s) \(path.joined(separator: ", ")) it changes its own table \(entry.table), which MariaDB refuses (error 1442)"
+                    objects[i].reason =
+                        "through trigger(s) \(path.joined(separator: ", ")) it changes its own table \(entry.table), "
+                        + "which MariaDB refuses (error 1442)"
                     break
                 }
                 for other in byTable[table] ?? [] {
@@ -74,10 +87,15 @@ extension SchemaObjectPlanner {
 
     /// SQLite fires triggers for changes made by foreign-key actions; MariaDB (InnoDB) does not.
     func cascadeNote(_ trigger: SQLCreateTrigger, _ plan: MigrationPlan) -> [String] {
-        guard trigger.event != "INSERT", let table = plan.table(trigger.table) ?? plan.tables.first(where: { $0.name.lowercased() == trigger.table.lowercased() }) else { return [] }
+        guard trigger.event != "INSERT",
+            let table = plan.table(trigger.table)
+                ?? plan.tables.first(where: { $0.name.lowercased() == trigger.table.lowercased() })
+        else { return [] }
         let actions = table.foreignKeys.flatMap { [$0.onDelete, $0.onUpdate] }
         guard actions.contains(where: { $0 == "CASCADE" || $0 == "SET NULL" }) else { return [] }
-        return ["MariaDB does not fire triggers for rows changed by foreign-key actions (CASCADE, SET NULL); SQLite does"]
+        return [
+            "MariaDB does not fire triggers for rows changed by foreign-key actions (CASCADE, SET NULL); SQLite does"
+        ]
     }
 }
 
@@ -93,7 +111,9 @@ extension SQLStatement {
 
     /// An INSERT that names the FTS table itself as a column: an FTS command.
     func namesColumn(_ name: String) -> Bool {
-        if case .insert(let insert) = self { return insert.columns?.contains { $0.lowercased() == name.lowercased() } ?? false }
+        if case .insert(let insert) = self {
+            return insert.columns?.contains { $0.lowercased() == name.lowercased() } ?? false
+        }
         return false
     }
 }

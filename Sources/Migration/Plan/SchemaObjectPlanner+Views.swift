@@ -7,7 +7,9 @@ extension SchemaObjectPlanner {
     func views(_ catalog: inout TranslationCatalog) throws -> [SchemaObjectPlan] {
         var parsed: [String: Result<SQLCreateView, TranslationRefusal>] = [:]
         for definition in schema.viewDefinitions {
-            parsed[definition.name] = Result { try SQLParser.createView(definition.sql) }.mapError { $0 as? TranslationRefusal ?? TranslationRefusal("CREATE VIEW", "\($0)") }
+            parsed[definition.name] = Result { try SQLParser.createView(definition.sql) }.mapError {
+                $0 as? TranslationRefusal ?? TranslationRefusal("CREATE VIEW", "\($0)")
+            }
         }
         let order = Self.dependencyOrder(schema.viewDefinitions.map(\.name)) { name in
             (try? parsed[name]?.get()).map { Self.readNames($0.select) } ?? []
@@ -21,35 +23,51 @@ extension SchemaObjectPlanner {
         return objects
     }
 
-    func view(_ definition: SourceDefinition, _ parsed: Result<SQLCreateView, TranslationRefusal>,
-              _ catalog: inout TranslationCatalog) -> SchemaObjectPlan {
+    func view(
+        _ definition: SourceDefinition, _ parsed: Result<SQLCreateView, TranslationRefusal>,
+        _ catalog: inout TranslationCatalog
+    ) -> SchemaObjectPlan {
         let names = (try? sqliteColumns(definition.name)) ?? []
         var object = SchemaObjectPlan(kind: .view, name: definition.name, sourceSQL: definition.sql, action: .refuse)
         object.columns = names
-        if existing && (target.views.contains(definition.name.lowercased()) || target.tables.contains(definition.name.lowercased())) {
+        if existing
+            && (target.views.contains(definition.name.lowercased())
+                || target.tables.contains(definition.name.lowercased()))
+        {
             object.action = .keep
             object.reason = "the target already has \(definition.name) (the application's own)"
-            catalog.add(.init(name: definition.name, columns: names.map { .init(name: $0, type: .unknown) }, isView: true))
+            catalog.add(
+                .init(name: definition.name, columns: names.map { .init(name: $0, type: .unknown) }, isView: true))
             return object
         }
         do {
             let view = try parsed.get()
             object.dependsOn = Self.readNames(view.select)
-            guard !names.isEmpty else { throw TranslationRefusal(definition.name, "SQLite itself cannot read this view") }
+            guard !names.isEmpty else {
+                throw TranslationRefusal(definition.name, "SQLite itself cannot read this view")
+            }
             if let long = names.first(where: { $0.utf8.count > 64 }) {
-                throw TranslationRefusal("column \(long.prefix(40))…", "MariaDB names are at most 64 characters; alias it in the view")
+                throw TranslationRefusal(
+                    "column \(long.prefix(40))…", "MariaDB names are at most 64 characters; alias it in the view")
             }
             var translator = SQLiteTranslator(catalog: catalog, context: .view)
             let query = try translator.query(view.select)
             let columnList = names.map(MariaDBIdentifier.quote).joined(separator: ", ")
-            object.targetSQL = ["CREATE OR REPLACE SQL SECURITY INVOKER VIEW \(MariaDBIdentifier.quote(definition.name)) (\(columnList)) AS \(query.sql)"]
+            object.targetSQL = [
+                "CREATE OR REPLACE SQL SECURITY INVOKER VIEW \(MariaDBIdentifier.quote(definition.name)) "
+                    + "(\(columnList)) AS \(query.sql)"
+            ]
             object.notes = translator.notes
             object.action = .create
-            let types = query.columns.count == names.count ? query.columns.map(\.type) : names.map { _ in SQLValueType.unknown }
-            catalog.add(.init(name: definition.name, columns: zip(names, types).map { .init(name: $0, type: $1) }, isView: true))
+            let types =
+                query.columns.count == names.count ? query.columns.map(\.type) : names.map { _ in SQLValueType.unknown }
+            catalog.add(
+                .init(name: definition.name, columns: zip(names, types).map { .init(name: $0, type: $1) }, isView: true)
+            )
         } catch {
             object.reason = "\(error)"
-            catalog.add(.init(name: definition.name, columns: [], isView: true, missingReason: "it cannot be translated"))
+            catalog.add(
+                .init(name: definition.name, columns: [], isView: true, missingReason: "it cannot be translated"))
         }
         return object
     }
@@ -70,9 +88,14 @@ extension SchemaObjectPlanner {
         var done: [String] = []
         var doneSet = Set<String>()
         while !pending.isEmpty {
-            guard let next = pending.firstIndex(where: { name in
-                dependencies(name).allSatisfy { !lower.contains($0.lowercased()) || doneSet.contains($0.lowercased()) || $0.lowercased() == name.lowercased() }
-            }) else {
+            guard
+                let next = pending.firstIndex(where: { name in
+                    dependencies(name).allSatisfy {
+                        !lower.contains($0.lowercased()) || doneSet.contains($0.lowercased())
+                            || $0.lowercased() == name.lowercased()
+                    }
+                })
+            else {
                 done += pending
                 break
             }
@@ -106,7 +129,9 @@ extension SchemaObjectPlanner {
             switch body {
             case .core(let core):
                 if let from = core.from { visitFrom(from) }
-                for expression in [core.whereClause, core.having].compactMap({ $0 }) + core.groupBy { visitExpression(expression) }
+                for expression in [core.whereClause, core.having].compactMap({ $0 }) + core.groupBy {
+                    visitExpression(expression)
+                }
                 for case .expression(let e, _) in core.columns { visitExpression(e) }
             case .values(let rows): rows.joined().forEach(visitExpression)
             case .compound(let l, _, let r):
@@ -117,25 +142,5 @@ extension SchemaObjectPlanner {
         visitBody(select.body)
         local.removeAll()
         return names
-    }
-}
-
-extension SQLExpr {
-    /// The queries nested directly in this expression (IN, EXISTS, scalar subqueries), at any depth.
-    var subqueries: [SQLSelect] {
-        switch self {
-        case .subquery(let s), .exists(let s): return [s]
-        case .inSelect(let e, let s, _): return e.subqueries + [s]
-        case .unary(_, let e), .isNull(let e, _), .collate(let e, _), .cast(let e, _), .inTable(let e, _, _): return e.subqueries
-        case .binary(_, let a, let b): return a.subqueries + b.subqueries
-        case .between(let a, let b, let c, _): return a.subqueries + b.subqueries + c.subqueries
-        case .inList(let e, let items, _): return e.subqueries + items.flatMap(\.subqueries)
-        case .pattern(_, let a, let b, let c, _): return a.subqueries + b.subqueries + (c?.subqueries ?? [])
-        case .caseWhen(let base, let whens, let otherwise):
-            return (base?.subqueries ?? []) + whens.flatMap { $0.condition.subqueries + $0.result.subqueries } + (otherwise?.subqueries ?? [])
-        case .function(let call): return call.arguments.flatMap(\.subqueries)
-        case .row(let items): return items.flatMap(\.subqueries)
-        case .literal, .column, .raise, .variable: return []
-        }
     }
 }

@@ -13,19 +13,30 @@ public struct TargetSchemaObjects: Sendable {
 
     public static func read(_ connection: BlockingConnection) throws -> TargetSchemaObjects {
         var objects = TargetSchemaObjects()
-        for row in try connection.query("SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()").rows {
+        for row in try connection.query(
+            "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
+        ).rows {
             let name = try row.decode(0, as: String.self).lowercased()
-            if try row.decode(1, as: String.self) == "VIEW" { objects.views.insert(name) } else { objects.tables.insert(name) }
+            if try row.decode(1, as: String.self) == "VIEW" {
+                objects.views.insert(name)
+            } else {
+                objects.tables.insert(name)
+            }
         }
-        for row in try connection.query("SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()").rows {
+        for row in try connection.query(
+            "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()"
+        ).rows {
             objects.triggers.insert(try row.decode(0, as: String.self).lowercased())
         }
-        let columns = try connection.query("""
+        let columns = try connection.query(
+            """
             SELECT TABLE_NAME, COLUMN_NAME, IS_GENERATED FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()
-            """).rows
+            """
+        ).rows
         for row in columns {
             let table = try row.decode(0, as: String.self).lowercased()
-            objects.columns[table, default: [:]][try row.decode(1, as: String.self).lowercased()] = try row.decode(2, as: String.self) == "ALWAYS"
+            objects.columns[table, default: [:]][try row.decode(1, as: String.self).lowercased()] =
+                try row.decode(2, as: String.self) == "ALWAYS"
         }
         return objects
     }
@@ -67,19 +78,31 @@ public struct SchemaObjectPlanner {
             for column in table.columns {
                 let affinity = source?.columns.first { $0.name == column.name }?.affinity ?? ""
                 let position = source?.columns.firstIndex { $0.name == column.name } ?? columns.count
-                columns.append((position, .init(name: column.name, type: SQLValueType.of(column.type, affinity: affinity))))
+                columns.append(
+                    (position, .init(name: column.name, type: SQLValueType.of(column.type, affinity: affinity))))
             }
             for generated in table.generatedColumns ?? [] {
                 let affinity = source?.columns.first { $0.name == generated.name }?.affinity ?? ""
-                columns.append((generated.position, .init(name: generated.name, type: SQLValueType.of(generated.type, affinity: affinity))))
+                columns.append(
+                    (
+                        generated.position,
+                        .init(name: generated.name, type: SQLValueType.of(generated.type, affinity: affinity))
+                    ))
             }
-            for column in source?.columns ?? [] where column.isGenerated && !columns.contains(where: { $0.1.name == column.name }) {
+            for column in source?.columns ?? []
+            where column.isGenerated && !columns.contains(where: { $0.1.name == column.name }) {
                 let kept = existing && target.columns[table.name.lowercased()]?[column.name.lowercased()] != nil
                 let reason = kept ? nil : "a generated column that is not carried over"
-                columns.append((source?.columns.firstIndex { $0.name == column.name } ?? 0, .init(name: column.name, type: .unknown, missingReason: reason)))
+                columns.append(
+                    (
+                        source?.columns.firstIndex { $0.name == column.name } ?? 0,
+                        .init(name: column.name, type: .unknown, missingReason: reason)
+                    ))
             }
-            catalog.add(.init(name: table.name, columns: columns.sorted { $0.0 < $1.0 }.map(\.1), primaryKey: table.primaryKey,
-                              rowidColumn: source?.rowidAlias))
+            catalog.add(
+                .init(
+                    name: table.name, columns: columns.sorted { $0.0 < $1.0 }.map(\.1), primaryKey: table.primaryKey,
+                    rowidColumn: source?.rowidAlias))
         }
         return catalog
     }
@@ -87,7 +110,8 @@ public struct SchemaObjectPlanner {
     /// The check for one kind of object: failed when something cannot be translated (unless accepted).
     public static func checks(_ objects: [SchemaObjectPlan], acceptUntranslated: Bool) -> [Check] {
         let kinds: [(SchemaObjectPlan.Kind, String, String)] = [
-            (.virtualTable, "source.virtual_tables", "virtual table"), (.generatedColumn, "source.generated_columns", "generated column"),
+            (.virtualTable, "source.virtual_tables", "virtual table"),
+            (.generatedColumn, "source.generated_columns", "generated column"),
             (.view, "source.views", "view"), (.trigger, "source.triggers", "trigger"),
         ]
         var checks: [Check] = []
@@ -99,9 +123,13 @@ public struct SchemaObjectPlanner {
             var parts = ["\(group.filter { $0.action == .create }.count) of \(group.count) \(noun)(s) translated"]
             let kept = group.filter { $0.action == .keep }.count
             if kept > 0 { parts.append("\(kept) kept (the target's own)") }
-            if !skipped.isEmpty { parts.append("not needed: " + skipped.map { "\($0.name) (\($0.reason ?? ""))" }.joined(separator: "; ")) }
+            if !skipped.isEmpty {
+                parts.append("not needed: " + skipped.map { "\($0.name) (\($0.reason ?? ""))" }.joined(separator: "; "))
+            }
             if !refused.isEmpty {
-                parts.append("cannot be translated: " + refused.map { "\($0.name) (\($0.reason ?? ""))" }.joined(separator: "; "))
+                parts.append(
+                    "cannot be translated: " + refused.map { "\($0.name) (\($0.reason ?? ""))" }.joined(separator: "; ")
+                )
             }
             var detail = parts.joined(separator: "; ")
             let status: Check.Status
@@ -112,7 +140,9 @@ public struct SchemaObjectPlanner {
                 detail += " — not carried over (--skip-untranslated)"
             } else {
                 status = .failed
-                detail += " — write them by hand in the plan file (--write-plan, edit targetSQL, --plan-file) or accept leaving them out with --skip-untranslated"
+                detail +=
+                    " — write them by hand in the plan file (--write-plan, edit targetSQL, --plan-file) "
+                    + "or accept leaving them out with --skip-untranslated"
             }
             checks.append(Check(name: name, status: status, detail: detail))
         }

@@ -1,6 +1,9 @@
 extension SchemaObjectOutcome {
     var label: String {
-        let noun = ["view": "view", "trigger": "trigger", "generated_column": "generated column", "virtual_table": "virtual table"]
+        let noun = [
+            "view": "view", "trigger": "trigger", "generated_column": "generated column",
+            "virtual_table": "virtual table",
+        ]
         return "\(noun[kind.rawValue] ?? kind.rawValue) \(name)"
     }
 }
@@ -19,8 +22,9 @@ extension MigrationReport {
         for object in objects {
             switch object.status {
             case .created, .planned:
-                lines.append("  \(object.status == .created ? "created" : "will create") \(object.label)"
-                             + (object.notes.isEmpty ? "" : " (note: \(object.notes.joined(separator: "; ")))"))
+                lines.append(
+                    "  \(object.status == .created ? "created" : "will create") \(object.label)"
+                        + (object.notes.isEmpty ? "" : " (note: \(object.notes.joined(separator: "; ")))"))
             case .kept:
                 lines.append("  kept \(object.label): \(object.reason ?? "the target's own")")
             case .notCarriedOver:
@@ -35,15 +39,22 @@ extension MigrationReport {
         let differing = results.filter { !$0.identical }
         let views = results.filter { $0.kind == .view }.count
         let tables = results.count - views
-        var lines = [differing.isEmpty
-            ? "verify: views and generated columns identical — \(views) view(s), generated columns of \(tables) table(s)"
-            : "verify: \(differing.count) view(s) or generated column set(s) differ"]
+        var compared: [String] = []
+        if views > 0 { compared.append("\(views) view(s)") }
+        if tables > 0 { compared.append("generated columns of \(tables) table(s)") }
+        var lines = [
+            differing.isEmpty
+                ? "verify: identical — " + compared.joined(separator: ", ")
+                : "verify: \(differing.count) view(s) or generated column set(s) differ"
+        ]
         for result in differing {
             let what = result.kind == .view ? "view \(result.name)" : "generated columns of \(result.name)"
             if let error = result.error { lines.append("  \(what): \(error)"); continue }
             lines.append("  \(what): source \(result.sourceRows) rows, target \(result.targetRows)")
             for difference in result.differences.prefix(20) { lines.append("    values_differ: \(difference)") }
-            if result.differences.count > 20 { lines.append("    … \(result.differences.count - 20) more in the JSON report") }
+            if result.differences.count > 20 {
+                lines.append("    … \(result.differences.count - 20) more in the JSON report")
+            }
         }
         return lines
     }

@@ -21,7 +21,8 @@ public struct MigrationReport: Sendable, Codable {
     public var stateRemoved = false
 
     public var verified: Bool {
-        (verification.map { $0.allSatisfy(\.identical) } ?? false) && (schemaObjectVerification ?? []).allSatisfy(\.identical)
+        (verification.map { $0.allSatisfy(\.identical) } ?? false)
+            && (schemaObjectVerification ?? []).allSatisfy(\.identical)
     }
 
     public init(source: String, target: String, plan: MigrationPlan, checks: [Check], orphans: [String: Int]) {

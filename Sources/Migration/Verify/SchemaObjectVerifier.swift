@@ -18,7 +18,9 @@ public struct SchemaObjectVerification: Sendable, Codable {
     public var seconds: Double
 
     /// For generated columns a row on one side only is the table verification's finding, not counted here.
-    public var identical: Bool { error == nil && differences.isEmpty && (kind == .generatedColumns || sourceRows == targetRows) }
+    public var identical: Bool {
+        error == nil && differences.isEmpty && (kind == .generatedColumns || sourceRows == targetRows)
+    }
 }
 
 /// Compares what views return and what generated columns hold, SQLite against MariaDB. Each SQLite
@@ -42,10 +44,15 @@ public struct SchemaObjectVerifier: Sendable {
         let connection = try BlockingConnection.connect(target)
         defer { connection.close() }
         var results: [SchemaObjectVerification] = []
-        let generatedTables = Set(objects.filter { $0.kind == .generatedColumn && $0.action != .refuse && $0.action != .skip }.compactMap(\.table))
+        let generatedTables = Set(
+            objects.filter { $0.kind == .generatedColumn && $0.action != .refuse && $0.action != .skip }.compactMap(
+                \.table))
         for table in plan.tables where generatedTables.contains(table.name) {
-            let names = objects.filter { $0.kind == .generatedColumn && $0.table == table.name && ($0.action == .create || $0.reason?.contains("computes") == true) }
-                .map { String($0.name.dropFirst(table.name.count + 1)) }
+            let names = objects.filter {
+                $0.kind == .generatedColumn && $0.table == table.name
+                    && ($0.action == .create || $0.reason?.contains("computes") == true)
+            }
+            .map { String($0.name.dropFirst(table.name.count + 1)) }
             guard !names.isEmpty else { continue }
             results.append(try verifyGenerated(table, columns: names, source, connection))
         }
@@ -59,23 +66,32 @@ public struct SchemaObjectVerifier: Sendable {
     /// The target column types by lowercased name, for converting SQLite's values.
     func targetTypes(_ relation: String, _ connection: BlockingConnection) throws -> [String: TargetType] {
         var types: [String: TargetType] = [:]
-        for row in try connection.query("""
-            SELECT COLUMN_NAME, COLUMN_TYPE, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = \(relation)
-            """).rows {
-            let type = TargetType.parse(columnType: try row.decode(1, as: String.self), dataType: try row.decode(2, as: String.self))
+        for row in try connection.query(
+            """
+            SELECT COLUMN_NAME, COLUMN_TYPE, DATA_TYPE FROM information_schema.COLUMNS
+            WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = \(relation)
+            """
+        ).rows {
+            let type = TargetType.parse(
+                columnType: try row.decode(1, as: String.self), dataType: try row.decode(2, as: String.self))
             types[try row.decode(0, as: String.self).lowercased()] = type ?? .text("LONGTEXT")
         }
         return types
     }
 
     static func canonical(_ value: SQLiteValue, as type: TargetType) -> String {
-        guard let converted = try? ValueConversion.convert(value, to: type) else { return "\u{0}UNCONVERTIBLE \(value.storageClass)" }
+        guard let converted = try? ValueConversion.convert(value, to: type) else {
+            return "\u{0}UNCONVERTIBLE \(value.storageClass)"
+        }
         return Verifier.canonical(converted)
     }
 
-    func verifyView(_ name: String, columns: [String], _ source: SQLiteSource, _ connection: BlockingConnection) throws -> SchemaObjectVerification {
+    func verifyView(
+        _ name: String, columns: [String], _ source: SQLiteSource, _ connection: BlockingConnection
+    ) throws -> SchemaObjectVerification {
         let started = Date()
-        var result = SchemaObjectVerification(kind: .view, name: name, columns: columns, sourceRows: 0, targetRows: 0, differences: [], seconds: 0)
+        var result = SchemaObjectVerification(
+            kind: .view, name: name, columns: columns, sourceRows: 0, targetRows: 0, differences: [], seconds: 0)
         let types = try targetTypes(name, connection)
         guard !types.isEmpty else {
             result.error = "the view does not exist on the target"
@@ -89,11 +105,14 @@ public struct SchemaObjectVerifier: Sendable {
         var sourceDigests: [UInt64] = []
         let sqliteList = columns.map(SourceInspector.quote).joined(separator: ", ")
         try source.query("SELECT \(sqliteList) FROM \(SourceInspector.quote(name))") { row in
-            sourceDigests.append(Digest.of((0..<columns.count).map { Self.canonical(row.value($0), as: typeList[$0]!) }))
+            sourceDigests.append(
+                Digest.of((0..<columns.count).map { Self.canonical(row.value($0), as: typeList[$0]!) }))
         }
         var targetDigests: [UInt64] = []
         let list = columns.map(MariaDBIdentifier.quote).joined(separator: ", ")
-        _ = try connection.stream(MariaDBQuery(unsafeSQL: "SELECT \(list) FROM \(MariaDBIdentifier.quote(name))"), prepared: true) { row in
+        _ = try connection.stream(
+            MariaDBQuery(unsafeSQL: "SELECT \(list) FROM \(MariaDBIdentifier.quote(name))"), prepared: true
+        ) { row in
             targetDigests.append(Digest.of(row.values.map(Verifier.canonical)))
         }
         result.sourceRows = sourceDigests.count
@@ -109,9 +128,13 @@ public struct SchemaObjectVerifier: Sendable {
     static func multisetDifference(_ a: [UInt64], _ b: [UInt64]) -> (Int, Int) {
         var i = 0, j = 0, onlyA = 0, onlyB = 0
         while i < a.count || j < b.count {
-            if j == b.count || (i < a.count && a[i] < b[j]) { onlyA += 1; i += 1 }
-            else if i == a.count || b[j] < a[i] { onlyB += 1; j += 1 }
-            else { i += 1; j += 1 }
+            if j == b.count || (i < a.count && a[i] < b[j]) {
+                onlyA += 1; i += 1
+            } else if i == a.count || b[j] < a[i] {
+                onlyB += 1; j += 1
+            } else {
+                i += 1; j += 1
+            }
         }
         return (onlyA, onlyB)
     }
@@ -120,8 +143,10 @@ public struct SchemaObjectVerifier: Sendable {
 extension SchemaObjectVerifier {
     /// `dbctl verify` on its own: the views and generated columns the source has, compared with the
     /// target's (a view the target lacks is a difference).
-    public static func verifyExisting(plan: MigrationPlan, schema: SourceSchema, source: SQLiteSource,
-                                      target: MariaDBConfiguration) throws -> [SchemaObjectVerification] {
+    public static func verifyExisting(
+        plan: MigrationPlan, schema: SourceSchema, source: SQLiteSource,
+        target: MariaDBConfiguration
+    ) throws -> [SchemaObjectVerification] {
         var probe = plan
         if probe.schemaObjects == nil {
             let connection = try BlockingConnection.connect(target)

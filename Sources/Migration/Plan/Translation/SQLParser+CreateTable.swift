@@ -40,7 +40,8 @@ extension SQLParser {
                     try parser.expect(symbol: ")")
                     let stored = parser.current.isKeyword("STORED")
                     let text = String(characters[(open + 1)..<close]).trimmingCharacters(in: .whitespacesAndNewlines)
-                    result[name.lowercased()] = GeneratedColumnDefinition(name: name, expression: expression, text: text, stored: stored)
+                    result[name.lowercased()] = GeneratedColumnDefinition(
+                        name: name, expression: expression, text: text, stored: stored)
                     continue
                 }
                 _ = parser.advance()

@@ -35,8 +35,11 @@ extension SQLParser {
         let columns = current.isSymbol("(") ? try identifierList() : []
         try expect(keyword: "AS")
         var materialized: String?
-        if accept(keyword: "NOT") { try expect(keyword: "MATERIALIZED"); materialized = "NOT MATERIALIZED" }
-        else if accept(keyword: "MATERIALIZED") { materialized = "MATERIALIZED" }
+        if accept(keyword: "NOT") {
+            try expect(keyword: "MATERIALIZED"); materialized = "NOT MATERIALIZED"
+        } else if accept(keyword: "MATERIALIZED") {
+            materialized = "MATERIALIZED"
+        }
         try expect(symbol: "(")
         let select = try self.select()
         try expect(symbol: ")")
@@ -122,8 +125,11 @@ extension SQLParser {
                 }
             }
             let right = try tableOrSubquery()
-            if accept(keyword: "ON") { join.on = try expression() }
-            else if accept(keyword: "USING") { join.using = try identifierList() }
+            if accept(keyword: "ON") {
+                join.on = try expression()
+            } else if accept(keyword: "USING") {
+                join.using = try identifierList()
+            }
             left = .join(left, join, right)
         }
     }
@@ -159,8 +165,11 @@ extension SQLParser {
             return .tableFunction(name: name, arguments: arguments, alias: try alias())
         }
         let alias = try self.alias()
-        if accept(keyword: "INDEXED") { try expect(keyword: "BY"); _ = try identifier("an index name") }
-        else if current.isKeyword("NOT") && peek().isKeyword("INDEXED") { _ = advance(); _ = advance() }
+        if accept(keyword: "INDEXED") {
+            try expect(keyword: "BY"); _ = try identifier("an index name")
+        } else if current.isKeyword("NOT") && peek().isKeyword("INDEXED") {
+            _ = advance(); _ = advance()
+        }
         return .table(schema: schema, name: name, alias: alias)
     }
 }

@@ -32,9 +32,13 @@ extension SQLParser {
         if parser.accept(keyword: "IF") { try parser.expect(keyword: "NOT"); try parser.expect(keyword: "EXISTS") }
         let name = try parser.qualifiedName()
         var timing = "BEFORE"
-        if parser.accept(keyword: "BEFORE") { timing = "BEFORE" }
-        else if parser.accept(keyword: "AFTER") { timing = "AFTER" }
-        else if parser.accept(keyword: "INSTEAD") { try parser.expect(keyword: "OF"); timing = "INSTEAD OF" }
+        if parser.accept(keyword: "BEFORE") {
+            timing = "BEFORE"
+        } else if parser.accept(keyword: "AFTER") {
+            timing = "AFTER"
+        } else if parser.accept(keyword: "INSTEAD") {
+            try parser.expect(keyword: "OF"); timing = "INSTEAD OF"
+        }
         guard let event = parser.current.keyword, ["INSERT", "UPDATE", "DELETE"].contains(event) else {
             throw parser.unexpected("expected INSERT, UPDATE or DELETE")
         }
@@ -59,8 +63,9 @@ extension SQLParser {
         }
         _ = parser.advance()
         try parser.expectEnd()
-        return SQLCreateTrigger(name: name, timing: timing, event: event, updateColumns: columns, table: table,
-                                when: when, body: body, temporary: temporary)
+        return SQLCreateTrigger(
+            name: name, timing: timing, event: event, updateColumns: columns, table: table,
+            when: when, body: body, temporary: temporary)
     }
 
     /// A generated column's expression, as `PRAGMA table_xinfo` cannot give it: taken from the CREATE TABLE.

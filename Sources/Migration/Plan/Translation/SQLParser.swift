@@ -273,8 +273,9 @@ struct SQLParser {
         guard accept(symbol: ".") else { return .column(table: first, name: second, quoted: false) }
         let third = try memberName()
         guard first.lowercased() == "main" else {
-            throw TranslationRefusal("\(first).\(second).\(third)",
-                                     "refers to the attached database \(first), which is not migrated")
+            throw TranslationRefusal(
+                "\(first).\(second).\(third)",
+                "refers to the attached database \(first), which is not migrated")
         }
         return .column(table: second, name: third, quoted: false)
     }

@@ -35,21 +35,28 @@ extension SQLiteTranslator {
         }
         for (depth, scope) in scopes.enumerated().reversed() {
             if let table {
-                guard let source = scope.sources.last(where: { $0.alias.lowercased() == table.lowercased() }) else { continue }
+                guard let source = scope.sources.last(where: { $0.alias.lowercased() == table.lowercased() }) else {
+                    continue
+                }
                 return try resolved(source, name, depth: depth, written: written, qualified: true)
             }
             let matches = scope.sources.filter { $0.relation.column(name) != nil }
-            if let source = matches.first { return try resolved(source, name, depth: depth, written: written, qualified: false) }
+            if let source = matches.first {
+                return try resolved(source, name, depth: depth, written: written, qualified: false)
+            }
             if Self.rowidNames.contains(name.lowercased()), scope.sources.count == 1 {
                 return try resolved(scope.sources[0], name, depth: depth, written: written, qualified: false)
             }
             if depth == scopes.count - 1, let aliased = try resultAlias(name, in: scope) { return aliased }
         }
         if table == nil, let row = triggerTable, context == .trigger, row.column(name) != nil {
-            throw TranslationRefusal(name, "a bare column in a trigger names no row on MariaDB; write NEW.\(name) or OLD.\(name)")
+            throw TranslationRefusal(
+                name, "a bare column in a trigger names no row on MariaDB; write NEW.\(name) or OLD.\(name)")
         }
         if quoted && table == nil {
-            throw TranslationRefusal("\"\(name)\"", "is no column here, so SQLite reads it as the string '\(name)'; write it in single quotes")
+            throw TranslationRefusal(
+                "\"\(name)\"",
+                "is no column here, so SQLite reads it as the string '\(name)'; write it in single quotes")
         }
         throw TranslationRefusal(written, "no such column in the tables the statement reads")
     }
@@ -57,7 +64,8 @@ extension SQLiteTranslator {
     /// ORDER BY, GROUP BY and HAVING may name a result alias in both databases; WHERE only in SQLite,
     /// so there the aliased expression is written out.
     mutating func resultAlias(_ name: String, in scope: TranslationScope) throws -> TranslatedSQL? {
-        guard let expression = scope.resultAliases.first(where: { $0.key.lowercased() == name.lowercased() })?.value else { return nil }
+        guard let expression = scope.resultAliases.first(where: { $0.key.lowercased() == name.lowercased() })?.value
+        else { return nil }
         if scope.clause == .whereClause || scope.clause == .groupBy {
             var inner = try translate(expression)
             inner.sql = "(\(inner.sql))"
@@ -74,13 +82,16 @@ extension SQLiteTranslator {
         return try translate(expression).type
     }
 
-    mutating func resolved(_ source: TranslationScope.Source, _ name: String, depth: Int, written: String,
-                           qualified: Bool) throws -> TranslatedSQL {
+    mutating func resolved(
+        _ source: TranslationScope.Source, _ name: String, depth: Int, written: String,
+        qualified: Bool
+    ) throws -> TranslatedSQL {
         let relation = source.relation
         var column = relation.column(name)
         if column == nil, Self.rowidNames.contains(name.lowercased()) {
             guard let rowid = relation.rowidColumn, let aliasColumn = relation.column(rowid) else {
-                throw TranslationRefusal(written, "\(relation.name) has no INTEGER PRIMARY KEY, so its rowid does not exist on the target")
+                throw TranslationRefusal(
+                    written, "\(relation.name) has no INTEGER PRIMARY KEY, so its rowid does not exist on the target")
             }
             column = aliasColumn
         }
@@ -105,7 +116,9 @@ extension SQLiteTranslator {
             throw TranslationRefusal("\(row).\(name)", "there is no \(row) row in a \(triggerEvent) trigger")
         }
         var column = table.column(name)
-        if column == nil, Self.rowidNames.contains(name.lowercased()), let rowid = table.rowidColumn { column = table.column(rowid) }
+        if column == nil, Self.rowidNames.contains(name.lowercased()), let rowid = table.rowidColumn {
+            column = table.column(rowid)
+        }
         guard let column else { throw TranslationRefusal("\(row).\(name)", "no such column in \(table.name)") }
         if let reason = column.missingReason {
             throw TranslationRefusal("\(row).\(name)", "\(table.name).\(column.name) is not carried over (\(reason))")
@@ -116,13 +129,16 @@ extension SQLiteTranslator {
     /// The relation a FROM item names: a common table of an enclosing WITH, else a table or view.
     func relation(named name: String) throws -> TranslationCatalog.Relation {
         for scope in scopes.reversed() {
-            if let table = scope.commonTables.first(where: { $0.key.lowercased() == name.lowercased() })?.value { return table }
+            if let table = scope.commonTables.first(where: { $0.key.lowercased() == name.lowercased() })?.value {
+                return table
+            }
         }
         guard let relation = catalog.relation(name) else {
             throw TranslationRefusal(name, "no such table or view on the target")
         }
         if let reason = relation.missingReason {
-            throw TranslationRefusal(name, "\(relation.isView ? "view" : "table") \(relation.name) is not carried over (\(reason))")
+            throw TranslationRefusal(
+                name, "\(relation.isView ? "view" : "table") \(relation.name) is not carried over (\(reason))")
         }
         return relation
     }

@@ -29,7 +29,8 @@ extension SQLiteTranslator {
             modifiers.removeFirst()
             let seconds = try translate(arguments[0])
             guard seconds.type == .integer else {
-                throw TranslationRefusal("\(call.name)(\(seconds.sql), 'unixepoch')", "the seconds are not an integer column or value")
+                throw TranslationRefusal(
+                    "\(call.name)(\(seconds.sql), 'unixepoch')", "the seconds are not an integer column or value")
             }
             value = "TIMESTAMPADD(SECOND, \(seconds.sql), '1970-01-01 00:00:00')"
         } else {
@@ -56,8 +57,9 @@ extension SQLiteTranslator {
                 continue
             }
             guard let spec = characters.popFirst(), let converted = formatConversions[spec] else {
-                throw TranslationRefusal("strftime('\(text)')",
-                                         "only %Y %m %d %H %M %S %j %w %% have an identical DATE_FORMAT conversion")
+                throw TranslationRefusal(
+                    "strftime('\(text)')",
+                    "only %Y %m %d %H %M %S %j %w %% have an identical DATE_FORMAT conversion")
             }
             out += converted
         }
@@ -68,7 +70,9 @@ extension SQLiteTranslator {
     mutating func timeValue(_ expression: SQLExpr, _ function: String) throws -> String {
         if case .literal(.string(let text)) = expression {
             if text.lowercased() == "now" {
-                guard context != .generatedColumn else { throw TranslationRefusal("\(function)('now')", "not allowed in a generated column") }
+                guard context != .generatedColumn else {
+                    throw TranslationRefusal("\(function)('now')", "not allowed in a generated column")
+                }
                 return "UTC_TIMESTAMP()"
             }
             guard let parsed = ValueConversion.parseISODateTime(text) else {
@@ -80,12 +84,17 @@ extension SQLiteTranslator {
         switch value.type {
         case .temporal: return value.sql
         case .text where context == .view:
-            note("\(function)() on a text column reads ISO-8601 text; SQLite also reads time-zone suffixes and Julian days")
+            note(
+                "\(function)() on a text column reads ISO-8601 text; "
+                    + "SQLite also reads time-zone suffixes and Julian days"
+            )
             return value.sql
         case .integer:
-            throw TranslationRefusal("\(function)(\(value.sql))", "SQLite reads a number as a Julian day unless 'unixepoch' follows")
+            throw TranslationRefusal(
+                "\(function)(\(value.sql))", "SQLite reads a number as a Julian day unless 'unixepoch' follows")
         default:
-            throw TranslationRefusal("\(function)(\(value.sql))", "the value is \(value.type.rawValue), not a DATE/DATETIME column")
+            throw TranslationRefusal(
+                "\(function)(\(value.sql))", "the value is \(value.type.rawValue), not a DATE/DATETIME column")
         }
     }
 
@@ -94,13 +103,16 @@ extension SQLiteTranslator {
             throw TranslationRefusal("\(function)(…, modifier)", "the modifier is not a string literal")
         }
         let words = text.lowercased().split(separator: " ").map(String.init)
-        let units = ["day": "DAY", "days": "DAY", "hour": "HOUR", "hours": "HOUR", "minute": "MINUTE",
-                     "minutes": "MINUTE", "second": "SECOND", "seconds": "SECOND"]
+        let units = [
+            "day": "DAY", "days": "DAY", "hour": "HOUR", "hours": "HOUR", "minute": "MINUTE",
+            "minutes": "MINUTE", "second": "SECOND", "seconds": "SECOND",
+        ]
         if words.count == 2, let amount = Int(words[0]), let unit = units[words[1]] {
             return "(\(value) \(amount < 0 ? "-" : "+") INTERVAL \(abs(amount)) \(unit))"
         }
         if words == ["start", "of", "day"] { return "CAST(DATE(\(value)) AS DATETIME(6))" }
-        throw TranslationRefusal("\(function)(…, '\(text)')",
-                                 "only '±N days/hours/minutes/seconds' and 'start of day' modifiers are translated")
+        throw TranslationRefusal(
+            "\(function)(…, '\(text)')",
+            "only '±N days/hours/minutes/seconds' and 'start of day' modifiers are translated")
     }
 }

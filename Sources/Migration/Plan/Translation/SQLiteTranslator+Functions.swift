@@ -17,11 +17,13 @@ extension SQLiteTranslator {
         "soundex": "MariaDB's SOUNDEX() returns longer codes", "load_extension": "SQLite extensions",
         "julianday": "fractional Julian day numbers have no MariaDB function",
         "json": "MariaDB prints JSON with different spacing", "json_type": "MariaDB names JSON types differently",
-        "json_array": "MariaDB prints JSON with different spacing", "json_object": "MariaDB prints JSON with different spacing",
+        "json_array": "MariaDB prints JSON with different spacing",
+        "json_object": "MariaDB prints JSON with different spacing",
         "json_array_length": "MariaDB's JSON_LENGTH also counts object members",
         "json_group_array": "MariaDB prints JSON with different spacing",
         "json_group_object": "MariaDB prints JSON with different spacing",
-        "highlight": "an FTS5 auxiliary function", "snippet": "an FTS auxiliary function", "bm25": "an FTS5 ranking function",
+        "highlight": "an FTS5 auxiliary function", "snippet": "an FTS auxiliary function",
+        "bm25": "an FTS5 ranking function",
         "matchinfo": "an FTS auxiliary function", "offsets": "an FTS auxiliary function",
     ]
 
@@ -32,12 +34,15 @@ extension SQLiteTranslator {
         }
         if let reason = Self.refusedFunctions[name] { throw TranslationRefusal("\(call.name)()", reason) }
         if let over = call.over { return try windowFunction(call, name, over) }
-        if Self.windowOnly.contains(name) { throw TranslationRefusal("\(call.name)()", "a window function needs OVER (…)") }
+        if Self.windowOnly.contains(name) {
+            throw TranslationRefusal("\(call.name)()", "a window function needs OVER (…)")
+        }
         if Self.aggregates.contains(name) || (["min", "max"].contains(name) && call.arguments.count == 1) {
             return try aggregate(call, name)
         }
         if call.distinct || call.star || !call.orderBy.isEmpty {
-            throw TranslationRefusal("\(call.name)(…)", "DISTINCT, * or ORDER BY in a call to a function that is no aggregate")
+            throw TranslationRefusal(
+                "\(call.name)(…)", "DISTINCT, * or ORDER BY in a call to a function that is no aggregate")
         }
         if let dated = try dateFunction(call, name) { return dated }
         let args = try call.arguments.map { try translate($0) }
@@ -76,7 +81,8 @@ extension SQLiteTranslator {
             try arity(call, 2...127)
             let type = union()
             guard type != .unknown, type != .blob else {
-                throw TranslationRefusal("\(call.name)(\(list))", "SQLite orders mixed types (NULL, numbers, text, bytes) its own way")
+                throw TranslationRefusal(
+                    "\(call.name)(\(list))", "SQLite orders mixed types (NULL, numbers, text, bytes) its own way")
             }
             return .atom("\(name == "min" ? "LEAST" : "GREATEST")(\(list))", type)
         case "instr":
@@ -101,9 +107,12 @@ extension SQLiteTranslator {
         case "hex":
             try arity(call, 1...1)
             switch args[0].type {
-            case .text, .blob: return .atom("HEX(\(list))", .text)
-            case .integer: return .atom("HEX(CAST(\(list) AS CHAR))", .text)
-            default: throw TranslationRefusal("hex(\(list))", "SQLite hexes the text form of a \(args[0].type.rawValue) value")
+            // SQLite's hex(NULL) is '', MariaDB's NULL.
+            case .text, .blob, .null: return .atom("IFNULL(HEX(\(list)), '')", .text)
+            case .integer: return .atom("IFNULL(HEX(CAST(\(list) AS CHAR)), '')", .text)
+            default:
+                throw TranslationRefusal(
+                    "hex(\(list))", "SQLite hexes the text form of a \(args[0].type.rawValue) value")
             }
         case "round":
             try arity(call, 1...2)
@@ -117,7 +126,8 @@ extension SQLiteTranslator {
             try arity(call, 1...1)
             return .atom("JSON_VALID(\(list))", .integer)
         default:
-            throw TranslationRefusal("\(call.name)()", "no MariaDB equivalent is known (an application-defined or SQLite-only function)")
+            throw TranslationRefusal(
+                "\(call.name)()", "no MariaDB equivalent is known (an application-defined or SQLite-only function)")
         }
     }
 
@@ -127,16 +137,22 @@ extension SQLiteTranslator {
         case .blob: return .atom("OCTET_LENGTH(\(value.sql))", .integer)
         case .null: return .atom("NULL", .null)
         default:
-            throw TranslationRefusal("length(\(value.sql))",
-                                     "counts characters of text but bytes of a blob, and the text of a number; the type is \(value.type.rawValue)")
+            throw TranslationRefusal(
+                "length(\(value.sql))",
+                "counts characters of text but bytes of a blob, and the text of a number; "
+                    + "the type is \(value.type.rawValue)"
+            )
         }
     }
 
     func trim(_ call: SQLFunctionCall, _ name: String, _ args: [TranslatedSQL]) throws -> TranslatedSQL {
         if args.count == 1 { return .atom("\(name.uppercased())(\(args[0].sql))", .text) }
         guard case .literal(.string(let characters)) = call.arguments[1], characters.count == 1 else {
-            throw TranslationRefusal("\(call.name)(…, \(args[1].sql))",
-                                     "SQLite removes any of the characters given, MariaDB the whole string; only one literal character is the same")
+            throw TranslationRefusal(
+                "\(call.name)(…, \(args[1].sql))",
+                "SQLite removes any of the characters given, MariaDB the whole string; "
+                    + "only one literal character is the same"
+            )
         }
         let side = ["trim": "BOTH", "ltrim": "LEADING", "rtrim": "TRAILING"][name]!
         return .atom("TRIM(\(side) \(args[1].sql) FROM \(args[0].sql))", .text)
@@ -148,18 +164,25 @@ extension SQLiteTranslator {
     func substring(_ call: SQLFunctionCall, _ args: [TranslatedSQL]) throws -> TranslatedSQL {
         let start = call.arguments[1]
         let startOK: Bool
-        if case .unary("-", .literal(.integer(let digits))) = start, (Int64(digits) ?? 0) > 0 { startOK = true }
-        else { startOK = (Self.lowerBound(start) ?? 0) >= 1 }
+        if case .unary("-", .literal(.integer(let digits))) = start, (Int64(digits) ?? 0) > 0 {
+            startOK = true
+        } else {
+            startOK = (Self.lowerBound(start) ?? 0) >= 1
+        }
         guard startOK else {
-            throw TranslationRefusal("substr(…, \(args[1].sql))",
-                                     "a start that may be 0 or computed: SQLite and MariaDB disagree for start 0")
+            throw TranslationRefusal(
+                "substr(…, \(args[1].sql))",
+                "a start that may be 0 or computed: SQLite and MariaDB disagree for start 0")
         }
         if call.arguments.count == 3, (Self.lowerBound(call.arguments[2]) ?? -1) < 0 {
-            throw TranslationRefusal("substr(…, \(args[2].sql))",
-                                     "a length that may be negative: SQLite then takes characters before the start, MariaDB none")
+            throw TranslationRefusal(
+                "substr(…, \(args[2].sql))",
+                "a length that may be negative: SQLite then takes characters before the start, MariaDB none")
         }
         guard [SQLValueType.text, .blob, .integer, .null].contains(args[0].type) else {
-            throw TranslationRefusal("substr(\(args[0].sql), …)", "SQLite takes characters of the text form of a \(args[0].type.rawValue) value")
+            throw TranslationRefusal(
+                "substr(\(args[0].sql), …)",
+                "SQLite takes characters of the text form of a \(args[0].type.rawValue) value")
         }
         return .atom("SUBSTRING(\(args.map(\.sql).joined(separator: ", ")))", args[0].type == .blob ? .blob : .text)
     }
@@ -179,7 +202,9 @@ extension SQLiteTranslator {
 
     func round(_ call: SQLFunctionCall, _ args: [TranslatedSQL]) throws -> TranslatedSQL {
         if args.count == 2, (Self.lowerBound(call.arguments[1]) ?? -1) < 0 {
-            throw TranslationRefusal("round(…, \(args[1].sql))", "SQLite treats a negative number of digits as 0, MariaDB rounds left of the point")
+            throw TranslationRefusal(
+                "round(…, \(args[1].sql))",
+                "SQLite treats a negative number of digits as 0, MariaDB rounds left of the point")
         }
         switch args[0].type {
         case .decimal:
@@ -190,7 +215,8 @@ extension SQLiteTranslator {
         case .null:
             return .atom("NULL", .null)
         default:
-            throw TranslationRefusal("round(\(args[0].sql))", "SQLite rounds a REAL half away from zero, MariaDB half to even")
+            throw TranslationRefusal(
+                "round(\(args[0].sql))", "SQLite rounds a REAL half away from zero, MariaDB half to even")
         }
     }
 
@@ -210,24 +236,30 @@ extension SQLiteTranslator {
             guard spec == "s" || spec == "d" else {
                 throw TranslationRefusal("printf('%\(spec)…')", "only %s, %d and %% have the same output in MariaDB")
             }
-            guard index < args.count else { throw TranslationRefusal("printf('\(format)')", "has more conversions than arguments") }
+            guard index < args.count else {
+                throw TranslationRefusal("printf('\(format)')", "has more conversions than arguments")
+            }
             let arg = args[index]
             index += 1
             guard arg.type == .integer || (spec == "s" && arg.type == .text) else {
-                throw TranslationRefusal("printf('%\(spec)', \(arg.sql))", "SQLite prints a \(arg.type.rawValue) value its own way")
+                throw TranslationRefusal(
+                    "printf('%\(spec)', \(arg.sql))", "SQLite prints a \(arg.type.rawValue) value its own way")
             }
             if !text.isEmpty { pieces.append(Self.stringLiteral(text)); text = "" }
             pieces.append("IFNULL(\(arg.sql), \(spec == "s" ? "''" : "0"))")
         }
         if !text.isEmpty || pieces.isEmpty { pieces.append(Self.stringLiteral(text)) }
-        return .atom(pieces.count == 1 ? "CAST(\(pieces[0]) AS CHAR)" : "CONCAT(\(pieces.joined(separator: ", ")))", .text)
+        return .atom(
+            pieces.count == 1 ? "CAST(\(pieces[0]) AS CHAR)" : "CONCAT(\(pieces.joined(separator: ", ")))", .text)
     }
 
     /// json_extract() returns SQL values: unquoted text, numbers, 1/0 for booleans, NULL for null, and
     /// compact JSON for arrays and objects; MariaDB's JSON_VALUE does the first four, JSON_COMPACT the last.
     mutating func jsonExtract(_ document: SQLExpr, path: SQLExpr, construct: String) throws -> TranslatedSQL {
         let doc = try translate(document)
-        guard case .literal(let literal) = path else { throw TranslationRefusal(construct, "the path is not a literal") }
+        guard case .literal(let literal) = path else {
+            throw TranslationRefusal(construct, "the path is not a literal")
+        }
         var pathText: String
         switch literal {
         case .string(let text): pathText = text
@@ -236,19 +268,26 @@ extension SQLiteTranslator {
         }
         if construct == "->>" && !pathText.hasPrefix("$") { pathText = "$." + pathText }
         guard pathText.hasPrefix("$"), !pathText.contains("#") else {
-            throw TranslationRefusal("\(construct) '\(pathText)'", "only plain $.key and $[n] paths are the same in MariaDB")
+            throw TranslationRefusal(
+                "\(construct) '\(pathText)'", "only plain $.key and $[n] paths are the same in MariaDB")
         }
         let p = Self.stringLiteral(pathText)
         let extract = "JSON_EXTRACT(\(doc.sql), \(p))"
         note("json_extract: numbers come back as text on MariaDB (JSON_VALUE)")
-        let sql = "CASE JSON_TYPE(\(extract)) WHEN 'OBJECT' THEN JSON_COMPACT(\(extract)) WHEN 'ARRAY' THEN JSON_COMPACT(\(extract))"
+        let sql =
+            "CASE JSON_TYPE(\(extract)) WHEN 'OBJECT' THEN JSON_COMPACT(\(extract)) "
+            + "WHEN 'ARRAY' THEN JSON_COMPACT(\(extract))"
             + " WHEN 'NULL' THEN NULL ELSE JSON_VALUE(\(doc.sql), \(p)) END"
         return .atom(sql, .unknown)
     }
 
     mutating func aggregate(_ call: SQLFunctionCall, _ name: String) throws -> TranslatedSQL {
-        if context == .generatedColumn { throw TranslationRefusal("\(call.name)()", "an aggregate in a generated column") }
-        if !frames.isEmpty { frames[frames.count - 1].sawAggregate = true; frames[frames.count - 1].aggregateDepth += 1 }
+        if context == .generatedColumn {
+            throw TranslationRefusal("\(call.name)()", "an aggregate in a generated column")
+        }
+        if !frames.isEmpty {
+            frames[frames.count - 1].sawAggregate = true; frames[frames.count - 1].aggregateDepth += 1
+        }
         defer { if !frames.isEmpty { frames[frames.count - 1].aggregateDepth -= 1 } }
         let distinct = call.distinct ? "DISTINCT " : ""
         if call.star {
@@ -262,7 +301,9 @@ extension SQLiteTranslator {
             return .atom("COUNT(\(distinct)\(first.sql))", .integer)
         case "sum", "avg", "total":
             guard first.type.isNumber || first.type == .null else {
-                throw TranslationRefusal("\(call.name)(\(first.sql))", "sums of \(first.type.rawValue) values convert each value differently")
+                throw TranslationRefusal(
+                    "\(call.name)(\(first.sql))", "sums of \(first.type.rawValue) values convert each value differently"
+                )
             }
             if name == "sum" { return .atom("SUM(\(distinct)\(first.sql))", first.type) }
             // avg() and total() are REALs in SQLite; MariaDB averages integers and decimals as DECIMAL.
@@ -277,7 +318,8 @@ extension SQLiteTranslator {
 
     mutating func groupConcat(_ call: SQLFunctionCall, _ args: [TranslatedSQL]) throws -> TranslatedSQL {
         guard [SQLValueType.text, .integer, .null, .unknown].contains(args[0].type) else {
-            throw TranslationRefusal("\(call.name)(\(args[0].sql))", "SQLite writes a \(args[0].type.rawValue) value as text its own way")
+            throw TranslationRefusal(
+                "\(call.name)(\(args[0].sql))", "SQLite writes a \(args[0].type.rawValue) value as text its own way")
         }
         var separator = ""
         if args.count == 2 {
@@ -289,20 +331,27 @@ extension SQLiteTranslator {
             throw TranslationRefusal("\(call.name)()", "called with \(args.count) argument(s)")
         }
         var order = ""
-        if !call.orderBy.isEmpty { order = " ORDER BY " + (try orderTerms(call.orderBy)) }
-        else { note("group_concat(): without ORDER BY the order of the values is unspecified in both databases") }
+        if !call.orderBy.isEmpty {
+            order = " ORDER BY " + (try orderTerms(call.orderBy))
+        } else {
+            note("group_concat(): without ORDER BY the order of the values is unspecified in both databases")
+        }
         note("group_concat(): MariaDB cuts results longer than group_concat_max_len (1 MB by default)")
         return .atom("GROUP_CONCAT(\(call.distinct ? "DISTINCT " : "")\(args[0].sql)\(order)\(separator))", .text)
     }
 
     mutating func windowFunction(_ call: SQLFunctionCall, _ name: String, _ window: SQLWindow) throws -> TranslatedSQL {
-        if context == .generatedColumn { throw TranslationRefusal("\(call.name)() OVER", "a window function in a generated column") }
+        if context == .generatedColumn {
+            throw TranslationRefusal("\(call.name)() OVER", "a window function in a generated column")
+        }
         var inner = call
         inner.over = nil
         let translated: TranslatedSQL
         if Self.windowOnly.contains(name) {
             let args = try call.arguments.map { try translate($0).sql }
-            let type: SQLValueType = ["percent_rank", "cume_dist"].contains(name) ? .real
+            let type: SQLValueType =
+                ["percent_rank", "cume_dist"].contains(name)
+                ? .real
                 : (["lag", "lead", "first_value", "last_value", "nth_value"].contains(name) ? .unknown : .integer)
             translated = .atom("\(name.uppercased())(\(args.joined(separator: ", ")))", type)
         } else {
@@ -321,15 +370,19 @@ extension SQLiteTranslator {
         var parts: [String] = []
         if let base = window.base { parts.append(Self.quote(base)) }
         if !window.partitionBy.isEmpty {
-            parts.append("PARTITION BY " + (try window.partitionBy.map { try translate($0).sql }).joined(separator: ", "))
+            parts.append(
+                "PARTITION BY " + (try window.partitionBy.map { try translate($0).sql }).joined(separator: ", "))
         }
         if !window.orderBy.isEmpty { parts.append("ORDER BY " + (try orderTerms(window.orderBy))) }
         if let frame = window.frame {
             guard frame.unit != "GROUPS" else { throw TranslationRefusal("GROUPS", "MariaDB has no GROUPS frames") }
             guard frame.exclude == nil else { throw TranslationRefusal("EXCLUDE", "MariaDB has no frame exclusion") }
             var text = frame.unit + " "
-            if let end = frame.end { text += "BETWEEN \(try bound(frame.start)) AND \(try bound(end))" }
-            else { text += try bound(frame.start) }
+            if let end = frame.end {
+                text += "BETWEEN \(try bound(frame.start)) AND \(try bound(end))"
+            } else {
+                text += try bound(frame.start)
+            }
             parts.append(text)
         }
         return "(\(parts.joined(separator: " ")))"

@@ -27,7 +27,9 @@ extension SQLiteTranslator {
             result = try self.core(core, orderBy: select.orderBy)
         } else {
             result = try body(select.body)
-            if !select.orderBy.isEmpty { result.sql += " ORDER BY " + (try compoundOrder(select.orderBy, result.columns)) }
+            if !select.orderBy.isEmpty {
+                result.sql += " ORDER BY " + (try compoundOrder(select.orderBy, result.columns))
+            }
         }
         if let limit = select.limit {
             result.sql += " LIMIT " + (try limitValue(limit))
@@ -39,7 +41,8 @@ extension SQLiteTranslator {
 
     mutating func limitValue(_ expression: SQLExpr) throws -> String {
         guard case .literal(.integer(let text)) = expression, let value = Int64(text) else {
-            throw TranslationRefusal("LIMIT \(try translate(expression).sql)", "MariaDB takes only integer literals in LIMIT here")
+            throw TranslationRefusal(
+                "LIMIT \(try translate(expression).sql)", "MariaDB takes only integer literals in LIMIT here")
         }
         // SQLite reads a negative LIMIT as no limit.
         return value < 0 ? "18446744073709551615" : text
@@ -47,25 +50,40 @@ extension SQLiteTranslator {
 
     mutating func commonTable(_ table: SQLCommonTable, recursive: Bool) throws -> String {
         let index = scopes.count - 1
-        if recursive {
-            // The recursive part refers to the table itself: its names must be known first.
-            var columns = table.columns
-            if columns.isEmpty, case .compound(let anchor, _, _) = table.select.body {
-                var probe = self
-                columns = try probe.body(anchor).columns.map(\.name)
+        var translated: TranslatedSelect
+        if recursive, case .compound(let anchor, _, _) = table.select.body {
+            // The recursive part reads the table itself. Its column types are taken from the anchor and
+            // kept only if the whole query then yields the same types (a fixpoint); otherwise unknown.
+            var probe = self
+            let anchorColumns = try probe.body(anchor).columns
+            let names = table.columns.isEmpty ? anchorColumns.map(\.name) : table.columns
+            let assumed = anchorColumns.count == names.count ? anchorColumns.map(\.type) : names.map { _ in .unknown }
+            func register(_ types: [SQLValueType], into translator: inout SQLiteTranslator) {
+                translator.scopes[index].commonTables[table.name] = TranslationCatalog.Relation(
+                    name: table.name, columns: zip(names, types).map { TranslationCatalog.Column(name: $0, type: $1) })
             }
-            scopes[index].commonTables[table.name] = TranslationCatalog.Relation(
-                name: table.name, columns: columns.map { TranslationCatalog.Column(name: $0, type: .unknown) })
+            var attempt = self
+            register(assumed, into: &attempt)
+            let result = try attempt.subselect(table.select)
+            if result.columns.map(\.type) == assumed {
+                self = attempt
+                translated = result
+            } else {
+                register(names.map { _ in .unknown }, into: &self)
+                translated = try subselect(table.select)
+                translated.columns = translated.columns.map { TranslationCatalog.Column(name: $0.name, type: .unknown) }
+            }
+        } else {
+            translated = try subselect(table.select)
         }
-        let translated = try subselect(table.select)
         var columns = translated.columns
         if !table.columns.isEmpty {
             guard table.columns.count == columns.count else {
-                throw TranslationRefusal("WITH \(table.name)(…)", "names \(table.columns.count) columns for \(columns.count)")
+                throw TranslationRefusal(
+                    "WITH \(table.name)(…)", "names \(table.columns.count) columns for \(columns.count)")
             }
             for i in columns.indices { columns[i].name = table.columns[i] }
         }
-        if recursive { columns = columns.map { TranslationCatalog.Column(name: $0.name, type: .unknown) } }
         scopes[index].commonTables[table.name] = TranslationCatalog.Relation(name: table.name, columns: columns)
         let names = table.columns.isEmpty ? "" : " (" + table.columns.map(Self.quote).joined(separator: ", ") + ")"
         if table.materialized != nil { note("the CTE hint \(table.materialized!) is dropped; MariaDB decides") }
@@ -80,11 +98,17 @@ extension SQLiteTranslator {
             var types: [SQLValueType] = []
             for row in rows {
                 let values = try row.map { try translate($0) }
-                if types.isEmpty { types = values.map(\.type) } else { types = zip(types, values).map { $0.union($1.type) } }
+                if types.isEmpty {
+                    types = values.map(\.type)
+                } else {
+                    types = zip(types, values).map { $0.union($1.type) }
+                }
                 sqlRows.append("(" + values.map(\.sql).joined(separator: ", ") + ")")
             }
             // SQLite names VALUES columns column1, column2, …; MariaDB names them after the first row.
-            let columns = types.enumerated().map { TranslationCatalog.Column(name: "column\($0.offset + 1)", type: $0.element) }
+            let columns = types.enumerated().map {
+                TranslationCatalog.Column(name: "column\($0.offset + 1)", type: $0.element)
+            }
             return TranslatedSelect(sql: "VALUES " + sqlRows.joined(separator: ", "), columns: columns)
         case .compound(let left, let op, let right):
             let l = try self.body(left)
@@ -92,7 +116,9 @@ extension SQLiteTranslator {
             guard l.columns.count == r.columns.count || l.columns.isEmpty || r.columns.isEmpty else {
                 throw TranslationRefusal(op, "the two SELECTs return different numbers of columns")
             }
-            let columns = zip(l.columns, r.columns).map { TranslationCatalog.Column(name: $0.name, type: $0.type.union($1.type)) }
+            let columns = zip(l.columns, r.columns).map {
+                TranslationCatalog.Column(name: $0.name, type: $0.type.union($1.type))
+            }
             return TranslatedSelect(sql: "\(l.sql) \(op) \(r.sql)", columns: columns.isEmpty ? l.columns : columns)
         }
     }
@@ -105,7 +131,8 @@ extension SQLiteTranslator {
             case .column(nil, let name, _) where columns.contains(where: { $0.name.lowercased() == name.lowercased() }):
                 key = Self.quote(name)
             default:
-                throw TranslationRefusal("ORDER BY", "a compound SELECT is ordered by result column names or numbers only")
+                throw TranslationRefusal(
+                    "ORDER BY", "a compound SELECT is ordered by result column names or numbers only")
             }
             if term.collation != nil { throw TranslationRefusal("ORDER BY … COLLATE", "on a compound SELECT") }
             if term.nulls != nil { throw TranslationRefusal("NULLS FIRST/LAST", "on a compound SELECT") }
@@ -120,7 +147,9 @@ extension SQLiteTranslator {
         var sql = "SELECT " + (core.distinct ? "DISTINCT " : "")
         var from = ""
         if let item = core.from { from = " FROM " + (try fromItem(item, top: true)) }
-        for case .expression(let expression, let alias?) in core.columns { scopes[scopes.count - 1].resultAliases[alias] = expression }
+        for case .expression(let expression, let alias?) in core.columns {
+            scopes[scopes.count - 1].resultAliases[alias] = expression
+        }
         var clauses = ""
         if let condition = core.whereClause {
             scopes[scopes.count - 1].clause = .whereClause
@@ -143,7 +172,9 @@ extension SQLiteTranslator {
             columns += described
         }
         if !core.windows.isEmpty {
-            let windows = try core.windows.map { "\(Self.quote($0.name ?? "w")) AS \(try windowSpecification(SQLWindow(base: $0.base, partitionBy: $0.partitionBy, orderBy: $0.orderBy, frame: $0.frame)))" }
+            let windows = try core.windows.map {
+                "\(Self.quote($0.name ?? "w")) AS \(try windowSpecification($0.unnamed))"
+            }
             clauses += " WINDOW " + windows.joined(separator: ", ")
         }
         if !orderBy.isEmpty {
@@ -180,7 +211,9 @@ extension SQLiteTranslator {
     /// `*` on the target would leave out columns that are not carried over, and the view would change shape.
     func checkStar(_ source: TranslationScope.Source) throws {
         if let missing = source.relation.columns.first(where: { $0.missingReason != nil }) {
-            throw TranslationRefusal("\(source.alias).*", "would not include \(source.relation.name).\(missing.name), which is not carried over")
+            throw TranslationRefusal(
+                "\(source.alias).*",
+                "would not include \(source.relation.name).\(missing.name), which is not carried over")
         }
     }
 
@@ -198,8 +231,11 @@ extension SQLiteTranslator {
                 let grouped = Set(frame.groupColumns.filter { $0.source == bare.source }.map(\.column))
                 if !key.isEmpty && key.allSatisfy(grouped.contains) { continue }
             }
-            throw TranslationRefusal("\(bare.source).\(bare.column)",
-                                     "is neither grouped nor aggregated: SQLite takes it from a particular row of the group, MariaDB from any")
+            throw TranslationRefusal(
+                "\(bare.source).\(bare.column)",
+                "is neither grouped nor aggregated: SQLite takes it from a particular row of the group, "
+                    + "MariaDB from any"
+            )
         }
     }
 

@@ -9,7 +9,8 @@ extension SQLiteTranslator {
     /// become an IF around the body; RAISE(ABORT, …) becomes SIGNAL SQLSTATE '45000'.
     mutating func trigger(_ trigger: SQLCreateTrigger) throws -> TranslatedTrigger {
         guard trigger.timing != "INSTEAD OF" else {
-            throw TranslationRefusal("INSTEAD OF", "MariaDB has no INSTEAD OF triggers (views are updated through their tables)")
+            throw TranslationRefusal(
+                "INSTEAD OF", "MariaDB has no INSTEAD OF triggers (views are updated through their tables)")
         }
         let table = try relation(named: trigger.table)
         guard !table.isView else { throw TranslationRefusal("ON \(trigger.table)", "a trigger on a view") }
@@ -20,7 +21,9 @@ extension SQLiteTranslator {
         if !trigger.updateColumns.isEmpty {
             var changed: [String] = []
             for name in trigger.updateColumns {
-                guard let column = table.column(name) else { throw TranslationRefusal("UPDATE OF \(name)", "no such column in \(table.name)") }
+                guard let column = table.column(name) else {
+                    throw TranslationRefusal("UPDATE OF \(name)", "no such column in \(table.name)")
+                }
                 changed.append("NOT (NEW.\(Self.quote(column.name)) <=> OLD.\(Self.quote(column.name)))")
             }
             conditions.append("(" + changed.joined(separator: " OR ") + ")")
@@ -35,13 +38,16 @@ extension SQLiteTranslator {
         if !conditions.isEmpty && !statements.isEmpty {
             body = "IF \(conditions.joined(separator: " AND ")) THEN \(body) END IF;"
         }
-        let sql = "CREATE OR REPLACE TRIGGER \(Self.quote(trigger.name)) \(trigger.timing) \(trigger.event) ON "
+        let sql =
+            "CREATE OR REPLACE TRIGGER \(Self.quote(trigger.name)) \(trigger.timing) \(trigger.event) ON "
             + "\(Self.quote(table.name)) FOR EACH ROW BEGIN \(body) END"
         return TranslatedTrigger(sql: sql, writes: writes)
     }
 
-    mutating func statement(_ statement: SQLStatement, table: TranslationCatalog.Relation,
-                            writes: inout Set<String>) throws -> String? {
+    mutating func statement(
+        _ statement: SQLStatement, table: TranslationCatalog.Relation,
+        writes: inout Set<String>
+    ) throws -> String? {
         switch statement {
         case .select(let select): return try raiseStatement(select)
         case .insert(let insert):
@@ -69,14 +75,17 @@ extension SQLiteTranslator {
     func writtenTable(_ name: String, by trigger: TranslationCatalog.Relation) throws -> TranslationCatalog.Relation {
         let target = try relation(named: name)
         guard target.name.lowercased() != trigger.name.lowercased() else {
-            throw TranslationRefusal("writes \(target.name)",
-                                     "the trigger changes its own table, which MariaDB forbids (error 1442)")
+            throw TranslationRefusal(
+                "writes \(target.name)",
+                "the trigger changes its own table, which MariaDB forbids (error 1442)")
         }
         guard !target.isView else { throw TranslationRefusal("writes \(target.name)", "writing a view from a trigger") }
         return target
     }
 
-    mutating func withSource<T>(_ relation: TranslationCatalog.Relation, _ body: (inout SQLiteTranslator) throws -> T) throws -> T {
+    mutating func withSource<T>(
+        _ relation: TranslationCatalog.Relation, _ body: (inout SQLiteTranslator) throws -> T
+    ) throws -> T {
         scopes.append(TranslationScope(sources: [.init(alias: relation.name, relation: relation)]))
         defer { scopes.removeLast() }
         return try body(&self)
@@ -84,7 +93,8 @@ extension SQLiteTranslator {
 
     mutating func insert(_ insert: SQLInsert, into target: TranslationCatalog.Relation) throws -> String {
         guard !insert.upsert, !insert.returning else {
-            throw TranslationRefusal("INSERT … ON CONFLICT/RETURNING", "SQLite's upsert and RETURNING are not translated")
+            throw TranslationRefusal(
+                "INSERT … ON CONFLICT/RETURNING", "SQLite's upsert and RETURNING are not translated")
         }
         var verb = "INSERT INTO"
         switch insert.conflict {
@@ -93,13 +103,19 @@ extension SQLiteTranslator {
             verb = "REPLACE INTO"
             note("REPLACE: MariaDB fires DELETE triggers for the rows it replaces; SQLite only with recursive_triggers")
         default:
-            throw TranslationRefusal("INSERT OR \(insert.conflict!)", "MariaDB's IGNORE turns more errors into warnings; FAIL/ROLLBACK differ")
+            throw TranslationRefusal(
+                "INSERT OR \(insert.conflict!)",
+                "MariaDB's IGNORE turns more errors into warnings; FAIL/ROLLBACK differ")
         }
         var sql = "\(verb) \(Self.quote(target.name))"
         if let columns = insert.columns {
             let names = try columns.map { name -> String in
-                guard let column = target.column(name) else { throw TranslationRefusal("INSERT INTO \(target.name)(\(name))", "no such column") }
-                if let reason = column.missingReason { throw TranslationRefusal("\(target.name).\(name)", "is not carried over (\(reason))") }
+                guard let column = target.column(name) else {
+                    throw TranslationRefusal("INSERT INTO \(target.name)(\(name))", "no such column")
+                }
+                if let reason = column.missingReason {
+                    throw TranslationRefusal("\(target.name).\(name)", "is not carried over (\(reason))")
+                }
                 return Self.quote(column.name)
             }
             sql += " (" + names.joined(separator: ", ") + ")"
@@ -110,7 +126,9 @@ extension SQLiteTranslator {
         case .values(let rows):
             scopes.append(TranslationScope())
             defer { scopes.removeLast() }
-            let values = try rows.map { row in "(" + (try row.map { try translate($0).sql }).joined(separator: ", ") + ")" }
+            let values = try rows.map { row in
+                "(" + (try row.map { try translate($0).sql }).joined(separator: ", ") + ")"
+            }
             sql += " VALUES " + values.joined(separator: ", ")
         case .select(let select):
             sql += " " + (try subselect(select)).sql
@@ -123,15 +141,19 @@ extension SQLiteTranslator {
             throw TranslationRefusal("UPDATE … FROM/RETURNING/ORDER BY/LIMIT", "not translated in a trigger")
         }
         guard update.conflict == nil || update.conflict == "ABORT" else {
-            throw TranslationRefusal("UPDATE OR \(update.conflict!)", "SQLite's conflict resolution differs from MariaDB's")
+            throw TranslationRefusal(
+                "UPDATE OR \(update.conflict!)", "SQLite's conflict resolution differs from MariaDB's")
         }
         return try withSource(target) { translator in
             var sets: [String] = []
             for assignment in update.assignments {
                 guard assignment.columns.count == 1, let column = target.column(assignment.columns[0]) else {
-                    throw TranslationRefusal("SET \(assignment.columns.joined(separator: ", "))", "no such column, or a row assignment")
+                    throw TranslationRefusal(
+                        "SET \(assignment.columns.joined(separator: ", "))", "no such column, or a row assignment")
                 }
-                if let reason = column.missingReason { throw TranslationRefusal("\(target.name).\(column.name)", "is not carried over (\(reason))") }
+                if let reason = column.missingReason {
+                    throw TranslationRefusal("\(target.name).\(column.name)", "is not carried over (\(reason))")
+                }
                 sets.append("\(Self.quote(column.name)) = \(try translator.translate(assignment.value).sql)")
             }
             var sql = "UPDATE \(Self.quote(target.name)) SET " + sets.joined(separator: ", ")
@@ -144,8 +166,11 @@ extension SQLiteTranslator {
     /// `SELECT RAISE(ABORT, 'm') [FROM …] [WHERE c]` and `SELECT CASE WHEN c THEN RAISE(ABORT, 'm') … END`.
     mutating func raiseStatement(_ select: SQLSelect) throws -> String? {
         guard case .core(let core) = select.body, select.with.isEmpty, core.groupBy.isEmpty, core.having == nil,
-              core.columns.count == 1, case .expression(let expression, _) = core.columns[0] else {
-            guard !Self.containsRaise(select) else { throw TranslationRefusal("SELECT … RAISE", "RAISE inside a complex SELECT") }
+            core.columns.count == 1, case .expression(let expression, _) = core.columns[0]
+        else {
+            guard !Self.containsRaise(select) else {
+                throw TranslationRefusal("SELECT … RAISE", "RAISE inside a complex SELECT")
+            }
             note("a SELECT without RAISE in the trigger body has no effect and is left out")
             return nil
         }
@@ -167,13 +192,18 @@ extension SQLiteTranslator {
             for (index, when) in whens.enumerated() {
                 let condition = try translate(when.condition).sql
                 var action = "DO 0"
-                if case .raise(let kind, let message) = when.result { action = try signal(kind, message) }
-                else if Self.containsRaise(when.result) { throw TranslationRefusal("THEN … RAISE", "RAISE nested in an expression") }
+                if case .raise(let kind, let message) = when.result {
+                    action = try signal(kind, message)
+                } else if Self.containsRaise(when.result) {
+                    throw TranslationRefusal("THEN … RAISE", "RAISE nested in an expression")
+                }
                 branches.append("\(index == 0 ? "IF" : "ELSEIF") \(condition) THEN \(action);")
             }
             return branches.joined(separator: " ") + " END IF"
         }
-        guard !Self.containsRaise(select) else { throw TranslationRefusal("SELECT … RAISE", "RAISE nested in an expression") }
+        guard !Self.containsRaise(select) else {
+            throw TranslationRefusal("SELECT … RAISE", "RAISE nested in an expression")
+        }
         note("a SELECT without RAISE in the trigger body has no effect and is left out")
         return nil
     }
@@ -183,18 +213,21 @@ extension SQLiteTranslator {
         case "ABORT":
             let text = message ?? ""
             guard text.count <= 128 else {
-                throw TranslationRefusal("RAISE(ABORT, '\(text.prefix(20))…')", "MariaDB's MESSAGE_TEXT holds 128 characters")
+                throw TranslationRefusal(
+                    "RAISE(ABORT, '\(text.prefix(20))…')", "MariaDB's MESSAGE_TEXT holds 128 characters")
             }
             return "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = \(Self.stringLiteral(text))"
         case "IGNORE":
             throw TranslationRefusal("RAISE(IGNORE)", "MariaDB cannot skip the current row silently")
         case "FAIL":
-            throw TranslationRefusal("RAISE(FAIL)", "keeps the rows the statement changed before; MariaDB undoes the whole statement")
+            throw TranslationRefusal(
+                "RAISE(FAIL)", "keeps the rows the statement changed before; MariaDB undoes the whole statement")
         default:
-            throw TranslationRefusal("RAISE(\(kind))", "rolls back the whole transaction; MariaDB's SIGNAL fails the statement only")
+            throw TranslationRefusal(
+                "RAISE(\(kind))", "rolls back the whole transaction; MariaDB's SIGNAL fails the statement only")
         }
     }
 
-    static func containsRaise(_ select: SQLSelect) -> Bool { String(describing: select).contains("raise(") }
-    static func containsRaise(_ expression: SQLExpr) -> Bool { String(describing: expression).contains("raise(") }
+    static func containsRaise(_ select: SQLSelect) -> Bool { select.containsRaise }
+    static func containsRaise(_ expression: SQLExpr) -> Bool { expression.containsRaise }
 }

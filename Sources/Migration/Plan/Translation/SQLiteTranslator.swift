@@ -8,7 +8,9 @@ struct TranslatedSQL {
     var level: Int
 
     static let atomLevel = 16
-    static func atom(_ sql: String, _ type: SQLValueType) -> TranslatedSQL { TranslatedSQL(sql: sql, type: type, level: atomLevel) }
+    static func atom(_ sql: String, _ type: SQLValueType) -> TranslatedSQL {
+        TranslatedSQL(sql: sql, type: type, level: atomLevel)
+    }
 }
 
 /// Where the SQL runs on the target: MariaDB evaluates generated columns and trigger bodies while
@@ -60,12 +62,14 @@ struct SQLiteTranslator {
         case .binary(let op, let left, let right): return try binary(op, left, right)
         case .isNull(let operand, let negated):
             let inner = try translate(operand)
-            return TranslatedSQL(sql: Self.operand(inner, 7) + (negated ? " IS NOT NULL" : " IS NULL"), type: .integer, level: 6)
+            return TranslatedSQL(
+                sql: Self.operand(inner, 7) + (negated ? " IS NOT NULL" : " IS NULL"), type: .integer, level: 6)
         case .between(let value, let low, let high, let negated):
             let v = try translate(value), l = try translate(low), h = try translate(high)
             try checkComparable(v, l, "BETWEEN")
             try checkComparable(v, h, "BETWEEN")
-            let sql = "\(Self.operand(v, 7)) \(negated ? "NOT " : "")BETWEEN \(Self.operand(l, 7)) AND \(Self.operand(h, 7))"
+            let sql =
+                "\(Self.operand(v, 7)) \(negated ? "NOT " : "")BETWEEN \(Self.operand(l, 7)) AND \(Self.operand(h, 7))"
             return TranslatedSQL(sql: sql, type: .integer, level: 5)
         case .inList(let value, let items, let negated):
             guard !items.isEmpty else { return .atom(negated ? "1" : "0", .integer) }
@@ -81,7 +85,8 @@ struct SQLiteTranslator {
         case .inSelect(let value, let select, let negated):
             let v = try translate(value)
             let query = try subselect(select)
-            return TranslatedSQL(sql: "\(Self.operand(v, 7)) \(negated ? "NOT " : "")IN (\(query.sql))", type: .integer, level: 6)
+            return TranslatedSQL(
+                sql: "\(Self.operand(v, 7)) \(negated ? "NOT " : "")IN (\(query.sql))", type: .integer, level: 6)
         case .inTable(_, let table, _):
             throw TranslationRefusal("IN \(table)", "SQLite's IN table-name has no MariaDB form; write IN (SELECT …)")
         case .pattern(let op, let value, let pattern, let escape, let negated):
@@ -136,7 +141,8 @@ struct SQLiteTranslator {
         let inner = try translate(operand)
         switch op {
         case "NOT":
-            return TranslatedSQL(sql: "NOT " + (inner.level >= 13 ? inner.sql : "(\(inner.sql))"), type: .integer, level: 4)
+            return TranslatedSQL(
+                sql: "NOT " + (inner.level >= 13 ? inner.sql : "(\(inner.sql))"), type: .integer, level: 4)
         case "+":
             // SQLite's unary plus is a no-op, even on text.
             return inner
@@ -156,13 +162,16 @@ struct SQLiteTranslator {
             let l = try translate(left), r = try translate(right)
             let level = op == .and ? 3 : 1
             let lhs = l.level == level ? l.sql : Self.operand(l, level)
-            return TranslatedSQL(sql: "\(lhs) \(op.rawValue) \(Self.operand(r, level, right: true))", type: .integer, level: level)
+            return TranslatedSQL(
+                sql: "\(lhs) \(op.rawValue) \(Self.operand(r, level, right: true))", type: .integer, level: level)
         case .add, .subtract, .multiply: return try arithmetic(op, left, right)
         case .divide, .modulo: return try division(op, left, right)
         case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual:
             let l = try translate(left), r = try translate(right)
             try checkComparable(l, r, op.rawValue)
-            return TranslatedSQL(sql: "\(Self.operand(l, 6)) \(op.rawValue) \(Self.operand(r, 6, right: true))", type: .integer, level: 6)
+            return TranslatedSQL(
+                sql: "\(Self.operand(l, 6)) \(op.rawValue) \(Self.operand(r, 6, right: true))", type: .integer, level: 6
+            )
         case .isOp, .isNot:
             let l = try translate(left), r = try translate(right)
             if case .literal(.boolean(let value)) = right {
@@ -175,9 +184,11 @@ struct SQLiteTranslator {
         case .jsonExtractValue:
             return try jsonExtract(left, path: right, construct: "->>")
         case .jsonExtract:
-            throw TranslationRefusal("->", "returns JSON text whose formatting MariaDB does not reproduce; use ->> or json_extract")
+            throw TranslationRefusal(
+                "->", "returns JSON text whose formatting MariaDB does not reproduce; use ->> or json_extract")
         case .bitAnd, .bitOr, .shiftLeft, .shiftRight:
-            throw TranslationRefusal(op.rawValue, "MariaDB's bit operators work on unsigned 64-bit values, SQLite's on signed ones")
+            throw TranslationRefusal(
+                op.rawValue, "MariaDB's bit operators work on unsigned 64-bit values, SQLite's on signed ones")
         }
     }
 
@@ -194,11 +205,14 @@ struct SQLiteTranslator {
             let t = try translate(operand)
             switch t.type {
             case .real, .numeric:
-                throw TranslationRefusal("|| \(t.sql)", "SQLite writes a REAL with 15 significant digits, MariaDB with up to 17")
+                throw TranslationRefusal(
+                    "|| \(t.sql)", "SQLite writes a REAL with 15 significant digits, MariaDB with up to 17")
             case .decimal:
-                throw TranslationRefusal("|| \(t.sql)", "the DECIMAL column prints its scale (20.00) where SQLite printed its REAL (20.0)")
+                throw TranslationRefusal(
+                    "|| \(t.sql)", "the DECIMAL column prints its scale (20.00) where SQLite printed its REAL (20.0)")
             case .temporal:
-                throw TranslationRefusal("|| \(t.sql)", "the DATETIME column prints differently from the text SQLite held")
+                throw TranslationRefusal(
+                    "|| \(t.sql)", "the DATETIME column prints differently from the text SQLite held")
             case .blob:
                 throw TranslationRefusal("|| \(t.sql)", "concatenating bytes as text is not checked for valid UTF-8")
             default:
@@ -212,11 +226,17 @@ struct SQLiteTranslator {
         switch value.type {
         case .text:
             if context != .view {
-                throw TranslationRefusal(construct, "arithmetic on text: under strict mode MariaDB rejects text that is not a number, where SQLite reads 0")
+                throw TranslationRefusal(
+                    construct,
+                    "arithmetic on text: under strict mode MariaDB rejects text that is not a number, "
+                        + "where SQLite reads 0"
+                )
             }
         case .blob: throw TranslationRefusal(construct, "arithmetic on bytes")
         case .temporal:
-            throw TranslationRefusal(construct, "arithmetic on a date: SQLite reads the leading number of its text, MariaDB a number like 20260101")
+            throw TranslationRefusal(
+                construct,
+                "arithmetic on a date: SQLite reads the leading number of its text, MariaDB a number like 20260101")
         default: break
         }
     }
@@ -226,7 +246,9 @@ struct SQLiteTranslator {
         let construct = "\(l.sql) \(op.rawValue) \(r.sql)"
         try checkArithmetic(l, construct)
         try checkArithmetic(r, construct)
-        if l.type == .text || r.type == .text { note("text operands of arithmetic are read as numbers (MariaDB warns where SQLite silently reads 0)") }
+        if l.type == .text || r.type == .text {
+            note("text operands of arithmetic are read as numbers (MariaDB warns where SQLite silently reads 0)")
+        }
         let type: SQLValueType
         switch (l.type, r.type) {
         case (.integer, .integer): type = .integer
@@ -240,7 +262,9 @@ struct SQLiteTranslator {
             note("DECIMAL columns multiply exactly on MariaDB; SQLite multiplied their REAL values")
         }
         let level = op == .multiply ? 11 : 10
-        return TranslatedSQL(sql: "\(Self.operand(l, level)) \(op.rawValue) \(Self.operand(r, level, right: true))", type: type, level: level)
+        return TranslatedSQL(
+            sql: "\(Self.operand(l, level)) \(op.rawValue) \(Self.operand(r, level, right: true))", type: type,
+            level: level)
     }
 
     /// SQLite divides integers by truncating and gives NULL for a zero divisor; MariaDB's `/` gives a
@@ -257,7 +281,8 @@ struct SQLiteTranslator {
         let divisor = nonZeroLiteral ? Self.operand(r, 11, right: true) : "NULLIF(\(r.sql), 0)"
         if op == .modulo {
             guard l.type == .integer && r.type == .integer || l.type == .null || r.type == .null else {
-                throw TranslationRefusal(construct, "SQLite's % first converts both operands to integers; MariaDB keeps fractions")
+                throw TranslationRefusal(
+                    construct, "SQLite's % first converts both operands to integers; MariaDB keeps fractions")
             }
             return TranslatedSQL(sql: "\(Self.operand(l, 11)) % \(divisor)", type: .integer, level: 11)
         }
@@ -269,7 +294,11 @@ struct SQLiteTranslator {
             return TranslatedSQL(sql: "\(Self.operand(l, 11)) / \(divisor)", type: .real, level: 11)
         default:
             let known = [l, r].map { "\($0.sql) is \($0.type.rawValue)" }.joined(separator: ", ")
-            throw TranslationRefusal(construct, "SQLite divides integers by truncating and reals exactly; the operand types are not both known (\(known))")
+            throw TranslationRefusal(
+                construct,
+                "SQLite divides integers by truncating and reals exactly; "
+                    + "the operand types are not both known (\(known))"
+            )
         }
     }
 
@@ -277,20 +306,26 @@ struct SQLiteTranslator {
         let pair = (a.type, b.type)
         let textNumber = (a.type == .text && b.type.isNumber) || (b.type == .text && a.type.isNumber)
         if textNumber {
-            throw TranslationRefusal("\(a.sql) \(op) \(b.sql)",
-                                     "compares text with a number: SQLite compares them as text (column affinity), MariaDB as numbers")
+            throw TranslationRefusal(
+                "\(a.sql) \(op) \(b.sql)",
+                "compares text with a number: SQLite compares them as text (column affinity), MariaDB as numbers")
         }
-        if (pair.0 == .blob) != (pair.1 == .blob) && pair.0 != .null && pair.1 != .null && pair.0 != .unknown && pair.1 != .unknown {
+        if (pair.0 == .blob) != (pair.1 == .blob) && pair.0 != .null && pair.1 != .null && pair.0 != .unknown
+            && pair.1 != .unknown
+        {
             throw TranslationRefusal("\(a.sql) \(op) \(b.sql)", "compares bytes with another type")
         }
     }
 
-    mutating func pattern(_ op: SQLExpr.PatternOperator, _ value: SQLExpr, _ pattern: SQLExpr, escape: SQLExpr?,
-                          negated: Bool) throws -> TranslatedSQL {
+    mutating func pattern(
+        _ op: SQLExpr.PatternOperator, _ value: SQLExpr, _ pattern: SQLExpr, escape: SQLExpr?,
+        negated: Bool
+    ) throws -> TranslatedSQL {
         switch op {
         case .glob: throw TranslationRefusal("GLOB", "MariaDB has no GLOB (case-sensitive *, ?, [] wildcards)")
         case .regexp: throw TranslationRefusal("REGEXP", "SQLite's REGEXP calls an application-defined function")
-        case .match: throw TranslationRefusal("MATCH", "full-text MATCH has MariaDB's own syntax: MATCH (columns) AGAINST (…)")
+        case .match:
+            throw TranslationRefusal("MATCH", "full-text MATCH has MariaDB's own syntax: MATCH (columns) AGAINST (…)")
         case .like: break
         }
         let v = try translate(value)
@@ -317,7 +352,9 @@ struct SQLiteTranslator {
             guard v.type == .text || v.type == .unknown else { return v }
             return TranslatedSQL(sql: "\(Self.operand(v, 15)) COLLATE utf8mb4_bin", type: v.type, level: 15)
         case "NOCASE":
-            throw TranslationRefusal("COLLATE NOCASE", "SQLite folds ASCII letters only; every MariaDB case-insensitive collation folds more")
+            throw TranslationRefusal(
+                "COLLATE NOCASE", "SQLite folds ASCII letters only; every MariaDB case-insensitive collation folds more"
+            )
         default:
             throw TranslationRefusal("COLLATE \(collation)", "no MariaDB collation compares the same way")
         }
@@ -325,7 +362,9 @@ struct SQLiteTranslator {
 
     mutating func cast(_ value: SQLExpr, _ typeName: String) throws -> TranslatedSQL {
         let v = try translate(value)
-        let affinity = SourceColumn(name: "", declaredType: typeName, notNull: false, defaultSQL: nil, hidden: 0, collation: nil).affinity
+        let affinity = SourceColumn(
+            name: "", declaredType: typeName, notNull: false, defaultSQL: nil, hidden: 0, collation: nil
+        ).affinity
         let construct = "CAST(\(v.sql) AS \(typeName))"
         if v.type == .null { return .atom("NULL", .null) }
         switch affinity {
@@ -336,7 +375,8 @@ struct SQLiteTranslator {
                 note("CAST(… AS TEXT) of a value of unknown type: numbers print differently when they are REALs")
                 return .atom("CAST(\(v.sql) AS CHAR)", .text)
             default:
-                throw TranslationRefusal(construct, "the text of a \(v.type.rawValue) value differs between SQLite and MariaDB")
+                throw TranslationRefusal(
+                    construct, "the text of a \(v.type.rawValue) value differs between SQLite and MariaDB")
             }
         case "INTEGER":
             switch v.type {
@@ -345,11 +385,13 @@ struct SQLiteTranslator {
                 // SQLite truncates toward zero; MariaDB's CAST(… AS SIGNED) rounds.
                 return .atom("CAST(TRUNCATE(\(v.sql), 0) AS SIGNED)", .integer)
             default:
-                throw TranslationRefusal(construct, "SQLite reads the leading integer of the text; MariaDB rounds and warns")
+                throw TranslationRefusal(
+                    construct, "SQLite reads the leading integer of the text; MariaDB rounds and warns")
             }
         case "REAL":
             guard v.type.isNumber else {
-                throw TranslationRefusal(construct, "converting \(v.type.rawValue) to REAL is not checked to be the same")
+                throw TranslationRefusal(
+                    construct, "converting \(v.type.rawValue) to REAL is not checked to be the same")
             }
             return .atom("CAST(\(v.sql) AS DOUBLE)", .real)
         case "BLOB":

@@ -58,8 +58,10 @@ public struct TranslationCatalog: Sendable {
         /// Set when the relation exists in SQLite but is not carried over.
         public var missingReason: String?
 
-        public init(name: String, columns: [Column], primaryKey: [String] = [], rowidColumn: String? = nil,
-                    isView: Bool = false, missingReason: String? = nil) {
+        public init(
+            name: String, columns: [Column], primaryKey: [String] = [], rowidColumn: String? = nil,
+            isView: Bool = false, missingReason: String? = nil
+        ) {
             self.name = name
             self.columns = columns
             self.primaryKey = primaryKey
