@@ -45,14 +45,14 @@ struct MigrateCommand: AsyncParsableCommand {
     @Option(help: "Rows per committed batch (the unit a killed run resumes from) for tables with an integer key.") var batchRows: Int = 250_000
     @Flag(help: "Skip the verification after the copy.") var noVerify = false
     @Flag(help: "PRAGMA quick_check instead of the full integrity_check.") var quickCheck = false
-<<<<<<< HEAD
-    @Flag(help: "Round decimals with more fraction digits than the column keeps (half-even, counted in the report) instead of widening the scale (generic schema) or stopping (existing schema).") var roundDecimals = false
-    @Flag(help: "Rows the target's migrations created that have no source counterpart are deleted instead of stopping the run.") var deleteUnmatchedSeeded = false
-    @Flag(help: "Accept leaving out views, triggers, generated columns and virtual tables that cannot be translated (they are listed as not carried over).")
-=======
+    @Flag(help: ArgumentHelp("Round decimals with more fraction digits than the column keeps (half-even, counted in the "
+                             + "report) instead of widening the scale (generic schema) or stopping (existing schema)."))
+    var roundDecimals = false
+    @Flag(help: ArgumentHelp("Rows the target's migrations created that have no source counterpart are deleted instead "
+                             + "of stopping the run."))
+    var deleteUnmatchedSeeded = false
     @Flag(help: ArgumentHelp("Accept leaving out views, triggers, generated columns and virtual tables that cannot be "
                              + "translated (they are listed as not carried over)."))
->>>>>>> views
     var skipUntranslated = false
 
     func run() async throws {
