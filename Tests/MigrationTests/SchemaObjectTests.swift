@@ -294,7 +294,8 @@ import Testing
         let fixture = try SQLiteFixture(
             """
             CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price INTEGER NOT NULL,
-              label TEXT AS (upper(name)) VIRTUAL, doubled INTEGER AS (price * 2) VIRTUAL);
+              label TEXT AS (upper(name)) VIRTUAL, doubled INTEGER AS (price * 2) VIRTUAL,
+              tripled INTEGER AS (price * 3) VIRTUAL);
             INSERT INTO items (id, name, price) VALUES (1, 'pen', 3), (2, 'ink', 7);
             CREATE VIEW cheap AS SELECT id, name FROM items WHERE price < 5;
             CREATE VIEW named AS SELECT id, label FROM items;
@@ -308,7 +309,7 @@ import Testing
         try connection.execute(
             """
             CREATE TABLE items (id BIGINT PRIMARY KEY, name VARCHAR(50) NOT NULL, price INT NOT NULL,
-                                label VARCHAR(50) NULL)
+                                label VARCHAR(50) NULL, tripled INT AS (price * 3) VIRTUAL)
             """
         )
         try connection.execute("CREATE VIEW cheap AS SELECT id, name FROM items WHERE price < 5")
@@ -323,6 +324,11 @@ import Testing
         #expect(outcomes.first { $0.name == "named" }?.status == .created)
         #expect(outcomes.first { $0.name == "items.label" }?.status == .kept)
         #expect(outcomes.first { $0.name == "items.doubled" }?.status == .created)
+        #expect(outcomes.first { $0.name == "items.tripled" }?.status == .kept)
+        // The application's own generated column is compared with SQLite's values too.
+        let generated = report.schemaObjectVerification?.first { $0.kind == .generatedColumns && $0.name == "items" }
+        #expect(generated?.columns == ["doubled", "tripled"])
+        #expect(generated?.identical == true)
         // The plain column got SQLite's values; the missing generated column was added.
         #expect(
             try query(target, "SELECT label, doubled FROM items ORDER BY id").map { try $0.decode(0, as: String.self) }

@@ -55,7 +55,7 @@ extension SchemaObjectPlanner {
             if existing, let isGenerated = targetColumns?[column.name.lowercased()] {
                 let reason =
                     isGenerated
-                    ? "the target table computes it itself"
+                    ? Self.computedByTarget
                     : "the target column is a plain column: SQLite's values are loaded into it"
                 objects.append(
                     .init(

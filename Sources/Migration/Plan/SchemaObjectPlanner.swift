@@ -57,6 +57,9 @@ public struct SchemaObjectPlanner {
 
     var existing = false
 
+    /// The reason of a generated column the target computes itself (`--schema existing`); it is verified.
+    static let computedByTarget = "the target table computes it itself"
+
     public func plan(_ plan: inout MigrationPlan) throws {
         var planner = self
         planner.existing = plan.schemaMode == .existing

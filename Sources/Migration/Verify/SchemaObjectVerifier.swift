@@ -50,7 +50,7 @@ public struct SchemaObjectVerifier: Sendable {
         for table in plan.tables where generatedTables.contains(table.name) {
             let names = objects.filter {
                 $0.kind == .generatedColumn && $0.table == table.name
-                    && ($0.action == .create || $0.reason?.contains("computes") == true)
+                    && ($0.action == .create || $0.reason == SchemaObjectPlanner.computedByTarget)
             }
             .map { String($0.name.dropFirst(table.name.count + 1)) }
             guard !names.isEmpty else { continue }
