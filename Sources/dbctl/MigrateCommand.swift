@@ -44,7 +44,9 @@ struct MigrateCommand: AsyncParsableCommand {
     @Option(help: "Tables copied at once.") var parallel: Int = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
     @Option(help: "Rows per committed batch (the unit a killed run resumes from) for tables with an integer key.") var batchRows: Int = 250_000
     @Flag(help: "Skip the verification after the copy.") var noVerify = false
-    @Flag(help: "PRAGMA quick_check instead of the full integrity_check.") var quickCheck = false
+    @Flag(help: "PRAGMA quick_check (the default; kept for scripts).") var quickCheck = false
+    @Flag(help: "The full PRAGMA integrity_check (also proves every SQLite index matches its table; slower).")
+    var fullIntegrityCheck = false
     @Flag(help: ArgumentHelp("Round decimals with more fraction digits than the column keeps (half-even, counted in the "
                              + "report) instead of widening the scale (generic schema) or stopping (existing schema)."))
     var roundDecimals = false
@@ -60,7 +62,7 @@ struct MigrateCommand: AsyncParsableCommand {
         var session = MigrationSession(sourcePath: endpoints.sourcePath, target: try endpoints.targetConfiguration())
         session.schema = schema
         session.onOrphan = onOrphan
-        session.quickCheck = quickCheck
+        session.quickCheck = !fullIntegrityCheck
         session.roundDecimals = roundDecimals
         session.deleteUnmatchedSeeded = deleteUnmatchedSeeded
         session.skipUntranslated = skipUntranslated
