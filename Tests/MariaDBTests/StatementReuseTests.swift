@@ -66,8 +66,8 @@ import Testing
         try connection.execute("ALTER TABLE c MODIFY v VARCHAR(20)")
         try connection.execute("UPDATE c SET v = 'ten' WHERE id = 1")
         #expect(try connection.query(query).rows[0][0] == .string("ten"))
+        try connection.execute("UPDATE c SET v = '2.5' WHERE id = 1")
         try connection.execute("ALTER TABLE c MODIFY v DECIMAL(5,1)")
-        try connection.execute("UPDATE c SET v = 2.5 WHERE id = 1")
         #expect(try connection.query(query).rows[0][0] == .decimal(MariaDBDecimal("2.5")!))
     }
 
