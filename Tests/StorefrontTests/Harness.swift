@@ -12,7 +12,20 @@ import Testing
 /// The database a test runs on. Every API test runs once per case, with the same expectations.
 enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case sqlite, mariadb
+    /// MariaDB with MySQL 5.7's `latin1` defaults and other settings the shop did not choose
+    /// (`MariaDBServer.Options.latin1Defaults`): the suite's `.latin1MariaDB` server.
+    case mariadbLatin1 = "mariadb-latin1"
     var testDescription: String { rawValue }
+    /// The database kind the shop reports (`/health/ready`).
+    var kind: StorefrontDatabase.Kind { self == .sqlite ? .sqlite : .mariadb }
+    var isMariaDB: Bool { kind == .mariadb }
+    static let latin1ServerName = "latin1"
+    static let mariaDBCases: [Backend] = allCases.filter(\.isMariaDB)
+}
+
+extension Trait where Self == MariaDBServerTrait {
+    /// The server behind `Backend.mariadbLatin1`; API suites carry it next to `.mariaDB`.
+    static var latin1MariaDB: MariaDBServerTrait { .mariaDB(.latin1Defaults, named: Backend.latin1ServerName) }
 }
 
 /// A fresh, migrated shop database on the chosen backend, and the API over it.
@@ -30,6 +43,9 @@ struct ShopHarness {
             target = .sqlite(path: file!)
         case .mariadb:
             target = .mariaDB(MariaDBConfigurationBox(try TestServer.freshDatabase("shop")))
+        case .mariadbLatin1:
+            let database = try TestServer.freshDatabase("shop", on: Backend.latin1ServerName)
+            target = .mariaDB(MariaDBConfigurationBox(database))
         }
         let configuration = StorefrontConfiguration(database: target, poolMinimum: 0, poolMaximum: poolMaximum, poolAcquireTimeout: acquireTimeout,
                                                     adminAPIKey: adminKey, catalogCacheTTL: .seconds(30))

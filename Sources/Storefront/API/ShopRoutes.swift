@@ -9,7 +9,8 @@ struct ShopRoutes {
     func register(on router: Router<BasicRequestContext>) {
         router.post("/customers") { request, context in
             let body = try await request.decodeStrict(NewCustomer.self, context: context)
-            let email = try Validate.email(body.email)
+            // Validated in the form it is stored in (lower case can be longer: "İ" becomes "i̇").
+            let email = try Validate.email(Customer.normalizedEmail(body.email))
             let name = try Validate.text(body.name, "name", max: 200)
             let phone = try body.phone.map { try Validate.text($0, "phone", min: 3, max: 32) }
             let db = app.database(context)

@@ -51,13 +51,20 @@ public final class StorefrontDatabase: Sendable {
         return Migrator(databases: databases, migrations: migrations, logger: logger, on: eventLoopGroup.any())
     }
 
-    /// Runs pending migrations (SQLite file databases also switch to WAL for concurrent readers).
+    /// Runs pending migrations (SQLite file databases also switch to WAL for concurrent readers). On MariaDB
+    /// an existing schema whose text columns are not utf8mb4 is refused (`SchemaCharsetError`) before anything
+    /// is added to it.
     public func migrate() async throws {
         if kind == .sqlite, let sql = database() as? any SQLDatabase {
             try await sql.raw("PRAGMA journal_mode = WAL").run()
         }
         let migrator = migrator()
         try await migrator.setupIfNeeded().get()
+        if kind == .mariadb, let sql = database() as? any SQLDatabase {
+            let check = MariaDBCharsetCheck(tables: StorefrontMigrations.tables, options: .standard)
+            let statements = try await check.conversionStatements(on: sql)
+            guard statements.isEmpty else { throw SchemaCharsetError(statements: statements) }
+        }
         try await migrator.prepareBatch().get()
     }
 
