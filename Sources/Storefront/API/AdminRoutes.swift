@@ -92,7 +92,7 @@ struct AdminRoutes {
             let id = try context.parameters.require("id", as: Int.self)
             let body = try await request.decodeStrict(StatusChange.self, context: context)
             let db = app.database(context)
-            try await db.transaction { tx in
+            try await TransactionRetry.run(on: db, label: "order_status") { tx in
                 guard let order = try await Order.find(id, on: tx) else { throw APIError.notFound("order \(id)") }
                 guard Self.orderTransitions[order.status]?.contains(body.status) == true else {
                     throw APIError(.conflict, code: "invalid_transition", "order \(id) cannot go from \(order.status) to \(body.status)", field: "status")

@@ -20,13 +20,17 @@ public final class StorefrontDatabase: Sendable {
         self.logger = logger
         switch configuration.database {
         case .sqlite, .sqliteMemory:
-            // SQLite has one writer at a time: one connection, one loop. Concurrent requests queue here
-            // instead of failing with SQLITE_BUSY.
+            // SQLite has one writer at a time: one connection, one loop. Concurrent requests of this process
+            // queue here; other processes on the same file are waited for (busy timeout, BEGIN IMMEDIATE).
             eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
             databases = Databases(threadPool: NIOThreadPool.singleton, on: eventLoopGroup)
             let storage: SQLiteConfiguration.Storage
             if case .sqlite(let path) = configuration.database { storage = .file(path: path) } else { storage = .memory }
-            databases.use(.sqlite(SQLiteConfiguration(storage: storage, enableForeignKeys: true), maxConnectionsPerEventLoop: 1, connectionPoolTimeout: .seconds(30)), as: .sqlite)
+            let sqlite = DatabaseConfigurationFactory.sqlite(
+                SQLiteConfiguration(storage: storage, enableForeignKeys: true), maxConnectionsPerEventLoop: 1,
+                connectionPoolTimeout: .seconds(30))
+            databases.use(SQLiteWriterConfiguration(base: sqlite.make(), busyTimeout: configuration.sqliteBusyTimeout),
+                          as: .sqlite)
             kind = .sqlite
         case .mariaDB(let box):
             eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
