@@ -16,6 +16,10 @@ import Testing
     static var seconds: Double {
         ProcessInfo.processInfo.environment["STOREFRONT_LOAD_SECONDS"].flatMap(Double.init) ?? 4
     }
+    /// `STOREFRONT_SERVE_PROCESSES=1` runs the same load through one process, for comparison.
+    static var processes: Int {
+        max(1, ProcessInfo.processInfo.environment["STOREFRONT_SERVE_PROCESSES"].flatMap(Int.init) ?? 2)
+    }
 
     struct Seeded: Sendable {
         /// Few units each: checkouts compete for the last ones.
@@ -39,8 +43,10 @@ import Testing
         }
         let (status, output) = try ServeProcess.run(["migrate"], environment: environment)
         try #require(status == 0, "storefront migrate: \(output)")
-        servers.append(try await ServeProcess.start(environment: environment, folder: folder, name: "a"))
-        servers.append(try await ServeProcess.start(environment: environment, folder: folder, name: "b"))
+        for index in 0..<Self.processes {
+            let server = try await ServeProcess.start(environment: environment, folder: folder, name: "serve\(index)")
+            servers.append(server)
+        }
 
         let seeded = try await Self.seed(port: servers[0].port)
         let started = ContinuousClock.now
@@ -49,7 +55,8 @@ import Testing
         let tally = try await withThrowingTaskGroup(of: LoadTally.self) { group in
             for client in 0..<Self.clients {
                 group.addTask {
-                    try await Self.shop(client: client, port: ports[client % 2], seeded: seeded, until: deadline)
+                    try await Self.shop(client: client, port: ports[client % ports.count], seeded: seeded,
+                                        until: deadline)
                 }
             }
             var total = LoadTally()
@@ -59,7 +66,8 @@ import Testing
         let elapsed = ContinuousClock.now - started
         for server in servers { server.stop() }
         let summary = tally.summary(elapsed)
-        print("two storefront serve processes, one SQLite file, \(Self.clients) clients, \(elapsed): \(summary)")
+        print("\(servers.count) storefront serve process(es), one SQLite file, \(Self.clients) clients, \(elapsed): "
+              + summary)
 
         let logs = servers.map { String($0.log.suffix(800)) }.joined(separator: "\n---\n")
         #expect(tally.serverErrors == 0, "\(summary)\n\(logs)")
