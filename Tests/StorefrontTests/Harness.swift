@@ -109,25 +109,25 @@ struct ShopClient: Sendable {
     func category(_ name: String, slug: String, parent: Int? = nil) async throws -> Int {
         let reply = try await post("/admin/categories", #"{"name": "\#(name)", "slug": "\#(slug)", "parent_id": \#(parent.map(String.init) ?? "null")}"#, admin: true)
         #expect(reply.status == 201, "\(reply.text)")
-        return reply["id"] as! Int
+        return try #require(reply["id"] as? Int, "\(reply.status) \(reply.text)")
     }
 
     func product(_ sku: String, title: String = "Thing", price: String = "9.99", stock: Int = 10, category: Int? = nil, active: Bool = true) async throws -> Int {
         let body = #"{"sku": "\#(sku)", "title": "\#(title)", "description": "A \#(title)", "price": "\#(price)", "stock": \#(stock), "active": \#(active), "category_id": \#(category.map(String.init) ?? "null"), "attributes": {"color": "blau"}}"#
         let reply = try await post("/admin/products", body, admin: true)
         #expect(reply.status == 201, "\(reply.text)")
-        return reply["id"] as! Int
+        return try #require(reply["id"] as? Int, "\(reply.status) \(reply.text)")
     }
 
     func customer(_ email: String, name: String = "Zoë Müller") async throws -> Int {
         let reply = try await post("/customers", #"{"email": "\#(email)", "name": "\#(name)", "phone": "+49 30 123456"}"#)
         #expect(reply.status == 201, "\(reply.text)")
-        return reply["id"] as! Int
+        return try #require(reply["id"] as? Int, "\(reply.status) \(reply.text)")
     }
 
     func cart(customer: Int, items: [(Int, Int)]) async throws -> Int {
         let cart = try await post("/carts", #"{"customer_id": \#(customer)}"#)
-        let id = cart["id"] as! Int
+        let id = try #require(cart["id"] as? Int, "\(cart.status) \(cart.text)")
         for (product, quantity) in items {
             let reply = try await request(.put, "/carts/\(id)/items", json: #"{"product_id": \#(product), "quantity": \#(quantity)}"#)
             #expect(reply.status == 200, "\(reply.text)")
