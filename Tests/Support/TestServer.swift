@@ -14,7 +14,7 @@ public struct MariaDBServerTrait: SuiteTrait, TestScoping {
     public var isRecursive: Bool { false }
 
     public func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
-        let server = try await MariaDBServer.start(options)
+        let server = try await ServerStartGate.shared.run { try await MariaDBServer.start(options) }
         do {
             if let name {
                 let named = TestServer.named.merging([name: server]) { $1 }
@@ -86,5 +86,24 @@ extension MariaDBServer.Options {
         options.set("sql-mode", "\"\"")
         options.set("default-time-zone", "+05:30")
         return options
+    }
+}
+
+/// At most a few servers initialise and start at once: dozens of suites start theirs together, and on a small
+/// machine a herd of `mariadb-install-db` and InnoDB start-ups starves every one of them past its deadline.
+actor ServerStartGate {
+    static let shared = ServerStartGate(limit: max(2, ProcessInfo.processInfo.activeProcessorCount))
+    private let limit: Int
+    private var running = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) { self.limit = limit }
+
+    func run<T: Sendable>(_ work: @Sendable () async throws -> T) async throws -> T {
+        if running >= limit { await withCheckedContinuation { waiting.append($0) } } else { running += 1 }
+        defer {
+            if waiting.isEmpty { running -= 1 } else { waiting.removeFirst().resume() }
+        }
+        return try await work()
     }
 }
