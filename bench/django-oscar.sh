@@ -5,14 +5,14 @@
 #   fresh `manage.py migrate`, and the tables Django does not own.
 # Every step prints its wall time; the full log goes to bench/out/django-oscar-<date>.log.
 #
-#   bench/django-oscar.sh [--scale N]      # N products (default 16000 ≈ 176,000 rows)
+#   bench/django-oscar.sh [--scale N]      # N products (default 20000 ≈ 190,000 rows)
 #
 # Needs: a built dbctl (swift build --product dbctl), python3 with venv, MariaDB server binaries, and
 # PyPI for the first venv build (.venv/oscar, from Tests/MigrationTests/OscarShop/requirements.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-SCALE=16000
+SCALE=20000
 while [ $# -gt 0 ]; do
     case "$1" in
         --scale) SCALE=$2; shift 2 ;;
