@@ -21,6 +21,7 @@ struct FluentMariaDBDatabase: Database, SQLDatabase {
     let session: RoutingSession
     let context: DatabaseContext
     let inTransaction: Bool
+    var tableOptions: MariaDBTableOptions = .standard
     let encoder = MariaDBDataEncoder()
     let decoder = MariaDBDataDecoder()
 
@@ -29,7 +30,8 @@ struct FluentMariaDBDatabase: Database, SQLDatabase {
     var queryLogLevel: Logger.Level? { .debug }
 
     func pinned(to connection: MariaDBConnection, inTransaction: Bool) -> FluentMariaDBDatabase {
-        FluentMariaDBDatabase(source: .pinned(connection), router: router, session: session, context: context, inTransaction: inTransaction)
+        FluentMariaDBDatabase(source: .pinned(connection), router: router, session: session, context: context,
+                              inTransaction: inTransaction, tableOptions: tableOptions)
     }
 
     // MARK: Running SQL
@@ -107,9 +109,13 @@ struct FluentMariaDBDatabase: Database, SQLDatabase {
         }
     }
 
+    /// A new table gets explicit table options (engine, row format, character set, collation) instead of
+    /// the server's defaults.
     func execute(schema: DatabaseSchema) -> EventLoopFuture<Void> {
         eventLoop.makeFutureWithTask {
-            _ = try await self.run(SQLSchemaConverter(delegate: MariaDBConverterDelegate()).convert(schema)) { _ in }
+            var statement = SQLSchemaConverter(delegate: MariaDBConverterDelegate()).convert(schema)
+            if schema.action == .create { statement = self.tableOptions.appended(to: statement) }
+            _ = try await self.run(statement) { _ in }
         }
     }
 

@@ -10,12 +10,17 @@ public struct MigrationSession {
     public var target: MariaDBConfiguration
     public var schema: SchemaChoice = .auto
     public var onOrphan: Planner.OrphanPolicy = .stop
-    public var quickCheck = false
+    /// `PRAGMA quick_check` (the default) or the full `integrity_check`. The quick check reads every page,
+    /// record and table b-tree; the full one also proves each SQLite index matches its table, ten times the
+    /// cost here, and the copy never reads those indexes (the target builds its own).
+    public var quickCheck = true
     /// `--round-decimals`: round decimals with more fraction digits than the column keeps (counted) instead
     /// of widening the scale (generic schema) or stopping (the application's schema).
     public var roundDecimals = false
     /// `--delete-unmatched-seeded`: seeded target rows with no source counterpart are deleted, not a stop.
     public var deleteUnmatchedSeeded = false
+    /// Accept leaving out views, triggers, generated columns and virtual tables that cannot be translated.
+    public var skipUntranslated = false
 
     public init(sourcePath: String, target: MariaDBConfiguration) {
         self.sourcePath = sourcePath
@@ -29,62 +34,58 @@ public struct MigrationSession {
         public var failed: [Check] { checks.filter { $0.status == .failed } }
     }
 
-    /// Read-only: checks both sides and computes the plan (or takes `planOverride`).
+    /// Read-only: checks both sides and computes the plan (or takes `planOverride`). The whole-file passes
+    /// (integrity check, orphan check, data profile for a generic plan) run at the same time.
     public func inspect(planOverride: MigrationPlan? = nil) throws -> Inspection {
         let source = try SQLiteSource(path: sourcePath)
         defer { source.close() }
-        // The integrity check reads the whole file; it runs on its own connection while the catalog,
-        // orphans and target are inspected.
-        final class Box: @unchecked Sendable { var result: Result<[String], any Error> = .success([]) }
-        let integrity = Box()
-        let done = DispatchSemaphore(value: 0)
-        let path = sourcePath, quick = quickCheck
-        Thread.detachNewThread {
-            integrity.result = Result { let s = try SQLiteSource(path: path); defer { s.close() }; return try s.integrityCheck(quick: quick) }
-            done.signal()
-        }
-        let sourceSchema: SourceSchema
-        let orphans: [String: [(rowid: Int64?, parent: String, fk: Int)]]
-        do {
-            sourceSchema = try SourceInspector(source: source).schema()
-            orphans = try DataProfiler(source: source).orphans()
-        } catch {
-            done.wait()
-            throw error
-        }
-        done.wait()
-        let profiler = DataProfiler(source: source)
-        var checks = try SourceChecks.run(source, schema: sourceSchema, orphans: orphans, onOrphan: onOrphan, quick: quickCheck, integrity: try integrity.result.get())
+        let quick = quickCheck
+        let integrity = BackgroundPass(path: sourcePath) { try $0.integrityCheck(quick: quick) }
+        // On an early error the background pass finishes on its own; it holds its own connection.
+        let sourceSchema = try SourceInspector(source: source).schema()
         let connection = try BlockingConnection.connect(target)
         defer { connection.close() }
-        var plan: MigrationPlan
-        if let planOverride {
-            plan = planOverride
-        } else {
-            let targetTables = Set(try connection.query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()").rows.map { try $0.decode(0, as: String.self) })
-            let appTables = sourceSchema.tables.map(\.name).filter { !ExistingSchemaPlanner.ormBookkeeping.contains($0) }
-            let presentTables = appTables.filter(targetTables.contains)
-            var useExisting = schema == .existing
-                || (schema == .auto && !appTables.isEmpty && presentTables.count == appTables.count && !targetTables.contains(Migrator.stateTable))
-            if schema == .auto && targetTables.contains(Migrator.stateTable) && presentTables.count == appTables.count {
-                // An unfinished run: resume in the mode it started with (the state records the plan's fingerprint).
-                let started = try connection.query(MariaDBQuery(unsafeSQL: "SELECT rows_copied FROM \(MariaDBIdentifier.quote(Migrator.stateTable)) WHERE table_name = '*'")).rows.first
-                let existingPlan = try? Self.existingPlan(source: source, schema: sourceSchema, target: connection, roundDecimals: roundDecimals)
-                useExisting = try existingPlan != nil && started?.decode(0, as: String.self) == existingPlan?.fingerprint
-            }
-            if useExisting {
+        let orphans: [String: [(rowid: Int64?, parent: String, fk: Int)]]
+        var plan: MigrationPlan?
+        var ormCheck: Check?
+        do {
+            var profiles: BackgroundPass<[String: (rows: Int, columns: [String: ColumnProfile])]>?
+            if let planOverride {
+                plan = planOverride
+            } else if try useExistingSchema(source: source, schema: sourceSchema, target: connection) {
                 plan = try Self.existingPlan(source: source, schema: sourceSchema, target: connection, roundDecimals: roundDecimals)
             } else {
-                var profiles: [String: (rows: Int, columns: [String: ColumnProfile])] = [:]
-                for table in sourceSchema.tables { profiles[table.name] = try profiler.profile(table) }
-                var planner = Planner(schema: sourceSchema, profiles: profiles, orphans: orphans, onOrphan: onOrphan, sourcePath: sourcePath)
-                planner.roundDecimals = roundDecimals
-                plan = try planner.genericPlan()
-                if schema == .auto, sourceSchema.orm != .none, presentTables.isEmpty {
-                    checks.append(Self.ormSchemaCheck(sourceSchema.orm))
+                let tables = sourceSchema.tables
+                profiles = BackgroundPass(path: sourcePath) { source in
+                    var result: [String: (rows: Int, columns: [String: ColumnProfile])] = [:]
+                    for table in tables { result[table.name] = try DataProfiler(source: source).profile(table) }
+                    return result
+                }
+                if schema == .auto, sourceSchema.orm != .none, try presentApplicationTables(sourceSchema, target: connection).isEmpty {
+                    ormCheck = Self.ormSchemaCheck(sourceSchema.orm)
                 }
             }
+            // The orphan check looks up every foreign key in its parent: the tables are split between this thread
+            // and a second one (the integrity check and the profile run on their own).
+            let withKeys = sourceSchema.tables.filter { !$0.foreignKeys.isEmpty }.map(\.name)
+            let half = stride(from: 1, to: withKeys.count, by: 2).map { withKeys[$0] }
+            let other = BackgroundPass(path: sourcePath) { try DataProfiler(source: $0).orphans(tables: half) }
+            let mine = stride(from: 0, to: withKeys.count, by: 2).map { withKeys[$0] }
+            orphans = try DataProfiler(source: source).orphans(tables: mine).merging(try other.value()) { $0 + $1 }
+            if let profiles {
+                var planner = Planner(schema: sourceSchema, profiles: try profiles.value(), orphans: orphans, onOrphan: onOrphan, sourcePath: sourcePath)
+                planner.roundDecimals = roundDecimals
+                plan = try planner.genericPlan()
+            }
+        } catch {
+            _ = try? integrity.value()
+            throw error
         }
+        var checks = try SourceChecks.run(source, schema: sourceSchema, orphans: orphans, onOrphan: onOrphan, quick: quickCheck,
+                                          integrity: try integrity.value())
+        if let ormCheck { checks.append(ormCheck) }
+        guard var plan else { throw MigrationError("no plan") }
+        try planSchemaObjects(&plan, checks: &checks, source: source, schema: sourceSchema, target: connection)
         plan.estimatedSeconds = MigrationPlan.estimateSeconds(rows: plan.estimatedRows)
         if plan.schemaMode == .existing && !targetHasState(connection) {
             let seeded = try SeededRowsInspector(plan: plan, target: connection).inspect()
@@ -93,6 +94,25 @@ public struct MigrationSession {
         let bytes = (try? FileManager.default.attributesOfItem(atPath: sourcePath)[.size] as? Int) ?? 0
         checks += try TargetChecks.run(connection, plan: plan, sourceBytes: bytes ?? 0)
         return Inspection(plan: plan, checks: checks, orphans: orphans.mapValues { $0.compactMap(\.rowid) })
+    }
+
+    /// The source's application tables the target already has (ORM bookkeeping tables aside).
+    func presentApplicationTables(_ schema: SourceSchema, target: BlockingConnection) throws -> [String] {
+        let targetTables = Set(try target.query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()").rows.map { try $0.decode(0, as: String.self) })
+        return schema.tables.map(\.name).filter { !ExistingSchemaPlanner.ormBookkeeping.contains($0) && targetTables.contains($0) }
+    }
+
+    /// `--schema auto`: the application's own tables when the target has all of them; an unfinished run
+    /// resumes in the mode it started with (its state records the plan's fingerprint).
+    func useExistingSchema(source: SQLiteSource, schema sourceSchema: SourceSchema, target connection: BlockingConnection) throws -> Bool {
+        guard schema != .existing else { return true }
+        guard schema == .auto else { return false }
+        let appTables = sourceSchema.tables.map(\.name).filter { !ExistingSchemaPlanner.ormBookkeeping.contains($0) }
+        guard !appTables.isEmpty, try presentApplicationTables(sourceSchema, target: connection).count == appTables.count else { return false }
+        guard targetHasState(connection) else { return true }
+        let started = try connection.query(MariaDBQuery(unsafeSQL: "SELECT rows_copied FROM \(MariaDBIdentifier.quote(Migrator.stateTable)) WHERE table_name = '*'")).rows.first
+        let existingPlan = try? Self.existingPlan(source: source, schema: sourceSchema, target: connection, roundDecimals: roundDecimals)
+        return try existingPlan != nil && started?.decode(0, as: String.self) == existingPlan?.fingerprint
     }
 
     /// The plan for loading into the target's own tables (`--schema existing`, and `verify` without a plan file).
@@ -140,23 +160,33 @@ public struct MigrationSession {
         options.deleteUnmatchedSeeded = options.deleteUnmatchedSeeded || deleteUnmatchedSeeded
         var skip: [String: Set<Int64>] = [:]
         if options.onOrphan == .quarantine { skip = inspection.orphans.mapValues(Set.init) }
-        report.copy = try Migrator(plan: inspection.plan, target: target, options: options, reporter: reporter).run(orphanRowids: skip)
+        var verifier = Verifier(plan: inspection.plan, target: target)
+        verifier.excludeQuarantined = options.badRows == .quarantine
+        verifier.excludedRowids = skip
+        let migrator = Migrator(plan: inspection.plan, target: target, options: options, reporter: reporter)
         if verify {
-            var verifier = Verifier(plan: inspection.plan, target: target)
-            verifier.excludeQuarantined = options.badRows == .quarantine
-            verifier.excludedRowids = skip
+            let early = verifier
+            migrator.afterCopy = { table, result, connection in try early.verifyAfterCopy(table, result: result, on: connection) }
+        }
+        let objects = SchemaObjectCreator(plan: inspection.plan, target: target)
+        try objects.createTablesBeforeData()
+        report.copy = try migrator.run(orphanRowids: skip)
+        report.schemaObjects = try objects.createAfterData()
+        if verify {
             // Copy-time digests stand for the source only when every source row was read: rows sent plus
             // rows set aside must equal the table's count.
             let source = try SQLiteSource(path: sourcePath)
             defer { source.close() }
             var sent: [String: TableCopyResult] = [:]
-            for result in report.copy?.tables ?? [] {
+            let early = Set(migrator.afterCopyResults.all.map(\.table))
+            for result in report.copy?.tables ?? [] where !early.contains(result.table) {
                 if case .integer(let count) = try source.scalar("SELECT count(*) FROM \(SourceInspector.quote(result.table))"),
                    Int(count) == result.rows + result.quarantined {
                     sent[result.table] = result
                 }
             }
-            report.verification = try verifier.verifyAll(parallel: options.parallelTables, sent: sent)
+            report.verification = try verifier.verifyAll(parallel: options.parallelTables, sent: sent, done: migrator.afterCopyResults.all)
+            report.schemaObjectVerification = try SchemaObjectVerifier(plan: inspection.plan, target: target).verifyAll()
         }
         // The state is kept only while a run can still resume (or re-verify after a difference).
         if !verify || report.verified {

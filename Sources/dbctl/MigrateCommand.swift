@@ -44,18 +44,28 @@ struct MigrateCommand: AsyncParsableCommand {
     @Option(help: "Tables copied at once.") var parallel: Int = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
     @Option(help: "Rows per committed batch (the unit a killed run resumes from) for tables with an integer key.") var batchRows: Int = 250_000
     @Flag(help: "Skip the verification after the copy.") var noVerify = false
-    @Flag(help: "PRAGMA quick_check instead of the full integrity_check.") var quickCheck = false
-    @Flag(help: "Round decimals with more fraction digits than the column keeps (half-even, counted in the report) instead of widening the scale (generic schema) or stopping (existing schema).") var roundDecimals = false
-    @Flag(help: "Rows the target's migrations created that have no source counterpart are deleted instead of stopping the run.") var deleteUnmatchedSeeded = false
+    @Flag(help: "PRAGMA quick_check (the default; kept for scripts).") var quickCheck = false
+    @Flag(help: "The full PRAGMA integrity_check (also proves every SQLite index matches its table; slower).")
+    var fullIntegrityCheck = false
+    @Flag(help: ArgumentHelp("Round decimals with more fraction digits than the column keeps (half-even, counted in the "
+                             + "report) instead of widening the scale (generic schema) or stopping (existing schema)."))
+    var roundDecimals = false
+    @Flag(help: ArgumentHelp("Rows the target's migrations created that have no source counterpart are deleted instead "
+                             + "of stopping the run."))
+    var deleteUnmatchedSeeded = false
+    @Flag(help: ArgumentHelp("Accept leaving out views, triggers, generated columns and virtual tables that cannot be "
+                             + "translated (they are listed as not carried over)."))
+    var skipUntranslated = false
 
     func run() async throws {
         let started = Date()
         var session = MigrationSession(sourcePath: endpoints.sourcePath, target: try endpoints.targetConfiguration())
         session.schema = schema
         session.onOrphan = onOrphan
-        session.quickCheck = quickCheck
+        session.quickCheck = !fullIntegrityCheck
         session.roundDecimals = roundDecimals
         session.deleteUnmatchedSeeded = deleteUnmatchedSeeded
+        session.skipUntranslated = skipUntranslated
         let override = try planFile.map { try JSONDecoder().decode(MigrationPlan.self, from: Data(contentsOf: URL(fileURLWithPath: $0))) }
         let inspection = try session.inspect(planOverride: override)
         let plan = inspection.plan
@@ -65,6 +75,7 @@ struct MigrateCommand: AsyncParsableCommand {
             try encoder.encode(plan).write(to: URL(fileURLWithPath: writePlan))
         }
         printChecks(inspection.checks)
+        fflush(nil)  // the checks come before the copy's progress lines on standard error
         guard execute else {
             print("\nplan (\(plan.schemaMode.rawValue) schema, \(plan.orm.rawValue) source): \(plan.tables.count) tables, \(plan.estimatedRows) rows, about \(String(format: "%.0f", (plan.estimatedSeconds ?? 0).rounded(.up))) s to copy and verify")
             for table in plan.tables {
@@ -73,10 +84,13 @@ struct MigrateCommand: AsyncParsableCommand {
                 for index in table.indexes where index.note != nil { print("    index \(index.name): \(index.note!)") }
             }
             if !plan.warnings.isEmpty { print("\nwarnings:"); for warning in plan.warnings { print("  ! \(warning)") } }
+            let dryReport = MigrationReport(source: session.sourcePath, target: session.target.endpoint, plan: plan,
+                                            checks: inspection.checks, orphans: inspection.orphans.mapValues(\.count))
+            if !dryReport.schemaObjectLines.isEmpty { print(""); dryReport.schemaObjectLines.forEach { print($0) } }
             print("\n-- DDL\n\(plan.ddl)")
             let failed = inspection.failed
             print(failed.isEmpty ? "dry run: nothing was written. Add --execute to migrate." : "dry run: \(failed.count) check(s) failed; fix them before --execute.")
-            try writeReport(MigrationReport(source: session.sourcePath, target: session.target.endpoint, plan: plan, checks: inspection.checks, orphans: inspection.orphans.mapValues(\.count)))
+            try writeReport(dryReport)
             if !failed.isEmpty { throw ExitCode(2) }
             return
         }
@@ -121,6 +135,8 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         var result = MigrationReport(source: endpoints.sourcePath, target: target.endpoint, plan: plan, checks: [], orphans: [:])
         result.verification = try Verifier(plan: plan, target: target).verifyAll()
+        result.schemaObjectVerification = try SchemaObjectVerifier.verifyExisting(
+            plan: plan, schema: schema, source: source, target: target)
         result.totalSeconds = Date().timeIntervalSince(started)
         print(result.text)
         if let path = report { try result.json().write(to: URL(fileURLWithPath: path)) }

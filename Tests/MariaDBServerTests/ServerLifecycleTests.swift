@@ -1,6 +1,7 @@
 import Foundation
 import MariaDB
 import MariaDBServer
+import MariaDBTestSupport
 import Testing
 
 @Suite struct ServerLifecycleTests {
@@ -81,6 +82,29 @@ import Testing
         options.startTimeout = 30
         let error = try await #require(throws: MariaDBServerError.self) { try await MariaDBServer.start(options) }
         #expect(error.description.contains("mariadbd exited"), "\(error)")
+    }
+
+    /// Extra `my.cnf` settings reach the running server: here a server set up like MySQL 5.7 and hosted ones.
+    @Test func aServerRunsWithExtraSettings() async throws {
+        let server = try await MariaDBServer.start(.latin1Defaults)
+        do {
+            let db = try BlockingConnection.connect(server.adminConfiguration())
+            defer { db.close() }
+            let row = try db.query("""
+                SELECT @@character_set_server, @@collation_server, @@default_storage_engine,
+                       @@innodb_default_row_format, @@GLOBAL.sql_mode, @@GLOBAL.time_zone
+                """).rows[0]
+            let values = try (0..<6).map { try row.decode($0, as: String.self) }
+            #expect(values == ["latin1", "latin1_swedish_ci", "MyISAM", "compact", "", "+05:30"])
+        } catch { try? await server.stop(); throw error }
+        try await server.stop()
+    }
+
+    @Test func aSettingThatWouldBreakTheConfigIsRefusedBeforeAnythingStarts() async throws {
+        var options = MariaDBServer.Options()
+        options.set("max_connections", "10\n[client]")
+        let error = try await #require(throws: MariaDBServerError.self) { try await MariaDBServer.start(options) }
+        #expect(error.description.contains("line break"), "\(error)")
     }
 
     @Test func aTakenPortIsReported() async throws {

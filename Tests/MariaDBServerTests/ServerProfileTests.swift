@@ -44,4 +44,25 @@ import Testing
         }
         #expect(text.contains("# row images"))
     }
+
+    @Test func overridesReplaceTheProfilesSettingAndTheLastValueWins() {
+        let overrides = [("character-set-server", "latin1"), ("collation_server", "latin1_swedish_ci"),
+                         ("innodb_default_row_format", "compact"), ("character_set_server", "latin2")]
+        let file = ServerConfigFile(profile: .test, baseDirectory: "/srv/db", port: 4406, serverID: 7,
+                                    overrides: overrides)
+        let text = file.render()
+        let lines = text.split(separator: "\n").map(String.init)
+        let charset = lines.filter { $0.hasPrefix("character-set-server") || $0.hasPrefix("character_set_server") }
+        #expect(charset == ["character_set_server = latin2"], "one line, the last value")
+        #expect(lines.filter { $0.hasPrefix("collation_server") } == ["collation_server = latin1_swedish_ci"])
+        #expect(lines.last == "innodb_default_row_format = compact", "a setting the profile lacks is appended")
+        #expect(text.contains("# overridden (profile: utf8mb4"))
+    }
+
+    @Test func overridesThatWouldBreakTheFileAreRefused() {
+        #expect(ServerConfigFile.problem(in: [("character-set-server", "latin1"), ("sql_mode", "\"\"")]) == nil)
+        #expect(ServerConfigFile.problem(in: [("max_connections", "10\n[client]")]) != nil)
+        #expect(ServerConfigFile.problem(in: [("[client]", "x")]) != nil)
+        #expect(ServerConfigFile.problem(in: [("", "x")]) != nil)
+    }
 }

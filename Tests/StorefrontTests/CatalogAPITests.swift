@@ -3,7 +3,7 @@ import MariaDBTestSupport
 import Storefront
 import Testing
 
-@Suite(.mariaDB) struct CatalogAPITests {
+@Suite(.mariaDB, .latin1MariaDB) struct CatalogAPITests {
     @Test(arguments: Backend.allCases)
     func categoriesFormATree(backend: Backend) async throws {
         try await ShopHarness.withShop(backend) { shop, _ in

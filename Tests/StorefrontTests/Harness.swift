@@ -12,7 +12,20 @@ import Testing
 /// The database a test runs on. Every API test runs once per case, with the same expectations.
 enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case sqlite, mariadb
+    /// MariaDB with MySQL 5.7's `latin1` defaults and other settings the shop did not choose
+    /// (`MariaDBServer.Options.latin1Defaults`): the suite's `.latin1MariaDB` server.
+    case mariadbLatin1 = "mariadb-latin1"
     var testDescription: String { rawValue }
+    /// The database kind the shop reports (`/health/ready`).
+    var kind: StorefrontDatabase.Kind { self == .sqlite ? .sqlite : .mariadb }
+    var isMariaDB: Bool { kind == .mariadb }
+    static let latin1ServerName = "latin1"
+    static let mariaDBCases: [Backend] = allCases.filter(\.isMariaDB)
+}
+
+extension Trait where Self == MariaDBServerTrait {
+    /// The server behind `Backend.mariadbLatin1`; API suites carry it next to `.mariaDB`.
+    static var latin1MariaDB: MariaDBServerTrait { .mariaDB(.latin1Defaults, named: Backend.latin1ServerName) }
 }
 
 /// A fresh, migrated shop database on the chosen backend, and the API over it.
@@ -30,6 +43,9 @@ struct ShopHarness {
             target = .sqlite(path: file!)
         case .mariadb:
             target = .mariaDB(MariaDBConfigurationBox(try TestServer.freshDatabase("shop")))
+        case .mariadbLatin1:
+            let database = try TestServer.freshDatabase("shop", on: Backend.latin1ServerName)
+            target = .mariaDB(MariaDBConfigurationBox(database))
         }
         let configuration = StorefrontConfiguration(database: target, poolMinimum: 0, poolMaximum: poolMaximum, poolAcquireTimeout: acquireTimeout,
                                                     adminAPIKey: adminKey, catalogCacheTTL: .seconds(30))
@@ -93,25 +109,25 @@ struct ShopClient: Sendable {
     func category(_ name: String, slug: String, parent: Int? = nil) async throws -> Int {
         let reply = try await post("/admin/categories", #"{"name": "\#(name)", "slug": "\#(slug)", "parent_id": \#(parent.map(String.init) ?? "null")}"#, admin: true)
         #expect(reply.status == 201, "\(reply.text)")
-        return reply["id"] as! Int
+        return try #require(reply["id"] as? Int, "\(reply.status) \(reply.text)")
     }
 
     func product(_ sku: String, title: String = "Thing", price: String = "9.99", stock: Int = 10, category: Int? = nil, active: Bool = true) async throws -> Int {
         let body = #"{"sku": "\#(sku)", "title": "\#(title)", "description": "A \#(title)", "price": "\#(price)", "stock": \#(stock), "active": \#(active), "category_id": \#(category.map(String.init) ?? "null"), "attributes": {"color": "blau"}}"#
         let reply = try await post("/admin/products", body, admin: true)
         #expect(reply.status == 201, "\(reply.text)")
-        return reply["id"] as! Int
+        return try #require(reply["id"] as? Int, "\(reply.status) \(reply.text)")
     }
 
     func customer(_ email: String, name: String = "Zoë Müller") async throws -> Int {
         let reply = try await post("/customers", #"{"email": "\#(email)", "name": "\#(name)", "phone": "+49 30 123456"}"#)
         #expect(reply.status == 201, "\(reply.text)")
-        return reply["id"] as! Int
+        return try #require(reply["id"] as? Int, "\(reply.status) \(reply.text)")
     }
 
     func cart(customer: Int, items: [(Int, Int)]) async throws -> Int {
         let cart = try await post("/carts", #"{"customer_id": \#(customer)}"#)
-        let id = cart["id"] as! Int
+        let id = try #require(cart["id"] as? Int, "\(cart.status) \(cart.text)")
         for (product, quantity) in items {
             let reply = try await request(.put, "/carts/\(id)/items", json: #"{"product_id": \#(product), "quantity": \#(quantity)}"#)
             #expect(reply.status == 200, "\(reply.text)")

@@ -49,14 +49,17 @@ public final class ConnectionExecutor: TaskExecutor, @unchecked Sendable {
         started.lock()
         started.unlock(withValue: 1)
         let executor = asUnownedTaskExecutor()
+        // Two arrays trade places, so taking a batch allocates nothing (a copy of `jobs` followed by
+        // `removeAll(keepingCapacity:)` would allocate a fresh buffer on every wake-up).
+        var batch: [UnownedJob] = []
         while true {
             lock.lock(whenValue: 1)
-            let batch = jobs
-            jobs.removeAll(keepingCapacity: true)
+            swap(&batch, &jobs)
             let exit = stopping && batch.isEmpty
             lock.unlock(withValue: 0)
             if exit { return }
             for job in batch { job.runSynchronously(on: executor) }
+            batch.removeAll(keepingCapacity: true)
         }
     }
 }

@@ -13,9 +13,17 @@ public final class BlockingConnection: @unchecked Sendable {
     let mysql: UnsafeMutablePointer<MYSQL>
     public let configuration: MariaDBConfiguration
     var statements: StatementCache
-    public private(set) var isClosed = false
+    public var isClosed: Bool { state.contains(.closed) }
     /// Set when the connection broke; it must then be discarded, never reused.
-    public private(set) var isBroken = false
+    public var isBroken: Bool { state.contains(.broken) }
+    /// Both flags in one stored property: `checkOpen` runs before every statement and reads it once.
+    private var state: State = []
+
+    private struct State: OptionSet {
+        let rawValue: UInt8
+        static let closed = State(rawValue: 1)
+        static let broken = State(rawValue: 2)
+    }
 
     private static let libraryInitialised: Bool = { sf_library_init() == 0 }()
 
@@ -159,7 +167,7 @@ public final class BlockingConnection: @unchecked Sendable {
         guard !isClosed else { return }
         statements.removeAll()
         mysql_close(mysql)
-        isClosed = true
+        state.insert(.closed)
     }
 
     /// Round trip to the server; throws when the connection is unusable.
@@ -179,8 +187,10 @@ public final class BlockingConnection: @unchecked Sendable {
     }
 
     func checkOpen() throws {
-        if isClosed { throw MariaDBError(code: .misuse, message: "connection is closed") }
-        if isBroken { throw MariaDBError(code: .connectionLost, message: "connection was lost earlier and cannot be reused") }
+        let state = self.state
+        if state.isEmpty { return }
+        if state.contains(.closed) { throw MariaDBError(code: .misuse, message: "connection is closed") }
+        throw MariaDBError(code: .connectionLost, message: "connection was lost earlier and cannot be reused")
     }
 
     /// Builds an error from the handle's last error and marks the connection broken if it was lost.
@@ -189,12 +199,12 @@ public final class BlockingConnection: @unchecked Sendable {
         let error = MariaDBError(
             code: MariaDBError.code(forErrno: errno), errno: errno, sqlState: String(cString: mysql_sqlstate(mysql)),
             message: String(cString: mysql_error(mysql)), context: context)
-        if error.isConnectionLost { isBroken = true }
+        if error.isConnectionLost { state.insert(.broken) }
         return error
     }
 
     func markBrokenIfLost(_ error: MariaDBError) {
-        if error.isConnectionLost { isBroken = true }
+        if error.isConnectionLost { state.insert(.broken) }
     }
 
     // MARK: - Server facts

@@ -1,88 +1,147 @@
 import CMariaDB
 
-/// `MYSQL_BIND` array and value memory for one execution's parameters. Freed by `release()` right after
-/// the execute call; Connector/C reads parameter memory only during `mysql_stmt_execute`.
-struct ParameterBuffers {
-    let binds: UnsafeMutablePointer<MYSQL_BIND>
-    private let count: Int
-    private var allocations: [UnsafeMutableRawPointer] = []
+/// Parameter memory of one prepared statement, kept for the statement's life.
+///
+/// Connector/C copies the `MYSQL_BIND` array in `mysql_stmt_bind_param` and reads each value through the
+/// copied `buffer` and `length` pointers when the statement executes. So every parameter gets a fixed
+/// slot (scalars, `MYSQL_TIME`) or a growable byte buffer (text, bytes, decimals) here, and executing again
+/// with values of the same types only rewrites those slots: no allocation and no `mysql_stmt_bind_param`.
+/// Binding anew costs more than the call: it makes Connector/C send the parameter types to the server again
+/// and the server set up its conversions again, on every execution.
+final class ParameterBuffers {
+    let count: Int
+    /// What Connector/C was last given; compared per execution to see whether it must be given anew.
+    private let binds: UnsafeMutablePointer<MYSQL_BIND>
+    private let lengths: UnsafeMutablePointer<UInt>
+    /// `count` slots of `slotSize` bytes for fixed-size values.
+    private let slots: UnsafeMutableRawPointer
+    /// Per parameter: variable-length memory (nil until first needed) and its capacity.
+    private let texts: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    private let textCapacities: UnsafeMutablePointer<Int>
+    private var isBound = false
 
-    init(_ values: [MariaDBValue]) {
-        count = max(values.count, 1)
+    private static let slotSize = max(MemoryLayout<MYSQL_TIME>.stride, 8)
+    private static let minimumTextCapacity = 64
+    /// Larger variable-length memory is freed after each execution, so a cached statement that once bound
+    /// a big BLOB does not hold that much memory for the life of the connection.
+    private static let keptTextCapacity = 64 << 10
+
+    init(count: Int) {
+        self.count = count
         binds = .allocate(capacity: count)
         binds.initialize(repeating: MYSQL_BIND(), count: count)
-        for (index, value) in values.enumerated() { bind(value, at: index) }
+        lengths = .allocate(capacity: count)
+        lengths.initialize(repeating: 0, count: count)
+        slots = .allocate(byteCount: count * Self.slotSize, alignment: 8)
+        texts = .allocate(capacity: count)
+        texts.initialize(repeating: nil, count: count)
+        textCapacities = .allocate(capacity: count)
+        textCapacities.initialize(repeating: 0, count: count)
     }
 
-    func release() {
-        for allocation in allocations { allocation.deallocate() }
-        binds.deinitialize(count: count)
-        binds.deallocate()
+    deinit {
+        for i in 0..<count { texts[i]?.deallocate() }
+        binds.deinitialize(count: count); binds.deallocate()
+        lengths.deallocate(); slots.deallocate(); texts.deallocate(); textCapacities.deallocate()
     }
 
-    private mutating func store<T>(_ value: T) -> UnsafeMutableRawPointer {
-        let memory = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<T>.stride, alignment: MemoryLayout<T>.alignment)
-        memory.storeBytes(of: value, as: T.self)
-        allocations.append(memory)
-        return memory
+    /// Stores `values` (one per placeholder) and registers them with `stmt` when their types or memory
+    /// differ from what Connector/C already holds. Returns false when `mysql_stmt_bind_param` failed.
+    func bind(_ values: [MariaDBValue], to stmt: UnsafeMutablePointer<MYSQL_STMT>) -> Bool {
+        var changed = !isBound
+        for (index, value) in values.enumerated() {
+            if store(value, at: index) { changed = true }
+        }
+        guard changed else { return true }
+        isBound = mysql_stmt_bind_param(stmt, binds) == 0
+        return isBound
     }
 
-    private mutating func store(bytes: some Collection<UInt8>) -> (UnsafeMutableRawPointer, Int) {
-        let memory = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 1)
-        _ = UnsafeMutableRawBufferPointer(start: memory, count: bytes.count).copyBytes(from: bytes)
-        allocations.append(memory)
-        return (memory, bytes.count)
+    /// Frees variable-length memory above `keptTextCapacity`; call once Connector/C has sent the values.
+    /// The next execution allocates anew, and a changed address makes `bind` register it again.
+    func releaseLargeBuffers() {
+        for i in 0..<count where textCapacities[i] > Self.keptTextCapacity {
+            texts[i]?.deallocate()
+            texts[i] = nil
+            textCapacities[i] = 0
+        }
     }
 
-    private mutating func bind(_ value: MariaDBValue, at index: Int) {
-        var bind = MYSQL_BIND()
+    /// Writes one value into its slot; true when the bind entry (type, signedness, memory) changed.
+    private func store(_ value: MariaDBValue, at index: Int) -> Bool {
+        let slot = slots + index * Self.slotSize
         switch value {
         case .null:
-            bind.buffer_type = MYSQL_TYPE_NULL
+            return update(index, type: MYSQL_TYPE_NULL, unsigned: false, buffer: nil, variableLength: false)
         case .int(let v):
-            bind.buffer_type = MYSQL_TYPE_LONGLONG
-            bind.buffer = store(v)
+            slot.storeBytes(of: v, as: Int64.self)
+            return update(index, type: MYSQL_TYPE_LONGLONG, unsigned: false, buffer: slot, variableLength: false)
         case .uint(let v):
-            bind.buffer_type = MYSQL_TYPE_LONGLONG
-            bind.buffer = store(v)
-            bind.is_unsigned = 1
+            slot.storeBytes(of: v, as: UInt64.self)
+            return update(index, type: MYSQL_TYPE_LONGLONG, unsigned: true, buffer: slot, variableLength: false)
         case .double(let v):
-            bind.buffer_type = MYSQL_TYPE_DOUBLE
-            bind.buffer = store(v)
+            slot.storeBytes(of: v, as: Double.self)
+            return update(index, type: MYSQL_TYPE_DOUBLE, unsigned: false, buffer: slot, variableLength: false)
         case .decimal(let d):
-            bind.buffer_type = MYSQL_TYPE_NEWDECIMAL
-            (bind.buffer, bind.buffer_length) = storeText(d.text.utf8)
+            return storeText(d.text, at: index, type: MYSQL_TYPE_NEWDECIMAL)
         case .string(let s), .json(let s):
-            bind.buffer_type = MYSQL_TYPE_STRING
-            (bind.buffer, bind.buffer_length) = storeText(s.utf8)
+            return storeText(s, at: index, type: MYSQL_TYPE_STRING)
         case .bytes(let b):
-            bind.buffer_type = MYSQL_TYPE_BLOB
-            (bind.buffer, bind.buffer_length) = storeText(b)
+            let buffer = textBuffer(index, capacity: b.count)
+            b.withUnsafeBytes { if let base = $0.baseAddress { buffer.copyMemory(from: base, byteCount: $0.count) } }
+            lengths[index] = UInt(b.count)
+            return update(index, type: MYSQL_TYPE_BLOB, unsigned: false, buffer: buffer, variableLength: true)
         case .date(let d):
-            bind.buffer_type = MYSQL_TYPE_DATE
-            bind.buffer = store(Self.mysqlTime(d, type: MYSQL_TIMESTAMP_DATE))
+            slot.storeBytes(of: Self.mysqlTime(d, type: MYSQL_TIMESTAMP_DATE), as: MYSQL_TIME.self)
+            return update(index, type: MYSQL_TYPE_DATE, unsigned: false, buffer: slot, variableLength: false)
         case .datetime(let d):
-            bind.buffer_type = MYSQL_TYPE_DATETIME
-            bind.buffer = store(Self.mysqlTime(d, type: MYSQL_TIMESTAMP_DATETIME))
+            slot.storeBytes(of: Self.mysqlTime(d, type: MYSQL_TIMESTAMP_DATETIME), as: MYSQL_TIME.self)
+            return update(index, type: MYSQL_TYPE_DATETIME, unsigned: false, buffer: slot, variableLength: false)
         case .time(let t):
-            bind.buffer_type = MYSQL_TYPE_TIME
-            var time = MYSQL_TIME()
-            // The binary protocol carries days and hours < 24 separately; 838 hours would wrap in one byte.
-            time.day = UInt32(t.hours / 24)
-            time.hour = UInt32(t.hours % 24)
-            time.minute = UInt32(t.minutes)
-            time.second = UInt32(t.seconds)
-            time.second_part = UInt(t.microseconds)
-            time.neg = t.isNegative ? 1 : 0
-            time.time_type = MYSQL_TIMESTAMP_TIME
-            bind.buffer = store(time)
+            slot.storeBytes(of: Self.mysqlTime(t), as: MYSQL_TIME.self)
+            return update(index, type: MYSQL_TYPE_TIME, unsigned: false, buffer: slot, variableLength: false)
         }
-        binds[index] = bind
     }
 
-    private mutating func storeText(_ bytes: some Collection<UInt8>) -> (UnsafeMutableRawPointer, UInt) {
-        let (memory, length) = store(bytes: bytes)
-        return (memory, UInt(length))
+    private func storeText(_ text: String, at index: Int, type: enum_field_types) -> Bool {
+        var text = text
+        let length = text.withUTF8 { utf8 in
+            let buffer = textBuffer(index, capacity: utf8.count)
+            if let base = utf8.baseAddress { buffer.copyMemory(from: base, byteCount: utf8.count) }
+            return utf8.count
+        }
+        lengths[index] = UInt(length)
+        return update(index, type: type, unsigned: false, buffer: texts[index], variableLength: true)
+    }
+
+    /// The parameter's variable-length memory with room for `capacity` bytes; never nil, because
+    /// Connector/C sends a parameter whose buffer is NULL as SQL NULL (an empty string must stay '').
+    private func textBuffer(_ index: Int, capacity: Int) -> UnsafeMutableRawPointer {
+        if let buffer = texts[index], textCapacities[index] >= capacity { return buffer }
+        texts[index]?.deallocate()
+        let size = max(capacity, Self.minimumTextCapacity, textCapacities[index] * 2)
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
+        texts[index] = buffer
+        textCapacities[index] = size
+        return buffer
+    }
+
+    private func update(
+        _ index: Int, type: enum_field_types, unsigned: Bool, buffer: UnsafeMutableRawPointer?, variableLength: Bool
+    ) -> Bool {
+        let current = binds[index]
+        let isUnsigned: my_bool = unsigned ? 1 : 0
+        let length = variableLength ? lengths + index : nil
+        if current.buffer_type == type, current.is_unsigned == isUnsigned, current.buffer == buffer,
+           current.length == length { return false }
+        var bind = MYSQL_BIND()
+        bind.buffer_type = type
+        bind.is_unsigned = isUnsigned
+        bind.buffer = buffer
+        bind.length = length
+        bind.buffer_length = variableLength ? UInt(textCapacities[index]) : 0
+        binds[index] = bind
+        return true
     }
 
     static func mysqlTime(_ d: MariaDBDateTime, type: enum_mysql_timestamp_type) -> MYSQL_TIME {
@@ -95,6 +154,19 @@ struct ParameterBuffers {
         time.second = UInt32(clamping: d.second)
         time.second_part = UInt(clamping: d.microsecond)
         time.time_type = type
+        return time
+    }
+
+    static func mysqlTime(_ t: MariaDBTime) -> MYSQL_TIME {
+        var time = MYSQL_TIME()
+        // The binary protocol carries days and hours < 24 separately; 838 hours would wrap in one byte.
+        time.day = UInt32(t.hours / 24)
+        time.hour = UInt32(t.hours % 24)
+        time.minute = UInt32(t.minutes)
+        time.second = UInt32(t.seconds)
+        time.second_part = UInt(t.microseconds)
+        time.neg = t.isNegative ? 1 : 0
+        time.time_type = MYSQL_TIMESTAMP_TIME
         return time
     }
 }

@@ -8,8 +8,17 @@ final class PreparedStatement {
     let sql: String
     let stmt: UnsafeMutablePointer<MYSQL_STMT>
     unowned let connection: BlockingConnection
+    /// The connection's handle, read on every execution without going through the unowned reference.
+    private let mysql: UnsafeMutablePointer<MYSQL>
     let parameterCount: Int
+    /// Kept between executions; nil for a statement without placeholders.
+    private let parameters: ParameterBuffers?
     private var results: ResultBuffers?
+    /// The `stmt->bind` array Connector/C held when it was last given `results`' binds, nil when it holds
+    /// none of ours. Connector/C keeps result binds across executions with the same columns, so they are
+    /// registered again only when the columns changed or Connector/C replaced its array (grown buffers
+    /// are re-registered by `ResultBuffers.fetchTruncated` itself).
+    private var boundResultArray: UnsafeMutablePointer<MYSQL_BIND>?
     private var closed = false
     /// Tick of the last use, for the statement cache's LRU eviction.
     var lastUse: UInt64 = 0
@@ -21,6 +30,7 @@ final class PreparedStatement {
         self.sql = sql
         self.stmt = stmt
         self.connection = connection
+        self.mysql = connection.mysql
         if mysql_stmt_prepare(stmt, sql, UInt(sql.utf8.count)) != 0 {
             let error = Self.error(stmt, context: "prepare")
             mysql_stmt_close(stmt)
@@ -28,6 +38,7 @@ final class PreparedStatement {
             throw error
         }
         self.parameterCount = Int(mysql_stmt_param_count(stmt))
+        self.parameters = parameterCount > 0 ? ParameterBuffers(count: parameterCount) : nil
     }
 
     func close() {
@@ -57,12 +68,10 @@ final class PreparedStatement {
         guard binds.count == parameterCount else {
             throw MariaDBError(code: .misuse, message: "statement has \(parameterCount) placeholders but \(binds.count) values were bound")
         }
-        let parameters = ParameterBuffers(binds)
-        defer { parameters.release() }
-        if parameterCount > 0 {
-            if mysql_stmt_bind_param(stmt, parameters.binds) != 0 { throw fail("bind parameters") }
-        }
-        if mysql_stmt_execute(stmt) != 0 { throw fail("execute") }
+        if let parameters, !parameters.bind(binds, to: stmt) { throw fail("bind parameters") }
+        let executed = mysql_stmt_execute(stmt) == 0
+        parameters?.releaseLargeBuffers()
+        if !executed { throw fail("execute") }
 
         let fieldCount = Int(mysql_stmt_field_count(stmt))
         var columns: MariaDBColumns?
@@ -72,7 +81,7 @@ final class PreparedStatement {
         let metadata = QueryMetadata(
             affectedRows: fieldCount > 0 ? 0 : UInt64(mysql_stmt_affected_rows(stmt)),
             lastInsertID: UInt64(mysql_stmt_insert_id(stmt)),
-            warningCount: Int(mysql_warning_count(connection.mysql)))
+            warningCount: Int(mysql_warning_count(mysql)))
         try drainMoreResults()
         return (metadata, columns)
     }
@@ -85,10 +94,19 @@ final class PreparedStatement {
         } else {
             buffers = ResultBuffers(fields: fields, count: fieldCount)
             results = buffers
+            boundResultArray = nil
         }
         var freed = false
         defer { if !freed { mysql_stmt_free_result(stmt) } }
-        if mysql_stmt_bind_result(stmt, buffers.binds) != 0 { throw fail("bind result") }
+        // A result that announces more results (stored procedures) makes Connector/C re-read the metadata
+        // and replace its bind array on the next execution, so such statements bind every time.
+        let moreResults = mysql.pointee.server_status & UInt32(SERVER_MORE_RESULTS_EXIST) != 0
+        if boundResultArray == nil || boundResultArray != stmt.pointee.bind || stmt.pointee.bind_result_done == 0
+            || moreResults {
+            boundResultArray = nil
+            if mysql_stmt_bind_result(stmt, buffers.binds) != 0 { throw fail("bind result") }
+            boundResultArray = moreResults ? nil : stmt.pointee.bind
+        }
         if mode == .buffered, mysql_stmt_store_result(stmt) != 0 { throw fail("store result") }
         while true {
             let status = mysql_stmt_fetch(stmt)
@@ -106,6 +124,7 @@ final class PreparedStatement {
     /// Stored procedures can return several results; all must be consumed before the next command.
     private func drainMoreResults() throws {
         while mysql_stmt_more_results(stmt) != 0 {
+            boundResultArray = nil
             let status = mysql_stmt_next_result(stmt)
             if status > 0 { throw fail("next result") }
             if status < 0 { break }

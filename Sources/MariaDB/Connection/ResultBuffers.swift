@@ -11,8 +11,10 @@ final class ResultBuffers {
     let binds: UnsafeMutablePointer<MYSQL_BIND>
     private let kinds: [Kind]
     private let count: Int
-    private var buffers: [UnsafeMutableRawPointer]
-    private var capacities: [Int]
+    // Plain memory rather than arrays: `values()` reads them for every row, and a class's `var` array
+    // costs a dynamic exclusivity check and a bounds check per access.
+    private let buffers: UnsafeMutablePointer<UnsafeMutableRawPointer>
+    private let capacities: UnsafeMutablePointer<Int>
     private let lengths: UnsafeMutablePointer<UInt>
     private let nulls: UnsafeMutablePointer<CChar>
     private let errors: UnsafeMutablePointer<CChar>
@@ -39,8 +41,8 @@ final class ResultBuffers {
         nulls.initialize(repeating: 0, count: count)
         errors = .allocate(capacity: count)
         errors.initialize(repeating: 0, count: count)
-        buffers = []
-        capacities = []
+        buffers = .allocate(capacity: count)
+        capacities = .allocate(capacity: count)
         for i in 0..<count {
             let capacity: Int
             switch kinds[i] {
@@ -49,8 +51,8 @@ final class ResultBuffers {
             default: capacity = max(16, min(Int(columns[i].length) + 1, Self.initialTextCapacity))
             }
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
-            buffers.append(buffer)
-            capacities.append(capacity)
+            (buffers + i).initialize(to: buffer)
+            (capacities + i).initialize(to: capacity)
             var bind = MYSQL_BIND()
             bind.buffer = buffer
             bind.buffer_length = UInt(capacity)
@@ -70,7 +72,8 @@ final class ResultBuffers {
     }
 
     deinit {
-        for buffer in buffers { buffer.deallocate() }
+        for i in 0..<count { buffers[i].deallocate() }
+        buffers.deallocate(); capacities.deallocate()
         binds.deinitialize(count: count); binds.deallocate()
         lengths.deallocate(); nulls.deallocate(); errors.deallocate()
     }

@@ -2,8 +2,8 @@ import Foundation
 
 /// Asks the kernel for an unused loopback TCP port. Another process can take it before we bind, so
 /// callers retry on "address in use".
-enum FreePort {
-    static func pick() throws -> Int {
+public enum FreePort {
+    public static func pick() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw MariaDBServerError("cannot open a socket to find a free port") }
         defer { close(fd) }

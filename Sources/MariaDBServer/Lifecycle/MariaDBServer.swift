@@ -15,11 +15,18 @@ public final class MariaDBServer: @unchecked Sendable {
         public var port: Int?
         public var serverID: UInt32 = 1
         public var tls: ServerConfigFile.TLSFiles?
+        /// Extra `my.cnf` settings over the profile's; see `set(_:_:)`.
         public var overrides: [(String, String)] = []
         /// Keep the data directory after `stop` (the demo's persistent server).
         public var keepFiles = false
         public var startTimeout: TimeInterval = 90
         public init() {}
+
+        /// Runs the server with `name = value` in its `my.cnf`, replacing the profile's value if it has one,
+        /// e.g. `set("character_set_server", "latin1")` for a server set up like MySQL 5.7's defaults.
+        public mutating func set(_ name: String, _ value: String) {
+            overrides.append((name, value))
+        }
     }
 
     public let options: Options
@@ -91,6 +98,7 @@ public final class MariaDBServer: @unchecked Sendable {
 
     private static func startOnce(_ options: Options, logger: Logger) async throws -> MariaDBServer {
         _ = reapedOrphans
+        if let problem = ServerConfigFile.problem(in: options.overrides) { throw MariaDBServerError(problem) }
         let fm = FileManager.default
         let ownsDirectory = options.baseDirectory == nil
         // Absolute: mariadb-install-db and mariadbd resolve relative paths differently.

@@ -8,7 +8,9 @@ public struct ServerConfigFile: Sendable {
     public var serverID: UInt32
     public var runAsUser: String?
     public var tls: TLSFiles?
-    /// Extra `name = value` lines, appended last so they override the profile (for tests and tuning).
+    /// Extra `name = value` settings (for tests and tuning). One that the profile also sets replaces the
+    /// profile's line (`character-set-server` and `character_set_server` are the same setting); the others
+    /// are appended. The last override of a name wins.
     public var overrides: [(String, String)]
 
     public struct TLSFiles: Sendable, Equatable {
@@ -58,14 +60,51 @@ public struct ServerConfigFile: Sendable {
             "tmpdir = \(temporaryDirectory)",
         ]
         if let runAsUser { lines.append("user = \(runAsUser)") }
+        var pending = effectiveOverrides
         for setting in profile.settings {
-            lines.append("# \(setting.reason)")
-            lines.append("\(setting.name) = \(setting.value)")
+            if let index = pending.firstIndex(where: { Self.key($0.0) == Self.key(setting.name) }) {
+                let (name, value) = pending.remove(at: index)
+                lines.append("# overridden (profile: \(setting.value), because: \(setting.reason))")
+                lines.append("\(name) = \(value)")
+            } else {
+                lines.append("# \(setting.reason)")
+                lines.append("\(setting.name) = \(setting.value)")
+            }
         }
         if let tls {
             lines += ["ssl_ca = \(tls.caFile)", "ssl_cert = \(tls.certificateFile)", "ssl_key = \(tls.keyFile)"]
         }
-        for (name, value) in overrides { lines.append("\(name) = \(value)") }
+        for (name, value) in pending { lines.append("\(name) = \(value)") }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One entry per setting, in first-mention order, each with the last value given for it.
+    var effectiveOverrides: [(String, String)] {
+        var result: [(String, String)] = []
+        for (name, value) in overrides {
+            if let index = result.firstIndex(where: { Self.key($0.0) == Self.key(name) }) {
+                result[index] = (name, value)
+            } else {
+                result.append((name, value))
+            }
+        }
+        return result
+    }
+
+    /// mariadbd treats `-` and `_` in option names alike.
+    static func key(_ name: String) -> String {
+        name.lowercased().replacingOccurrences(of: "-", with: "_")
+    }
+
+    /// An override that would break the file (a line break, a section header, an empty name) or is not an
+    /// option name; nil when all are fine.
+    public static func problem(in overrides: [(String, String)]) -> String? {
+        for (name, value) in overrides {
+            let nameIsValid = !name.isEmpty
+                && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
+            if !nameIsValid { return "my.cnf setting name '\(name)' must be letters, digits, '_' or '-'" }
+            if value.contains(where: \.isNewline) { return "my.cnf setting \(name) must not contain a line break" }
+        }
+        return nil
     }
 }

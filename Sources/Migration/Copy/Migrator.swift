@@ -51,6 +51,10 @@ public final class Migrator: @unchecked Sendable {
     var resumePoints: [String: (rows: Int, lastKey: Int64)] = [:]
     /// Tables whose seeded rows are deleted inside their first load transaction.
     var seededTables: Set<String> = []
+    /// Runs on the copy worker right after a table's rows and indexes are in (the verification, so that it
+    /// overlaps with the copy of the tables still loading); its results are collected in `afterCopyResults`.
+    public var afterCopy: (@Sendable (TablePlan, TableCopyResult, BlockingConnection) throws -> TableVerification?)?
+    public let afterCopyResults = Collected<TableVerification>()
 
     public func run(orphanRowids: [String: Set<Int64>] = [:]) throws -> MigrationRunResult {
         var phases: [String: Double] = [:]
@@ -75,6 +79,7 @@ public final class Migrator: @unchecked Sendable {
                 try addIndexes(table, on: connection)
                 indexTime.add(Date().timeIntervalSince(indexStarted))
             }
+            if let afterCopy, let verification = try afterCopy(table, result, connection) { afterCopyResults.append(verification) }
             return result
         }
         reporter.finish()
@@ -143,6 +148,14 @@ public final class Migrator: @unchecked Sendable {
         logger.info("table copied", metadata: ["table": "\(table.name)", "rows": "\(copiedBefore)", "seconds": "\(String(format: "%.2f", total.seconds))"])
         return total
     }
+}
+
+/// Results handed in by several worker threads (guarded by its lock).
+public final class Collected<Element: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [Element] = []
+    func append(_ item: Element) { lock.lock(); items.append(item); lock.unlock() }
+    public var all: [Element] { lock.lock(); defer { lock.unlock() }; return items }
 }
 
 /// Seconds the copy workers spent building indexes, summed across threads (guarded by its lock).

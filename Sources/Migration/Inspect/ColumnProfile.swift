@@ -97,12 +97,13 @@ public struct DataProfiler {
     }
 
     /// Rows whose foreign keys point nowhere (`PRAGMA foreign_key_check`), by table.
-    public func orphans() throws -> [String: [(rowid: Int64?, parent: String, fk: Int)]] {
+    public func orphans(tables: [String]? = nil) throws -> [String: [(rowid: Int64?, parent: String, fk: Int)]] {
         var result: [String: [(Int64?, String, Int)]] = [:]
-        try source.query("PRAGMA foreign_key_check") { row in
+        let pragmas = tables.map { $0.map { "PRAGMA foreign_key_check(\(SourceInspector.quote($0)))" } } ?? ["PRAGMA foreign_key_check"]
+        for pragma in pragmas { try source.query(pragma) { row in
             let table = row.text(0) ?? ""
             result[table, default: []].append((row.int(1), row.text(2) ?? "", Int(row.int(3) ?? 0)))
-        }
+        } }
         return result.mapValues { $0.map { (rowid: $0.0, parent: $0.1, fk: $0.2) } }
     }
 }

@@ -26,7 +26,10 @@ struct SeededRowsInspector {
     func inspect() throws -> [SeededTable] {
         var seeded: [SeededTable] = []
         let uniqueKeys = try targetUniqueKeys()
-        for table in plan.tables {
+        // Tables the run creates itself (stand-ins for virtual tables) hold nothing yet.
+        let present = Set(try target.query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()").rows
+            .map { try $0.decode(0, as: String.self) })
+        for table in plan.tables where present.contains(table.name) {
             let count = try target.query("SELECT COUNT(*) FROM \(identifier: table.name)").rows[0].decode(0, as: Int.self)
             guard count > 0 else { continue }
             let keys = ([table.primaryKey] + (uniqueKeys[table.name] ?? []))

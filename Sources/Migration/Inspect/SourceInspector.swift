@@ -8,7 +8,12 @@ public struct SourceInspector {
     public func schema() throws -> SourceSchema {
         let master = try source.rows("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid")
         func text(_ v: SQLiteValue) -> String { if case .text(let b) = v { return String(decoding: b, as: UTF8.self) }; return "" }
+        let entries = master.map { (type: text($0[0]), name: text($0[1]), tableName: text($0[2]), sql: text($0[3])) }
+        // Virtual tables and their shadow tables are not ordinary tables: SchemaObjectPlanner decides.
+        let virtual = try virtualTables(entries.map { (type: $0.type, name: $0.name, sql: $0.sql) })
+        let special = Set(virtual.flatMap { [$0.name] + $0.shadowTables })
         let names = master.filter { text($0[0]) == "table" && !text($0[1]).hasPrefix("sqlite_") }.map { text($0[1]) }
+            .filter { !special.contains($0) }
         var sequences: [String: Int64] = [:]
         if master.contains(where: { text($0[1]) == "sqlite_sequence" }) {
             for row in try source.rows("SELECT name, seq FROM sqlite_sequence") {
@@ -21,9 +26,13 @@ public struct SourceInspector {
             tables.append(try table(name, sql: sql, sequences: sequences))
         }
         let orm: SourceSchema.ORM = names.contains("django_migrations") ? .django : (names.contains("_fluent_migrations") ? .fluent : .none)
-        return SourceSchema(
+        var schema = SourceSchema(
             tables: tables, views: master.filter { text($0[0]) == "view" }.map { text($0[1]) },
             triggers: master.filter { text($0[0]) == "trigger" }.map { text($0[1]) }, orm: orm, sequences: sequences)
+        schema.virtualTables = virtual
+        schema.viewDefinitions = Self.definitions(entries, type: "view")
+        schema.triggerDefinitions = Self.definitions(entries, type: "trigger")
+        return schema
     }
 
     public static func quote(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }

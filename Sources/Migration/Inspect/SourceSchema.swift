@@ -8,6 +8,10 @@ public struct SourceSchema: Sendable, Codable {
     public var orm: ORM
     /// `sqlite_sequence`: AUTOINCREMENT high-water marks by table.
     public var sequences: [String: Int64]
+    /// `CREATE VIRTUAL TABLE`s (FTS, R*Tree, …); they and their shadow tables are not in `tables`.
+    public var virtualTables: [SourceVirtualTable] = []
+    public var viewDefinitions: [SourceDefinition] = []
+    public var triggerDefinitions: [SourceDefinition] = []
 
     public func table(_ name: String) -> SourceTable? { tables.first { $0.name == name } }
 }

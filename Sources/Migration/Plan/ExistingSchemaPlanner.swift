@@ -27,9 +27,14 @@ public struct ExistingSchemaPlanner {
             FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION
             """).rows
         var targetColumns: [String: [(name: String, type: TargetType?, columnType: String, nullable: Bool, hasDefault: Bool, autoIncrement: Bool, collation: String?, key: String)]] = [:]
+        // Columns MariaDB computes (EXTRA "VIRTUAL GENERATED"/"STORED GENERATED") are never loaded.
+        var generated = Set<String>()
         for row in columnRows {
             let table = try row.decode(0, as: String.self)
             let columnType = try row.decode(2, as: String.self)
+            if try row.decode(6, as: String.self).contains("GENERATED") {
+                generated.insert("\(table).\(try row.decode(1, as: String.self))")
+            }
             targetColumns[table, default: []].append((
                 try row.decode(1, as: String.self), TargetType.parse(columnType: columnType, dataType: try row.decode(3, as: String.self)), columnType,
                 try row.decode(4, as: String.self) == "YES", !row[5].isNull, (try row.decode(6, as: String.self)).contains("auto_increment"),
@@ -47,7 +52,10 @@ public struct ExistingSchemaPlanner {
                 throw MigrationError("target table \(table.name) does not exist; run the application's migrations against the target first, or use --schema generic")
             }
             var plannedColumns: [ColumnPlan] = []
-            for source in table.columns where !source.isGenerated {
+            // A source generated column whose target column is a plain one carries SQLite's values as data.
+            for source in table.columns where !source.isGenerated
+                || columns.contains(where: { $0.name == source.name })
+                    && !generated.contains("\(table.name).\(source.name)") {
                 guard let column = columns.first(where: { $0.name == source.name }) else {
                     throw MigrationError("table \(table.name): source column \(source.name) has no target column; its data would be lost")
                 }
@@ -64,7 +72,8 @@ public struct ExistingSchemaPlanner {
                 }
                 plannedColumns.append(planned)
             }
-            for column in columns where !plannedColumns.contains(where: { $0.name == column.name }) {
+            for column in columns where !plannedColumns.contains(where: { $0.name == column.name })
+                && !generated.contains("\(table.name).\(column.name)") {
                 guard column.nullable || column.hasDefault || column.autoIncrement else {
                     throw MigrationError("table \(table.name): target column \(column.name) is NOT NULL without a default and has no source column")
                 }

@@ -14,6 +14,8 @@ public struct MigrationPlan: Sendable, Codable {
     /// Copy + verification time from the rows, at the rate measured by bench/migrate-vs-peers on a 2-core
     /// machine (≈ 215k rows/s end to end); a guide, not a promise.
     public var estimatedSeconds: Double?
+    /// Views, triggers, generated columns and virtual tables (nil in plans written before they were handled).
+    public var schemaObjects: [SchemaObjectPlan]?
 
     public static func estimateSeconds(rows: Int) -> Double { Double(rows) / 215_000 + 0.5 }
 
@@ -33,6 +35,8 @@ public struct TablePlan: Sendable, Codable {
     public var foreignKeys: [ForeignKeyPlan]
     public var rows: Int
     public var withoutRowID: Bool
+    /// Columns MariaDB computes (`GENERATED ALWAYS AS`); never loaded, verified against SQLite's values.
+    public var generatedColumns: [GeneratedColumnPlan]?
 
     public func column(_ name: String) -> ColumnPlan? { columns.first { $0.name == name } }
 }
@@ -84,6 +88,7 @@ extension MigrationPlan {
             if table.autoIncrementColumn == column.name { line += " AUTO_INCREMENT" }
             return line
         }
+        Self.insertGeneratedColumns(table, into: &lines)
         if !table.primaryKey.isEmpty {
             lines.append("  PRIMARY KEY (\(table.primaryKey.map(MariaDBIdentifier.quote).joined(separator: ", ")))")
         }
@@ -114,12 +119,16 @@ extension MigrationPlan {
 
     /// The whole schema as reviewable DDL, in execution order.
     public var ddl: String {
-        guard schemaMode == .generic else { return "-- --schema existing: the target's tables are used as they are; no DDL.\n" }
+        guard schemaMode == .generic else {
+            let objects = schemaObjectDDL.isEmpty ? "" : "\n-- after the data is loaded:\n" + schemaObjectDDL + "\n"
+            return "-- --schema existing: the target's tables are used as they are; no table DDL.\n" + objects
+        }
         var out: [String] = []
         for table in tables { out.append(createTableDDL(table) + ";") }
         out.append("-- after the data is loaded:")
         for table in tables { if let sql = indexDDL(table) { out.append(sql + ";") } }
         for table in tables { if let sql = foreignKeyDDL(table) { out.append(sql + ";") } }
+        if !schemaObjectDDL.isEmpty { out.append(schemaObjectDDL) }
         return out.joined(separator: "\n\n") + "\n"
     }
 }

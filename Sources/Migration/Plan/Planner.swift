@@ -36,10 +36,8 @@ public struct Planner {
             let indexedColumns = Set(table.indexes.flatMap { $0.columns.compactMap { $0 } } + table.primaryKey + table.foreignKeys.flatMap(\.columns))
             var columns: [ColumnPlan] = []
             for column in table.columns {
-                if column.isGenerated {
-                    warnings.append("\(table.name).\(column.name): generated column not copied (its expression is SQLite SQL); recreate it on the target if needed")
-                    continue
-                }
+                // Generated columns are computed on the target, never loaded (SchemaObjectPlanner).
+                if column.isGenerated { continue }
                 var plan = chooseType(table: table, column: column, profile: profile.columns[column.name] ?? ColumnProfile(), indexed: indexedColumns.contains(column.name), warnings: &warnings)
                 if plan.type.isText {
                     let (collation, note) = Self.collation(for: column.collation)
@@ -72,8 +70,6 @@ public struct Planner {
                 warnings.append("\(table.name): CHECK (\(check.prefix(120))) not migrated (SQLite SQL); the copied data satisfied it, add it on the target if the application relies on it")
             }
         }
-        for view in schema.views { warnings.append("view \(view): not migrated (SQLite SQL); recreate it on the target") }
-        for trigger in schema.triggers { warnings.append("trigger \(trigger): not migrated (SQLite SQL); recreate it on the target") }
         return MigrationPlan(source: sourcePath, schemaMode: .generic, orm: schema.orm, tables: tables, warnings: warnings,
                              estimatedRows: tables.map(\.rows).reduce(0, +))
     }

@@ -12,11 +12,18 @@ public struct MigrationReport: Sendable, Codable {
     public var orphans: [String: Int]
     public var copy: MigrationRunResult?
     public var verification: [TableVerification]?
+    /// Every view, trigger, generated column and virtual table: created, kept, or not carried over and why.
+    public var schemaObjects: [SchemaObjectOutcome]?
+    /// Views' rows and generated columns' values compared (part of the verification).
+    public var schemaObjectVerification: [SchemaObjectVerification]?
     public var totalSeconds: Double
     /// The tool's state table was dropped: the run completed and nothing is left to resume.
     public var stateRemoved = false
 
-    public var verified: Bool { verification.map { $0.allSatisfy(\.identical) } ?? false }
+    public var verified: Bool {
+        (verification.map { $0.allSatisfy(\.identical) } ?? false)
+            && (schemaObjectVerification ?? []).allSatisfy(\.identical)
+    }
 
     public init(source: String, target: String, plan: MigrationPlan, checks: [Check], orphans: [String: Int]) {
         self.source = source
@@ -29,6 +36,7 @@ public struct MigrationReport: Sendable, Codable {
             (table.name, Dictionary(uniqueKeysWithValues: table.columns.map { ("\($0.name)", "\($0.sourceType.isEmpty ? "(none)" : $0.sourceType) → \($0.type.sql): \($0.reason)") }))
         })
         self.orphans = orphans
+        self.schemaObjects = plan.schemaObjects.map { $0.map(SchemaObjectOutcome.planned) }
         self.totalSeconds = 0
     }
 
@@ -63,6 +71,7 @@ public struct MigrationReport: Sendable, Codable {
                              + pad(String(format: "%.0f", Double(table.rows) / max(table.seconds, 0.001)), 11) + pad(String(format: "%.2f", table.seconds), 9))
             }
         }
+        lines += schemaObjectLines
         if let verification {
             let differing = verification.filter { !$0.identical }
             let rows = verification.map(\.sourceRows).reduce(0, +)
@@ -77,6 +86,7 @@ public struct MigrationReport: Sendable, Codable {
                 if table.differences.count > 20 { lines.append("    … \(table.differences.count - 20) more in the JSON report") }
             }
         }
+        lines += schemaObjectVerificationLines
         if copy != nil {
             lines.append(stateRemoved ? "state: \(Migrator.stateTable) removed; the database holds only the application's tables"
                          : "state: \(Migrator.stateTable) kept; rerun the same command to resume or re-verify")

@@ -44,14 +44,28 @@ public struct Verifier: Sendable {
 
     /// Verifies tables; where the copy recorded its chunk digests (`sent`), the source side is already
     /// known and only the target is read, falling back to the full row-by-row comparison on any mismatch.
-    public func verifyAll(parallel: Int = 2, sent: [String: TableCopyResult] = [:]) throws -> [TableVerification] {
-        let tables = plan.tables.sorted { $0.rows > $1.rows }
-        return try TableWorkers.run(tables, workers: parallel, target: target) { table, connection in
+    public func verifyAll(parallel: Int = 2, sent: [String: TableCopyResult] = [:], done: [TableVerification] = []) throws -> [TableVerification] {
+        let finished = Set(done.map(\.table))
+        let tables = plan.tables.filter { !finished.contains($0.name) }.sorted { $0.rows > $1.rows }
+        let checked = try TableWorkers.run(tables, workers: parallel, target: target) { table, connection in
             if let digests = sent[table.name]?.digests, let quick = try quickVerify(table, expected: digests, on: connection) {
                 return quick
             }
             return try verify(table, on: connection)
-        }.sorted { $0.table < $1.table }
+        }
+        return (checked + done).sorted { $0.table < $1.table }
+    }
+
+    /// Right after a table's copy, on the copy's connection: the digests recorded while copying stand for the
+    /// source when every source row was read (rows sent plus rows set aside equal the table's count); then
+    /// only the target is read. nil when that does not hold or anything differs (the full pass follows later).
+    public func verifyAfterCopy(_ table: TablePlan, result: TableCopyResult, on connection: BlockingConnection) throws -> TableVerification? {
+        guard let digests = result.digests else { return nil }
+        let source = try SQLiteSource(path: plan.source)
+        defer { source.close() }
+        guard case .integer(let count) = try source.scalar("SELECT count(*) FROM \(SourceInspector.quote(table.name))"),
+              Int(count) == result.rows + result.quarantined else { return nil }
+        return try quickVerify(table, expected: digests, on: connection)
     }
 
     /// Reads the target in key order and compares its chunk digests with the ones recorded while copying.

@@ -35,8 +35,9 @@ public struct APIError: HTTPResponseError, Sendable {
     static func notFound(_ what: String) -> APIError { APIError(.notFound, code: "not_found", "\(what) not found") }
 }
 
-/// Turns every error into the API's error body: known errors keep their meaning, database overload
-/// becomes `503` with `Retry-After`, anything else a `500` without internals.
+/// Turns every error into the API's error body: known errors keep their meaning, database overload (an
+/// exhausted pool, or lock contention that outlasted the retries) becomes `503` with `Retry-After`,
+/// anything else a `500` without internals.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -46,6 +47,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch is PoolError {
             return try APIError(.serviceUnavailable, code: "overloaded", "the database is busy; retry shortly", retryAfterSeconds: 1)
                 .response(from: request, context: context)
+        } catch where TransactionRetry.isRetryable(error) {
+            context.logger.warning("database contention outlasted the retries", metadata: ["error": "\(error)"])
+            return try APIError(.serviceUnavailable, code: "busy", "the database is busy; retry shortly",
+                                retryAfterSeconds: 1).response(from: request, context: context)
         } catch let error as HTTPError {
             return try APIError(error.status, code: error.status.code == 404 ? "not_found" : "http_error", error.body ?? error.status.reasonPhrase)
                 .response(from: request, context: context)

@@ -27,9 +27,13 @@ struct AdminRoutes {
         admin.post("/products") { request, context in
             let body = try await request.decodeStrict(NewProduct.self, context: context)
             // Upper-cased: SKUs compare case-insensitively on MariaDB, so SQLite must not hold "a-1" and "A-1".
-            let sku = try Validate.text(body.sku, "sku", max: 64).uppercased()
+            // Checked after upper-casing, which can lengthen text ("ß" becomes "SS").
+            let sku = try Validate.text(body.sku.uppercased(), "sku", max: 64)
             let attributes = body.attributes ?? [:]
-            guard attributes.count <= 50, attributes.allSatisfy({ $0.key.count <= 64 && $0.value.count <= 256 }) else {
+            let fits = attributes.allSatisfy {
+                $0.key.unicodeScalars.count <= 64 && $0.value.unicodeScalars.count <= 256
+            }
+            guard attributes.count <= 50, fits else {
                 throw APIError.invalid("attributes", "field 'attributes' allows 50 entries, keys ≤ 64 and values ≤ 256 characters")
             }
             let product = Product(sku: sku, title: try Validate.text(body.title, "title", max: 200),
@@ -88,7 +92,7 @@ struct AdminRoutes {
             let id = try context.parameters.require("id", as: Int.self)
             let body = try await request.decodeStrict(StatusChange.self, context: context)
             let db = app.database(context)
-            try await db.transaction { tx in
+            try await TransactionRetry.run(on: db, label: "order_status") { tx in
                 guard let order = try await Order.find(id, on: tx) else { throw APIError.notFound("order \(id)") }
                 guard Self.orderTransitions[order.status]?.contains(body.status) == true else {
                     throw APIError(.conflict, code: "invalid_transition", "order \(id) cannot go from \(order.status) to \(body.status)", field: "status")

@@ -45,7 +45,10 @@ struct CatalogRoutes {
         }
         if let q = request.uri.queryParameters.get("q"), !q.isEmpty {
             let term = try Validate.text(q, "q", min: 1, max: 100)
-            query = query.group(.or) { $0.filter(\.$title ~~ term).filter(\.$sku == term) }
+            // MariaDB's LIKE takes `\` as its escape character (even under NO_BACKSLASH_ESCAPES); doubled, a
+            // backslash matches itself, as it does on SQLite.
+            let pattern = app.db.kind == .mariadb ? term.replacingOccurrences(of: "\\", with: "\\\\") : term
+            query = query.group(.or) { $0.filter(\.$title ~~ pattern).filter(\.$sku == term) }
         }
         if let min = request.uri.queryParameters.get("min_price") { query = query.filter(\.$priceCents >= (try Validate.money(min, "min_price"))) }
         if let max = request.uri.queryParameters.get("max_price") { query = query.filter(\.$priceCents <= (try Validate.money(max, "max_price"))) }

@@ -9,7 +9,8 @@ struct ShopRoutes {
     func register(on router: Router<BasicRequestContext>) {
         router.post("/customers") { request, context in
             let body = try await request.decodeStrict(NewCustomer.self, context: context)
-            let email = try Validate.email(body.email)
+            // Validated in the form it is stored in (lower case can be longer: "İ" becomes "i̇").
+            let email = try Validate.email(Customer.normalizedEmail(body.email))
             let name = try Validate.text(body.name, "name", max: 200)
             let phone = try body.phone.map { try Validate.text($0, "phone", min: 3, max: 32) }
             let db = app.database(context)
@@ -74,7 +75,7 @@ struct ShopRoutes {
             let body = try await request.decodeStrict(CartItemChange.self, context: context)
             let quantity = try Validate.range(body.quantity, "quantity", 0...1000)
             let db = app.database(context)
-            try await db.transaction { tx in
+            try await TransactionRetry.run(on: db, label: "cart_item") { tx in
                 guard let cart = try await Cart.find(id, on: tx) else { throw APIError.notFound("cart \(id)") }
                 guard cart.status == "open" else { throw APIError(.conflict, code: "cart_closed", "cart \(id) is already checked out") }
                 guard let product = try await Product.find(body.product_id, on: tx), product.active else { throw APIError.notFound("product \(body.product_id)") }

@@ -44,10 +44,18 @@ extension Request {
 
 /// Field checks with the API's error shape.
 enum Validate {
+    /// Trimmed text of `min...max` characters, counted as Unicode code points: what MariaDB's `VARCHAR(n)`
+    /// counts, so text the API accepts always fits its column (a flag or an accent written as a combining
+    /// mark is one character on screen and two or more code points).
     static func text(_ value: String, _ field: String, min: Int = 1, max: Int) throws -> String {
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard trimmed.count >= min else { throw APIError.invalid(field, "field '\(field)' must have at least \(min) character(s)") }
-        guard trimmed.count <= max else { throw APIError.invalid(field, "field '\(field)' must have at most \(max) characters") }
+        let length = trimmed.unicodeScalars.count
+        guard length >= min else {
+            throw APIError.invalid(field, "field '\(field)' must have at least \(min) character(s)")
+        }
+        guard length <= max else {
+            throw APIError.invalid(field, "field '\(field)' must have at most \(max) characters (Unicode code points)")
+        }
         guard !trimmed.unicodeScalars.contains(where: { $0.value == 0 }) else { throw APIError.invalid(field, "field '\(field)' must not contain NUL") }
         return trimmed
     }
@@ -65,6 +73,9 @@ enum Validate {
         }
         return email
     }
+
+    /// The largest amount the API accepts or produces: 9,999,999,999,999.99.
+    static let maximumCents: Int64 = 999_999_999_999_999
 
     /// "19.99" → 1999 cents. At most 2 decimals, non-negative, below 10^13.
     static func money(_ value: String, _ field: String) throws -> Int64 {

@@ -6,7 +6,7 @@ import MariaDB
 /// `DATABASE_URL` = `sqlite://PATH` (default `./storefront.sqlite`), `sqlite::memory:`, or
 /// `mysql://user@host:port/db`; `DATABASE_PASSWORD_FILE` (0600) for the MySQL password;
 /// `DATABASE_REPLICA_URLS` comma-separated; `DB_POOL_MIN`, `DB_POOL_MAX`, `DB_POOL_ACQUIRE_TIMEOUT_MS`;
-/// `ADMIN_API_KEY` (or `ADMIN_API_KEY_FILE`); `CATALOG_CACHE_TTL_SECONDS`.
+/// `ADMIN_API_KEY` (or `ADMIN_API_KEY_FILE`); `CATALOG_CACHE_TTL_SECONDS`; `SQLITE_BUSY_TIMEOUT_MS`.
 public struct StorefrontConfiguration: Sendable {
     public enum DatabaseTarget: Sendable, Equatable {
         case sqlite(path: String)
@@ -21,9 +21,12 @@ public struct StorefrontConfiguration: Sendable {
     public var poolAcquireTimeout: Duration
     public var adminAPIKey: String?
     public var catalogCacheTTL: Duration
+    /// How long an SQLite statement waits for a lock another process (or connection) holds before it fails.
+    public var sqliteBusyTimeout: Duration
 
-    public init(database: DatabaseTarget, replicas: [MariaDBConfiguration] = [], poolMinimum: Int = 1, poolMaximum: Int = 10,
-                poolAcquireTimeout: Duration = .seconds(2), adminAPIKey: String? = nil, catalogCacheTTL: Duration = .seconds(30)) {
+    public init(database: DatabaseTarget, replicas: [MariaDBConfiguration] = [], poolMinimum: Int = 1,
+                poolMaximum: Int = 10, poolAcquireTimeout: Duration = .seconds(2), adminAPIKey: String? = nil,
+                catalogCacheTTL: Duration = .seconds(30), sqliteBusyTimeout: Duration = .seconds(5)) {
         self.database = database
         self.replicas = replicas
         self.poolMinimum = poolMinimum
@@ -31,6 +34,7 @@ public struct StorefrontConfiguration: Sendable {
         self.poolAcquireTimeout = poolAcquireTimeout
         self.adminAPIKey = adminAPIKey
         self.catalogCacheTTL = catalogCacheTTL
+        self.sqliteBusyTimeout = sqliteBusyTimeout
     }
 
     /// Reads the process environment, overlaying `.env` from `directory` when present.
@@ -60,7 +64,8 @@ public struct StorefrontConfiguration: Sendable {
         return StorefrontConfiguration(
             database: database, replicas: replicas, poolMinimum: minimum, poolMaximum: maximum,
             poolAcquireTimeout: .milliseconds(try int("DB_POOL_ACQUIRE_TIMEOUT_MS", 2000)), adminAPIKey: adminKey,
-            catalogCacheTTL: .seconds(try int("CATALOG_CACHE_TTL_SECONDS", 30)))
+            catalogCacheTTL: .seconds(try int("CATALOG_CACHE_TTL_SECONDS", 30)),
+            sqliteBusyTimeout: .milliseconds(try int("SQLITE_BUSY_TIMEOUT_MS", 5000)))
     }
 
     public static func parseDatabaseURL(_ url: String, passwordFile: String? = nil) throws -> DatabaseTarget {

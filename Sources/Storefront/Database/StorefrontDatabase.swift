@@ -20,13 +20,17 @@ public final class StorefrontDatabase: Sendable {
         self.logger = logger
         switch configuration.database {
         case .sqlite, .sqliteMemory:
-            // SQLite has one writer at a time: one connection, one loop. Concurrent requests queue here
-            // instead of failing with SQLITE_BUSY.
+            // SQLite has one writer at a time: one connection, one loop. Concurrent requests of this process
+            // queue here; other processes on the same file are waited for (busy timeout, BEGIN IMMEDIATE).
             eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
             databases = Databases(threadPool: NIOThreadPool.singleton, on: eventLoopGroup)
             let storage: SQLiteConfiguration.Storage
             if case .sqlite(let path) = configuration.database { storage = .file(path: path) } else { storage = .memory }
-            databases.use(.sqlite(SQLiteConfiguration(storage: storage, enableForeignKeys: true), maxConnectionsPerEventLoop: 1, connectionPoolTimeout: .seconds(30)), as: .sqlite)
+            let sqlite = DatabaseConfigurationFactory.sqlite(
+                SQLiteConfiguration(storage: storage, enableForeignKeys: true), maxConnectionsPerEventLoop: 1,
+                connectionPoolTimeout: .seconds(30))
+            databases.use(SQLiteWriterConfiguration(base: sqlite.make(), busyTimeout: configuration.sqliteBusyTimeout),
+                          as: .sqlite)
             kind = .sqlite
         case .mariaDB(let box):
             eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -51,13 +55,20 @@ public final class StorefrontDatabase: Sendable {
         return Migrator(databases: databases, migrations: migrations, logger: logger, on: eventLoopGroup.any())
     }
 
-    /// Runs pending migrations (SQLite file databases also switch to WAL for concurrent readers).
+    /// Runs pending migrations (SQLite file databases also switch to WAL for concurrent readers). On MariaDB
+    /// an existing schema whose text columns are not utf8mb4 is refused (`SchemaCharsetError`) before anything
+    /// is added to it.
     public func migrate() async throws {
         if kind == .sqlite, let sql = database() as? any SQLDatabase {
             try await sql.raw("PRAGMA journal_mode = WAL").run()
         }
         let migrator = migrator()
         try await migrator.setupIfNeeded().get()
+        if kind == .mariadb, let sql = database() as? any SQLDatabase {
+            let check = MariaDBCharsetCheck(tables: StorefrontMigrations.tables, options: .standard)
+            let statements = try await check.conversionStatements(on: sql)
+            guard statements.isEmpty else { throw SchemaCharsetError(statements: statements) }
+        }
         try await migrator.prepareBatch().get()
     }
 

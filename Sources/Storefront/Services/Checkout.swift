@@ -34,7 +34,13 @@ public struct CheckoutService: Sendable {
                 guard product.stock >= item.quantity else {
                     throw APIError(.conflict, code: "insufficient_stock", "product \(item.$product.id) has \(product.stock) in stock, \(item.quantity) requested", field: "product_id")
                 }
-                total += product.priceCents * Int64(item.quantity)
+                let (line, lineOverflow) = product.priceCents.multipliedReportingOverflow(by: Int64(item.quantity))
+                let (sum, sumOverflow) = total.addingReportingOverflow(line)
+                guard !lineOverflow, !sumOverflow, sum <= Validate.maximumCents else {
+                    throw APIError(.conflict, code: "total_too_large",
+                                   "the order total would exceed \(formatMoney(Validate.maximumCents))")
+                }
+                total = sum
             }
             let now = Date()
             let order = Order(customerID: customerID, status: "paid", totalCents: total)

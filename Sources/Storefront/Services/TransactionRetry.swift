@@ -6,8 +6,9 @@ import Foundation
 import MariaDB
 
 /// Retries a whole transaction when the database aborted it for concurrency reasons: deadlock (1213) or
-/// lock-wait timeout (1205) on MariaDB, `SQLITE_BUSY`/`SQLITE_LOCKED` on SQLite. Exponential backoff with
-/// full jitter, bounded attempts; every outcome is counted (`storefront.transaction.retries`).
+/// lock-wait timeout (1205) on MariaDB; `SQLITE_BUSY` (with its extended codes, among them
+/// `SQLITE_BUSY_SNAPSHOT`) and `SQLITE_LOCKED` on SQLite. Exponential backoff with full jitter, bounded
+/// attempts; every outcome is counted (`storefront.transaction.retries`).
 public struct TransactionRetryPolicy: Sendable {
     public var maximumAttempts = 5
     public var baseDelay: Duration = .milliseconds(5)
@@ -24,8 +25,18 @@ public struct TransactionRetryPolicy: Sendable {
 public enum TransactionRetry {
     static func isRetryable(_ error: any Error) -> Bool {
         if let error = error as? MariaDBError { return error.isRetryableTransactionFailure }
-        if let error = error as? SQLiteError { return error.reason == .busy || error.reason == .locked }
+        if let error = error as? SQLiteError { return isRetryable(error.reason) }
         return false
+    }
+
+    /// The `SQLITE_BUSY` and `SQLITE_LOCKED` families: another connection held a lock the statement needed.
+    static func isRetryable(_ reason: SQLiteError.Reason) -> Bool {
+        switch reason {
+        case .busy, .busyInRecovery, .busyInSnapshot, .busyTimeout, .locked, .lockedBySharedCache, .lockedVirtualTable:
+            return true
+        default:
+            return false
+        }
     }
 
     /// Runs `body` in a transaction, retrying the whole transaction on transient concurrency failures.

@@ -27,12 +27,16 @@ struct PointSelect: AsyncParsableCommand {
     @Option var threads = 1
     @Option var seconds = 10.0
     @Option var tableSize = 100_000
+    @Option(help: "Run exactly this many queries per thread instead of for --seconds (for instruction counting).")
+    var queries: Int?
     @Option(help: "async (MariaDBConnection, one hop to its thread per query), async-pinned (the task adopts the connection's thread: how a pooled connection is used), blocking (BlockingConnection per thread)") var api = "async"
 
     func run() async throws {
         let configuration = target.configuration
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         let size = tableSize
+        let limit = queries ?? .max
+        let timed = queries == nil
         let total: Int
         if api == "blocking" {
             total = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -42,9 +46,10 @@ struct PointSelect: AsyncParsableCommand {
                             Thread.detachNewThread {
                                 do {
                                     let connection = try BlockingConnection.connect(configuration)
+                                    var random = FastRandom()
                                     var count = 0
-                                    while ContinuousClock.now < deadline {
-                                        let id = Int.random(in: 1...size)
+                                    while count < limit && (!timed || ContinuousClock.now < deadline) {
+                                        let id = Int.random(in: 1...size, using: &random)
                                         let rows = try connection.query("SELECT c FROM sbtest1 WHERE id = \(id)").rows
                                         _ = try rows[0].decode(0, as: String.self)
                                         count += 1
@@ -64,9 +69,10 @@ struct PointSelect: AsyncParsableCommand {
                     group.addTask { [api] in
                         let connection = try await MariaDBConnection.connect(configuration)
                         let loop: @Sendable () async throws -> Int = {
+                            var random = FastRandom()
                             var count = 0
-                            while ContinuousClock.now < deadline {
-                                let id = Int.random(in: 1...size)
+                            while count < limit && (!timed || ContinuousClock.now < deadline) {
+                                let id = Int.random(in: 1...size, using: &random)
                                 let rows = try await connection.query("SELECT c FROM sbtest1 WHERE id = \(id)").rows
                                 _ = try rows[0].decode(0, as: String.self)
                                 count += 1
@@ -83,7 +89,24 @@ struct PointSelect: AsyncParsableCommand {
                 return try await group.reduce(0, +)
             }
         }
-        print(String(format: "qps %.1f", Double(total) / seconds))
+        if timed {
+            print(String(format: "qps %.1f", Double(total) / seconds))
+        } else {
+            print("queries \(total)")
+        }
+    }
+}
+
+/// xorshift64*, seeded once per thread. The system generator costs a `getrandom` system call per id;
+/// sysbench draws its ids from an in-process generator too.
+struct FastRandom: RandomNumberGenerator {
+    private var state = UInt64.random(in: 1...UInt64.max)
+
+    mutating func next() -> UInt64 {
+        state ^= state >> 12
+        state ^= state << 25
+        state ^= state >> 27
+        return state &* 2_685_821_657_736_338_717
     }
 }
 
