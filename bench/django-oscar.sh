@@ -5,14 +5,14 @@
 #   fresh `manage.py migrate`, and the tables Django does not own.
 # Every step prints its wall time; the full log goes to bench/out/django-oscar-<date>.log.
 #
-#   bench/django-oscar.sh [--scale N]      # N products (default 16000 ≈ 176,000 rows)
+#   bench/django-oscar.sh [--scale N]      # N products (default 20000 ≈ 190,000 rows)
 #
 # Needs: a built dbctl (swift build --product dbctl), python3 with venv, MariaDB server binaries, and
 # PyPI for the first venv build (.venv/oscar, from Tests/MigrationTests/OscarShop/requirements.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-SCALE=16000
+SCALE=20000
 while [ $# -gt 0 ]; do
     case "$1" in
         --scale) SCALE=$2; shift 2 ;;
@@ -70,8 +70,6 @@ echo "source: $(du -h "$SHOP_SQLITE" | cut -f1), $ROWS rows in $(sqlite3 "$SHOP_
 
 step "mariadb: manage.py migrate" env $(mysql_env oscar) bash -c "cd '$PROJECT' && '$PY' manage.py migrate -v0"
 step "mariadb fresh: manage.py migrate" env $(mysql_env oscar_fresh) bash -c "cd '$PROJECT' && '$PY' manage.py migrate -v0"
-echo "seeded by Django's migrate on the target:"
-sql -N oscar -e "SELECT TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_ROWS > 0 AND TABLE_NAME <> 'django_migrations' ORDER BY TABLE_NAME" | sed 's/^/  /'
 
 TARGET=(--source "$SHOP_SQLITE" --target "mysql://storefront_admin@127.0.0.1:$PORT/oscar" --password-file "$PW")
 step "dbctl migrate (dry run)" "$DBCTL" migrate "${TARGET[@]}"
@@ -83,6 +81,10 @@ step "mariadb: makemigrations --check" env $(mysql_env oscar) bash -c "cd '$PROJ
 step "sqlite: digest" bash -c "cd '$PROJECT' && '$PY' manage.py digest > '$WORK/digest.sqlite'"
 step "mariadb: digest" env $(mysql_env oscar) bash -c "cd '$PROJECT' && '$PY' manage.py digest > '$WORK/digest.mariadb'"
 if diff "$WORK/digest.sqlite" "$WORK/digest.mariadb" > "$WORK/digest.diff"; then echo "digest: identical ($(wc -l < "$WORK/digest.sqlite") models)"; else echo "digest: DIFFERS"; cat "$WORK/digest.diff"; fi
+cp "$SHOP_SQLITE" "$WORK/oscar-copy.sqlite3"
+step "sqlite copy: placeorder" bash -c "cd '$PROJECT' && SHOP_SQLITE='$WORK/oscar-copy.sqlite3' '$PY' manage.py placeorder > '$WORK/order.sqlite'"
+step "mariadb: placeorder" env $(mysql_env oscar) bash -c "cd '$PROJECT' && '$PY' manage.py placeorder > '$WORK/order.mariadb'"
+if diff "$WORK/order.sqlite" "$WORK/order.mariadb"; then echo "next order: same keys and total on both ($(tail -1 "$WORK/order.mariadb"))"; else echo "next order: DIFFERS"; fi
 echo "tables Django does not own on the target:"
 env $(mysql_env oscar) bash -c "cd '$PROJECT' && '$PY' manage.py extratables" | sed 's/^/  /'
 schema() {

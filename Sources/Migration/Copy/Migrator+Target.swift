@@ -54,6 +54,7 @@ extension Migrator {
         }
         logger.info("resuming", metadata: ["tables_done": "\(done.count)", "tables_partial": "\(resumePoints.count)", "tables_left": "\(plan.tables.count - done.count)"])
         // Tables without a checkpoint were rolled back (a seeded table still holds its seeded rows): empty them.
+        try admin.execute("SET SESSION foreign_key_checks = 0")  // rows of other tables may still reference them
         for table in plan.tables where !done.contains(table.name) && resumePoints[table.name] == nil && existing.contains(table.name) {
             try admin.execute(MariaDBQuery(unsafeSQL: "DELETE FROM \(MariaDBIdentifier.quote(table.name))"))
         }

@@ -1,4 +1,4 @@
-"""Fills an oscar shop with a realistic volume (about 9 rows per product: with --scale 20000 about 185,000
+"""Fills an oscar shop with a realistic volume (about 9.5 rows per product: with --scale 16000 about 152,000
 rows). Bulk rows come from bulk_create on oscar's models; a few dozen orders go through oscar's own
 checkout code (strategy pricing, OrderCreator, payment sources and events)."""
 import datetime
