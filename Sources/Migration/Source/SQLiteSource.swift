@@ -8,27 +8,38 @@ public struct MigrationError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
+/// Another connection held the lock a statement needed for longer than the busy timeout.
+public struct SQLiteBusyError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var description: String { "source \(path): database is locked (another writer held it past the busy timeout)" }
+}
+
 /// A read-only SQLite database, opened with the system SQLite through its C API: exact bytes, no
 /// conversions. One owner: used from one thread at a time (each copy worker opens its own).
 public final class SQLiteSource: @unchecked Sendable {
     public let path: String
     private var db: OpaquePointer?
 
-    public init(path: String) throws {
+    public convenience init(path: String) throws { try self.init(path: path, writable: false) }
+
+    /// `writable` opens the file read-write: the online migration installs its change capture and fence in
+    /// the live file; everything else reads only. `busyTimeoutMilliseconds` bounds every wait for a lock.
+    public init(path: String, writable: Bool, busyTimeoutMilliseconds: Int32 = 10_000) throws {
         self.path = path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
             throw MigrationError("source \(path): no such SQLite file")
         }
         var handle: OpaquePointer?
-        let status = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil)
+        let mode = writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY
+        let status = sqlite3_open_v2(path, &handle, mode | SQLITE_OPEN_NOMUTEX, nil)
         guard status == SQLITE_OK, let handle else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "status \(status)"
             sqlite3_close(handle)
             throw MigrationError("source \(path): cannot open: \(message)")
         }
         db = handle
-        sqlite3_busy_timeout(handle, 10_000)
+        sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
         // Touch the schema now so "file is not a database" surfaces here, with the file name.
         do { _ = try scalar("SELECT count(*) FROM sqlite_master") } catch {
             close()
@@ -70,11 +81,38 @@ public final class SQLiteSource: @unchecked Sendable {
             let status = sqlite3_step(statement)
             if status == SQLITE_DONE { return }
             guard status == SQLITE_ROW else {
+                if status & 0xff == SQLITE_BUSY { throw SQLiteBusyError(path: path) }
                 throw MigrationError("source \(path): \(String(cString: sqlite3_errmsg(db))) while reading: \(sql.prefix(200))")
             }
             try onRow(view)
         }
     }
+
+    /// Runs a statement that returns no rows; the number of rows it changed.
+    @discardableResult
+    public func execute(_ sql: String, binds: [SQLiteValue] = []) throws -> Int {
+        try query(sql, binds: binds) { _ in }
+        return Int(sqlite3_changes(db))
+    }
+
+    /// Runs several `;`-separated statements without binds (DDL, BEGIN/COMMIT).
+    public func executeScript(_ sql: String) throws {
+        guard let db else { throw MigrationError("source \(path): closed") }
+        var message: UnsafeMutablePointer<CChar>?
+        let status = sqlite3_exec(db, sql, nil, nil, &message)
+        guard status == SQLITE_OK else {
+            if status & 0xff == SQLITE_BUSY { sqlite3_free(message); throw SQLiteBusyError(path: path) }
+            let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(db))
+            sqlite3_free(message)
+            throw MigrationError("source \(path): \(text)")
+        }
+    }
+
+    /// The busy timeout for the following statements (a cut-over waits no longer than its budget).
+    public func setBusyTimeout(milliseconds: Int32) { if let db { sqlite3_busy_timeout(db, milliseconds) } }
+
+    /// True while this connection is inside a transaction.
+    public var inTransaction: Bool { db.map { sqlite3_get_autocommit($0) == 0 } ?? false }
 
     public func rows(_ sql: String, binds: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
         var rows: [[SQLiteValue]] = []
