@@ -30,9 +30,11 @@ extension Planner.OrphanPolicy: ExpressibleByArgument {}
 struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
-        abstract: "Copy a SQLite database into MySQL/MariaDB with zero loss. Without --execute: inspect and print the plan.")
+        abstract: "Copy a SQLite database into MySQL/MariaDB with zero loss. Without --execute: inspect and print the plan.",
+        subcommands: [MigrateStatusCommand.self, MigrateFinishCommand.self, MigrateAbortCommand.self])
 
     @OptionGroup var endpoints: MigrationEndpoints
+    @OptionGroup(title: "Online migration") var online: OnlineArguments
     @Flag(help: "Create the schema, copy the data, verify. Without it nothing is written.") var execute = false
     @Option(help: "auto: the target's own tables if the application created them, else generic; existing: load into the target's tables; generic: schema from declared types and the data.") var schema: MigrationSession.SchemaChoice = .auto
     @Option(name: .customLong("on-bad-row"), help: "stop (default) or quarantine rows whose values cannot be carried over exactly.") var onBadRow: BadRowPolicy = .stop
@@ -66,6 +68,14 @@ struct MigrateCommand: AsyncParsableCommand {
         session.roundDecimals = roundDecimals
         session.deleteUnmatchedSeeded = deleteUnmatchedSeeded
         session.skipUntranslated = skipUntranslated
+        if online.online {
+            var options = MigrationOptions()
+            options.badRows = onBadRow
+            options.onOrphan = onOrphan
+            options.parallelTables = parallel
+            options.batchRows = max(Verifier.defaultChunkSize, batchRows / Verifier.defaultChunkSize * Verifier.defaultChunkSize)
+            return try runOnline(session: session, copyOptions: options)
+        }
         let override = try planFile.map { try JSONDecoder().decode(MigrationPlan.self, from: Data(contentsOf: URL(fileURLWithPath: $0))) }
         let inspection = try session.inspect(planOverride: override)
         let plan = inspection.plan

@@ -1,0 +1,218 @@
+import Foundation
+import MariaDB
+
+/// Settings of an online migration beyond the offline ones.
+public struct OnlineOptions: Sendable {
+    /// The running storefront instances (their control API); empty when `hooks.cutOver` switches the app.
+    public var apps: [AppInstance] = []
+    /// The URL the instances switch to; by default the target's, without its password.
+    public var appTargetURL: String?
+    /// The password file the instances read (their own `DATABASE_PASSWORD_FILE` when nil).
+    public var appPasswordFile: String?
+    public var hooks = Hooks()
+    public var maxPauseMs = 500
+    /// The cut-over is tried only when at most this many changes wait.
+    public var maxLagRows = 1_000
+    /// How long an instance's freeze lasts if dbctl stops renewing it (dies): the gate then opens by itself.
+    public var leaseMs = 3_000
+    /// While this file exists the run keeps applying changes and does not cut over.
+    public var postponeFlagFile: String?
+    public var snapshotPath: String?
+    public var batchChanges = 2_000
+    public var maxAttempts = 30
+    public var progressInterval = 1.0
+    public init() {}
+}
+
+/// The outcome of an online migration.
+public struct OnlineReport: Sendable, Codable {
+    public var source: String
+    public var target: String
+    public var phase: String = OnlineState.Phase.copying.rawValue
+    public var resumed = false
+    public var snapshotPosition: Int64 = 0
+    public var snapshotSeconds = 0.0
+    public var copy: MigrationReport?
+    public var appliedChanges = 0
+    public var applySeconds = 0.0
+    public var changesPerSecond = 0.0
+    public var attempts: [CutOverAttempt] = []
+    public var pauseMs: Double?
+    public var totalSeconds = 0.0
+
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(self)
+    }
+
+    public var text: String {
+        var lines: [String] = []
+        if let copy { lines.append(copy.text) }
+        lines.append("changes applied after the snapshot (position \(snapshotPosition)): \(appliedChanges)"
+                     + (applySeconds > 0 ? String(format: ", %.0f changes/s", changesPerSecond) : ""))
+        for attempt in attempts {
+            let steps = attempt.steps.sorted { $0.key < $1.key }.map { String(format: "%@ %.1f", $0.key, $0.value) }.joined(separator: ", ")
+            lines.append(String(format: "cut-over attempt %d: %@ after %.0f ms%@ (%@)", attempt.attempt, attempt.outcome, attempt.pauseMs,
+                                attempt.reason.map { " — \($0)" } ?? "", steps))
+        }
+        if let pauseMs {
+            lines.append(String(format: "cut over: writes paused %.0f ms; the shop now writes to %@", pauseMs, target))
+            lines.append("rollback window open: dbctl rollback moves the shop back to SQLite with every order; dbctl migrate finish closes it")
+        }
+        lines.append(String(format: "total %.1f s", totalSeconds))
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// `dbctl migrate --online`: capture → snapshot → the offline copy of the snapshot (same plan, conversion and
+/// verification) → apply the captured changes until the lag is small → cut over with a pause bounded by
+/// `maxPauseMs` (retried with back-off when a step would exceed it).
+public struct OnlineMigration {
+    public var session: MigrationSession
+    public var options: OnlineOptions
+
+    public init(session: MigrationSession, options: OnlineOptions) {
+        self.session = session
+        self.options = options
+    }
+
+    var snapshotPath: String { options.snapshotPath ?? Snapshot.defaultPath(for: session.sourcePath) }
+
+    /// The offline inspection plus the online checks. A run that already started takes its plan from the
+    /// target's state (the target then holds data, which the offline checks would rightly refuse).
+    public func inspect() throws -> MigrationSession.Inspection {
+        let admin = try BlockingConnection.connect(session.target)
+        defer { admin.close() }
+        let state = try OnlineState.all(on: admin)
+        let live = try SQLiteSource(path: session.sourcePath)
+        defer { live.close() }
+        var inspection: MigrationSession.Inspection
+        if let text = state["plan"], let plan = try? JSONDecoder().decode(MigrationPlan.self, from: Data(text.utf8)) {
+            let phase = state["phase"] ?? "?"
+            inspection = .init(plan: plan, checks: [Check(name: "online.state", status: .ok,
+                                                          detail: "an online migration is in progress (phase \(phase)); it resumes")], orphans: [:])
+            if phase == OnlineState.Phase.cutOver.rawValue {
+                inspection.checks.append(Check(name: "online.state", status: .failed, detail: """
+                    this migration already cut over to \(session.target.endpoint); use dbctl rollback to return to SQLite \
+                    or dbctl migrate finish to close the rollback window
+                    """))
+            }
+        } else {
+            if try ChangeCapture.isInstalled(live) {
+                let check = Check(name: "online.capture", status: .failed, detail: """
+                    \(session.sourcePath) carries a change capture but \(session.target.endpoint) has no online state: \
+                    another migration's, or one whose target was reset; run dbctl migrate abort --source … --target … first
+                    """)
+                return .init(plan: try session.inspect().plan, checks: [check], orphans: [:])
+            }
+            inspection = try session.inspect()
+        }
+        inspection.checks += try onlineChecks(plan: inspection.plan, live: live)
+        return inspection
+    }
+
+    func onlineChecks(plan: MigrationPlan, live: SQLiteSource) throws -> [Check] {
+        var checks: [Check] = []
+        let unsupported = ChangeCapture.unsupported(plan)
+        checks.append(unsupported.isEmpty
+            ? Check(name: "online.keys", status: .ok, detail: "every table has a primary key the change log can carry")
+            : Check(name: "online.keys", status: .failed, detail: "the change capture needs a primary key of at most \(ChangeCapture.maximumKeyColumns) columns: \(unsupported.joined(separator: ", "))"))
+        let mode = SQLiteValue.string(try live.scalar("PRAGMA journal_mode")).lowercased()
+        checks.append(mode == "wal"
+            ? Check(name: "online.journal_mode", status: .ok, detail: "WAL: the snapshot and the applier read while the shop writes")
+            : Check(name: "online.journal_mode", status: .warning, detail: "\(mode): switched to WAL before the capture starts (persistent; readers then never block the shop's writers)"))
+        if options.apps.isEmpty && options.hooks.cutOver == nil {
+            checks.append(Check(name: "online.apps", status: .failed, detail: "name the running storefront instances with --app URL (and --app-key-file), or pass --cutover-hook CMD for any other application"))
+        }
+        let control = AppControl(apps: options.apps)
+        for (app, result) in zip(options.apps, control.onAll({ app in try control.state(app) })) {
+            switch result {
+            case .failure(let error):
+                checks.append(Check(name: "online.apps", status: .failed, detail: "\(error)"))
+            case .success(let state) where state.backend != "sqlite":
+                checks.append(Check(name: "online.apps", status: .failed, detail: "app \(app.url) runs on \(state.backend) \(state.database), not on the SQLite source"))
+            case .success(let state) where !Self.sameFile(state.database, session.sourcePath):
+                checks.append(Check(name: "online.apps", status: .failed, detail: "app \(app.url) runs on \(state.database), not on \(session.sourcePath)"))
+            case .success(let state):
+                checks.append(Check(name: "online.apps", status: .ok, detail: "app \(app.url): sqlite \(state.database), write gate ready (generation \(state.generation))"))
+            }
+        }
+        checks.append(Check(name: "online.pause", status: .ok, detail: "cut-over only when ≤ \(options.maxLagRows) changes wait; writes paused at most \(options.maxPauseMs) ms per attempt, else thawed on SQLite and retried (up to \(options.maxAttempts) attempts)"))
+        return checks
+    }
+
+    static func sameFile(_ a: String, _ b: String) -> Bool {
+        func resolved(_ path: String) -> String {
+            let stripped = path.hasPrefix("sqlite://") ? String(path.dropFirst(9)) : path
+            return URL(fileURLWithPath: stripped).standardizedFileURL.resolvingSymlinksInPath().path
+        }
+        return resolved(a) == resolved(b) || (!a.hasPrefix("/") && URL(fileURLWithPath: a).lastPathComponent == URL(fileURLWithPath: b).lastPathComponent)
+    }
+
+    /// Runs (or resumes) the whole online migration up to a completed cut-over.
+    public func run(_ inspection: MigrationSession.Inspection, copyOptions: MigrationOptions,
+                    log: @escaping (String) -> Void) throws -> OnlineReport {
+        let started = Date()
+        guard inspection.failed.isEmpty else {
+            throw MigrationError("\(inspection.failed.count) check(s) failed (\(inspection.failed.map(\.name).joined(separator: ", "))); nothing was written")
+        }
+        var report = OnlineReport(source: session.sourcePath, target: session.target.endpoint)
+        let live = try SQLiteSource(path: session.sourcePath, writable: true, busyTimeoutMilliseconds: 5_000)
+        defer { live.close() }
+        let admin = try BlockingConnection.connect(session.target)
+        defer { admin.close() }
+        var state = try OnlineState.all(on: admin)
+        var plan = inspection.plan
+        let capture = ChangeCapture(tables: plan.tables)
+        if state.isEmpty {
+            if SQLiteValue.string(try live.scalar("PRAGMA journal_mode")).lowercased() != "wal" {
+                _ = try live.rows("PRAGMA journal_mode = WAL")
+                log("switched \(session.sourcePath) to WAL journal mode")
+            }
+            try OnlineState.create(on: admin)
+            try OnlineState.set("plan", String(decoding: try JSONEncoder().encode(plan), as: UTF8.self), on: admin)
+            try OnlineState.set("source", session.sourcePath, on: admin)
+            try OnlineState.set("phase", OnlineState.Phase.copying.rawValue, on: admin)
+            try capture.install(on: live, target: session.target.endpoint)
+            log("change capture installed on \(plan.tables.count) tables")
+            let snapshot = try Snapshot.take(of: live, into: snapshotPath)
+            try OnlineState.set("snapshot_position", String(snapshot.position), on: admin)
+            try OnlineState.set("applied_seq", String(snapshot.position), on: admin)
+            try OnlineState.set("snapshot", snapshotPath, on: admin)
+            report.snapshotSeconds = snapshot.seconds
+            log(String(format: "snapshot at change %lld: %.1f MiB in %.2f s", snapshot.position, Double(snapshot.bytes) / 1_048_576, snapshot.seconds))
+            state = try OnlineState.all(on: admin)
+        } else {
+            report.resumed = true
+            log("resuming the online migration (phase \(state["phase"] ?? "?"), applied up to change \(state["applied_seq"] ?? "?"))")
+        }
+        report.snapshotPosition = Int64(state["snapshot_position"] ?? "0") ?? 0
+        if state["phase"] == OnlineState.Phase.copying.rawValue {
+            let path = state["snapshot"] ?? snapshotPath
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw MigrationError("snapshot \(path) is gone, so the interrupted copy cannot resume; run dbctl migrate abort, empty the target and start again")
+            }
+            var copySession = session
+            copySession.sourcePath = path
+            plan.source = path
+            let copyInspection = try copySession.inspect(planOverride: plan)
+            let copy = try copySession.execute(copyInspection, options: copyOptions, verify: true)
+            report.copy = copy
+            guard copy.verified else {
+                throw MigrationError("the snapshot's copy did not verify identical; the shop stays on SQLite (the capture stays installed: fix and rerun, or dbctl migrate abort)")
+            }
+            try OnlineState.set("phase", OnlineState.Phase.applying.rawValue, on: admin)
+            Snapshot.discard(path)
+            plan.source = session.sourcePath
+        }
+        try applyAndCutOver(plan: plan, live: live, state: state, report: &report, log: log)
+        report.totalSeconds = Date().timeIntervalSince(started)
+        return report
+    }
+
+    func environment(_ report: OnlineReport, attempt: Int, pending: Int) -> [String: String] {
+        ["DBCTL_SOURCE": session.sourcePath, "DBCTL_TARGET": session.target.endpoint, "DBCTL_ATTEMPT": String(attempt),
+         "DBCTL_PENDING_CHANGES": String(pending), "DBCTL_PAUSE_MS": report.pauseMs.map { String(Int($0)) } ?? ""]
+    }
+}
