@@ -27,11 +27,19 @@ extension MigrationSession.SchemaChoice: ExpressibleByArgument {}
 extension BadRowPolicy: ExpressibleByArgument {}
 extension Planner.OrphanPolicy: ExpressibleByArgument {}
 
-struct MigrateCommand: AsyncParsableCommand {
+/// `dbctl migrate [run] …` (the copy, offline or `--online`) and the online migration's other verbs.
+struct MigrateGroup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
-        abstract: "Copy a SQLite database into MySQL/MariaDB with zero loss. Without --execute: inspect and print the plan.",
-        subcommands: [MigrateStatusCommand.self, MigrateFinishCommand.self, MigrateAbortCommand.self])
+        abstract: "Copy a SQLite database into MySQL/MariaDB with zero loss, offline or online (status, finish, abort).",
+        subcommands: [MigrateCommand.self, MigrateStatusCommand.self, MigrateFinishCommand.self, MigrateAbortCommand.self],
+        defaultSubcommand: MigrateCommand.self)
+}
+
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Copy a SQLite database into MySQL/MariaDB with zero loss. Without --execute: inspect and print the plan.")
 
     @OptionGroup var endpoints: MigrationEndpoints
     @OptionGroup(title: "Online migration") var online: OnlineArguments

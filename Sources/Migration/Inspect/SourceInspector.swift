@@ -6,8 +6,10 @@ public struct SourceInspector {
     public init(source: SQLiteSource) { self.source = source }
 
     public func schema() throws -> SourceSchema {
-        let master = try source.rows("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid")
         func text(_ v: SQLiteValue) -> String { if case .text(let b) = v { return String(decoding: b, as: UTF8.self) }; return "" }
+        // `_dbctl_…` is the tool's own namespace (an online migration's change capture and fence): never data.
+        let master = try source.rows("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid")
+            .filter { !text($0[1]).hasPrefix(Self.toolPrefix) }
         let entries = master.map { (type: text($0[0]), name: text($0[1]), tableName: text($0[2]), sql: text($0[3])) }
         // Virtual tables and their shadow tables are not ordinary tables: SchemaObjectPlanner decides.
         let virtual = try virtualTables(entries.map { (type: $0.type, name: $0.name, sql: $0.sql) })
@@ -34,6 +36,8 @@ public struct SourceInspector {
         schema.triggerDefinitions = Self.definitions(entries, type: "trigger")
         return schema
     }
+
+    public static let toolPrefix = "_dbctl_"
 
     public static func quote(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 
