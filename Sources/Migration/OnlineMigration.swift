@@ -172,7 +172,7 @@ public struct OnlineMigration {
             }
             try OnlineState.create(on: admin)
             try OnlineState.set("plan", String(decoding: try JSONEncoder().encode(plan), as: UTF8.self), on: admin)
-            try OnlineState.set("source", session.sourcePath, on: admin)
+            try OnlineState.set("source", URL(fileURLWithPath: session.sourcePath).standardizedFileURL.path, on: admin)
             try OnlineState.set("phase", OnlineState.Phase.copying.rawValue, on: admin)
             try capture.install(on: live, target: session.target.endpoint)
             log("change capture installed on \(plan.tables.count) tables")
