@@ -154,7 +154,8 @@ public final class Migrator: @unchecked Sendable {
 public final class Collected<Element: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var items: [Element] = []
-    func append(_ item: Element) { lock.lock(); items.append(item); lock.unlock() }
+    public init() {}
+    public func append(_ item: Element) { lock.lock(); items.append(item); lock.unlock() }
     public var all: [Element] { lock.lock(); defer { lock.unlock() }; return items }
 }
 

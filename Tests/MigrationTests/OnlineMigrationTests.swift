@@ -1,0 +1,206 @@
+import Foundation
+import MariaDB
+import MariaDBTestSupport
+import Migration
+import Storefront
+import Testing
+
+/// A writer that keeps changing the shop's SQLite file the way an application does (its own connection,
+/// `BEGIN IMMEDIATE`, a busy timeout) until it is stopped or the file refuses writes.
+final class SQLiteWriter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _committed: [String] = []
+    private var _stoppedBy: String?
+    private var stop = false
+    private let done = DispatchSemaphore(value: 0)
+
+    var committed: [String] { lock.lock(); defer { lock.unlock() }; return _committed }
+    var stoppedBy: String? { lock.lock(); defer { lock.unlock() }; return _stoppedBy }
+
+    init(path: String, products: Int, reviews: Int) {
+        Thread.detachNewThread { [self] in
+            defer { done.signal() }
+            do {
+                let file = try SQLiteSource(path: path, writable: true, busyTimeoutMilliseconds: 5_000)
+                defer { file.close() }
+                var n = 0
+                while !(lock.withLock { stop }) {
+                    n += 1
+                    let email = "writer\(n)-\(UUID().uuidString.prefix(6))@example.org"
+                    do {
+                        try file.executeScript("BEGIN IMMEDIATE")
+                        try file.execute("INSERT INTO customers (email, name, created_at) VALUES (?, ?, ?)",
+                                         binds: [.text(Array(email.utf8)), .text(Array("Writer \(n)".utf8)), .real(Date().timeIntervalSince1970)])
+                        try file.execute("UPDATE products SET stock = stock + 1 WHERE id = ?", binds: [.integer(Int64(1 + n % products))])
+                        try file.execute("DELETE FROM reviews WHERE id = ?", binds: [.integer(Int64(1 + (n * 7) % reviews))])
+                        if n % 25 == 0 {  // a key change: logged as the old key's delete and the new key's upsert
+                            try file.execute("UPDATE reviews SET id = id + 1000000 WHERE id = (SELECT min(id) FROM reviews WHERE id < 1000000)")
+                        }
+                        try file.executeScript("COMMIT")
+                        lock.withLock { _committed.append(email) }
+                    } catch {
+                        try? file.executeScript("ROLLBACK")
+                        lock.withLock { _stoppedBy = "\(error)" }
+                        return
+                    }
+                    usleep(2_000)
+                }
+            } catch {
+                lock.withLock { _stoppedBy = "\(error)" }
+            }
+        }
+    }
+
+    /// Stops (if still running) and waits for the thread.
+    func finish() {
+        lock.withLock { stop = true }
+        done.wait()
+        done.signal()
+    }
+
+    func waitUntil(committed count: Int, timeout: Double = 60) {
+        let deadline = Date().addingTimeInterval(timeout)
+        while committed.count < count && stoppedBy == nil && Date() < deadline { usleep(10_000) }
+    }
+}
+
+/// `dbctl migrate --online` on the shop's own database while a writer keeps changing it.
+@Suite(.mariaDB) struct OnlineMigrationTests {
+    struct Shop {
+        let path: String
+        let target: MariaDBConfiguration
+        let directory: String
+        func remove() {
+            for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) }
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+    }
+
+    /// A seeded SQLite shop and an empty MariaDB database with the shop's schema.
+    static func shop(scale: Int = 300) async throws -> Shop {
+        let path = try await StorefrontMigrationTests.seededShop(scale: scale)
+        let target = try TestServer.freshDatabase("online")
+        let db = StorefrontDatabase(StorefrontConfiguration(database: .mariaDB(MariaDBConfigurationBox(target)), poolMinimum: 0))
+        do { try await db.migrate() } catch { await db.shutdown(); throw error }
+        await db.shutdown()
+        let directory = NSTemporaryDirectory() + "online-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return Shop(path: path, target: target, directory: directory)
+    }
+
+    static func session(_ shop: Shop) -> MigrationSession {
+        MigrationSession(sourcePath: shop.path, target: shop.target)
+    }
+
+    static func options(_ shop: Shop, hook: String = "true", postpone: Bool) -> OnlineOptions {
+        var options = OnlineOptions()
+        options.hooks.cutOver = hook
+        options.snapshotPath = shop.directory + "/snapshot.sqlite"
+        options.progressInterval = 0.2
+        if postpone {
+            options.postponeFlagFile = shop.directory + "/postpone"
+            _ = FileManager.default.createFile(atPath: options.postponeFlagFile!, contents: Data())
+        }
+        return options
+    }
+
+    static func toolObjects(_ path: String) throws -> [String] {
+        let file = try SQLiteSource(path: path)
+        defer { file.close() }
+        return try file.rows("SELECT name FROM sqlite_master WHERE name LIKE '\\_dbctl\\_%' ESCAPE '\\'").map {
+            if case .text(let b) = $0[0] { return String(decoding: b, as: UTF8.self) }
+            return "?"
+        }
+    }
+
+    @Test func cutOverWhileAWriterKeepsWritingLosesNothing() async throws {
+        let shop = try await Self.shop()
+        defer { shop.remove() }
+        let writer = SQLiteWriter(path: shop.path, products: 300, reviews: 150)
+        defer { writer.finish() }
+        writer.waitUntil(committed: 20)
+        let options = Self.options(shop, postpone: true)
+        // The cut-over may start once the writer has done plenty of work during the window.
+        Thread.detachNewThread {
+            writer.waitUntil(committed: 300)
+            try? FileManager.default.removeItem(atPath: options.postponeFlagFile!)
+        }
+        let migration = OnlineMigration(session: Self.session(shop), options: options)
+        let inspection = try migration.inspect()
+        #expect(inspection.failed.isEmpty, "\(inspection.failed)")
+        let lines = Collected<String>()
+        let report = try migration.run(inspection, copyOptions: MigrationOptions()) { lines.append($0) }
+        writer.finish()
+        #expect(report.copy?.verified == true)
+        #expect(report.appliedChanges > 300, "\(report.text)")
+        let pause = try #require(report.pauseMs)
+        #expect(pause < 500, "\(report.text)")
+        // The writer was stopped by the fence, with a message that says where the data went.
+        #expect(writer.stoppedBy?.contains("moved to MariaDB") == true, "\(writer.stoppedBy ?? "still running")")
+        // Every transaction the writer committed is on MariaDB, and both sides are identical.
+        let emails = Set(try query(shop.target, "SELECT email FROM customers").map { try $0.decode(0, as: String.self) })
+        let missing = writer.committed.filter { !emails.contains($0) }
+        #expect(missing.isEmpty, "\(missing.count) committed customers missing on MariaDB")
+        let verification = try Verifier(plan: inspection.plan, target: shop.target).verifyAll()
+        let different = verification.filter { !$0.identical }.map(\.table)
+        #expect(different.isEmpty, "\(different)")
+        #expect(!FileManager.default.fileExists(atPath: options.snapshotPath!))
+        let status = try OnlineMaintenance.status(target: shop.target, sourcePath: nil)
+        #expect(status.phase == "cut_over")
+        // Finish closes the window: capture gone on both sides, the fence stays.
+        _ = try OnlineMaintenance.finish(sourcePath: shop.path, target: shop.target, execute: true)
+        let remaining = try Self.toolObjects(shop.path)
+        #expect(remaining.allSatisfy { $0.hasPrefix(Fence.triggerPrefix) || $0 == Fence.bypassTable }, "\(remaining)")
+        let left = try query(shop.target, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE '\\_dbctl%'")
+        #expect(left.isEmpty)
+    }
+
+    @Test func aSchemaChangeDuringTheWindowStopsCleanlyAndAbortRestoresTheFile() async throws {
+        let shop = try await Self.shop()
+        defer { shop.remove() }
+        let options = Self.options(shop, postpone: true)
+        let migration = OnlineMigration(session: Self.session(shop), options: options)
+        let inspection = try migration.inspect()
+        let lines = Collected<String>()
+        Thread.detachNewThread {
+            // Once changes are being applied, the application alters a table (as a deploy would).
+            let deadline = Date().addingTimeInterval(60)
+            while !lines.all.contains(where: { $0.hasPrefix("applying") }) && Date() < deadline { usleep(10_000) }
+            if let file = try? SQLiteSource(path: shop.path, writable: true) {
+                try? file.executeScript("ALTER TABLE reviews ADD COLUMN helpful INTEGER")
+                file.close()
+            }
+        }
+        let error = #expect(throws: MigrationError.self) {
+            try migration.run(inspection, copyOptions: MigrationOptions()) { lines.append($0) }
+        }
+        #expect(error?.message.contains("table reviews was altered") == true, "\(String(describing: error))")
+        #expect(try OnlineMaintenance.status(target: shop.target, sourcePath: nil).phase == "applying")
+        // A dry run changes nothing; the abort removes every trace of the capture.
+        _ = try OnlineMaintenance.abort(sourcePath: shop.path, target: shop.target, execute: false)
+        #expect(!(try Self.toolObjects(shop.path)).isEmpty)
+        _ = try OnlineMaintenance.abort(sourcePath: shop.path, target: shop.target, execute: true)
+        #expect(try Self.toolObjects(shop.path).isEmpty)
+        let file = try SQLiteSource(path: shop.path, writable: true)
+        defer { file.close() }
+        #expect(try file.execute("UPDATE products SET stock = stock + 1 WHERE id = 1") == 1)  // no fence, no capture
+    }
+
+    @Test func aFailingCutOverHookLeavesTheShopOnSQLite() async throws {
+        let shop = try await Self.shop(scale: 100)
+        defer { shop.remove() }
+        var options = Self.options(shop, hook: "echo cannot reload >&2; exit 3", postpone: false)
+        options.maxAttempts = 1
+        let migration = OnlineMigration(session: Self.session(shop), options: options)
+        let inspection = try migration.inspect()
+        #expect(throws: MigrationError.self) {
+            try migration.run(inspection, copyOptions: MigrationOptions()) { _ in }
+        }
+        // Not fenced: the application keeps writing to SQLite, and its changes are still captured.
+        let file = try SQLiteSource(path: shop.path, writable: true)
+        defer { file.close() }
+        #expect(!(try Fence.isInstalled(file)))
+        #expect(try file.execute("UPDATE products SET stock = stock + 1 WHERE id = 1") == 1)
+        #expect(try ChangeLog.lag(after: 0, on: file).pending >= 1)
+    }
+}
