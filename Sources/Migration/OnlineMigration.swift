@@ -174,18 +174,22 @@ public struct OnlineMigration {
             try OnlineState.set("plan", String(decoding: try JSONEncoder().encode(plan), as: UTF8.self), on: admin)
             try OnlineState.set("source", URL(fileURLWithPath: session.sourcePath).standardizedFileURL.path, on: admin)
             try OnlineState.set("phase", OnlineState.Phase.copying.rawValue, on: admin)
-            try capture.install(on: live, target: session.target.endpoint)
-            log("change capture installed on \(plan.tables.count) tables")
-            let snapshot = try Snapshot.take(of: live, into: snapshotPath)
-            try OnlineState.set("snapshot_position", String(snapshot.position), on: admin)
-            try OnlineState.set("applied_seq", String(snapshot.position), on: admin)
-            try OnlineState.set("snapshot", snapshotPath, on: admin)
-            report.snapshotSeconds = snapshot.seconds
-            log(String(format: "snapshot at change %lld: %.1f MiB in %.2f s", snapshot.position, Double(snapshot.bytes) / 1_048_576, snapshot.seconds))
             state = try OnlineState.all(on: admin)
         } else {
             report.resumed = true
             log("resuming the online migration (phase \(state["phase"] ?? "?"), applied up to change \(state["applied_seq"] ?? "?"))")
+        }
+        if state["phase"] == OnlineState.Phase.copying.rawValue && state["snapshot_position"] == nil {
+            // Capture first, then the snapshot: every change after the snapshot's position is in the log.
+            try capture.install(on: live, target: session.target.endpoint)
+            log("change capture installed on \(plan.tables.count) tables")
+            let snapshot = try Snapshot.take(of: live, into: snapshotPath)
+            try OnlineState.set("snapshot", snapshotPath, on: admin)
+            try OnlineState.set("applied_seq", String(snapshot.position), on: admin)
+            try OnlineState.set("snapshot_position", String(snapshot.position), on: admin)
+            report.snapshotSeconds = snapshot.seconds
+            log(String(format: "snapshot at change %lld: %.1f MiB in %.2f s", snapshot.position, Double(snapshot.bytes) / 1_048_576, snapshot.seconds))
+            state = try OnlineState.all(on: admin)
         }
         report.snapshotPosition = Int64(state["snapshot_position"] ?? "0") ?? 0
         if state["phase"] == OnlineState.Phase.copying.rawValue {

@@ -51,12 +51,12 @@ public struct ChangeCapture: Sendable {
         let changed = table.primaryKey.map { "OLD.\(Self.quote($0)) IS NOT NEW.\(Self.quote($0))" }.joined(separator: " OR ")
         let prefix = Self.triggerPrefix + table.name
         return """
-            CREATE TRIGGER \(Self.quote(prefix + "_i")) AFTER INSERT ON \(name) BEGIN
+            CREATE TRIGGER IF NOT EXISTS \(Self.quote(prefix + "_i")) AFTER INSERT ON \(name) BEGIN
               INSERT INTO \(log) (tbl, op, \(columns)) VALUES (\(literal), 'u', \(keys("NEW"))); END;
-            CREATE TRIGGER \(Self.quote(prefix + "_u")) AFTER UPDATE ON \(name) BEGIN
+            CREATE TRIGGER IF NOT EXISTS \(Self.quote(prefix + "_u")) AFTER UPDATE ON \(name) BEGIN
               INSERT INTO \(log) (tbl, op, \(columns)) SELECT \(literal), 'd', \(keys("OLD")) WHERE \(changed);
               INSERT INTO \(log) (tbl, op, \(columns)) VALUES (\(literal), 'u', \(keys("NEW"))); END;
-            CREATE TRIGGER \(Self.quote(prefix + "_d")) AFTER DELETE ON \(name) BEGIN
+            CREATE TRIGGER IF NOT EXISTS \(Self.quote(prefix + "_d")) AFTER DELETE ON \(name) BEGIN
               INSERT INTO \(log) (tbl, op, \(columns)) VALUES (\(literal), 'd', \(keys("OLD"))); END;
 
             """

@@ -29,10 +29,13 @@ public struct Snapshot: Sendable {
             as? Int, free < sourceBytes + sourceBytes / 10 {
             throw MigrationError("snapshot \(path): \(free / 1_048_576) MiB free, the copy needs about \(sourceBytes / 1_048_576) MiB; pass --snapshot-file on a larger disk")
         }
-        for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-        try live.execute("VACUUM INTO ?", binds: [.text(Array(path.utf8))])
-        let copy = try SQLiteSource(path: path, writable: true)
-        defer { copy.close() }
+        // Written under a temporary name and renamed when complete: a run killed meanwhile leaves no file
+        // that looks like a snapshot.
+        let partial = path + ".partial"
+        discard(path)
+        discard(partial)
+        try live.execute("VACUUM INTO ?", binds: [.text(Array(partial.utf8))])
+        let copy = try SQLiteSource(path: partial, writable: true)
         let position: Int64
         if case .integer(let seq) = try copy.scalar(ChangeLog.highWaterSQL) {
             position = seq
@@ -40,6 +43,8 @@ public struct Snapshot: Sendable {
             position = 0
         }
         try ChangeCapture.remove(from: copy)
+        copy.close()
+        try FileManager.default.moveItem(atPath: partial, toPath: path)
         let bytes = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
         return Snapshot(path: path, position: position, seconds: Date().timeIntervalSince(started), bytes: bytes)
     }

@@ -1,0 +1,79 @@
+import Foundation
+import MariaDB
+import MariaDBServer
+import MariaDBTestSupport
+import Migration
+import Testing
+
+/// `kill -9` of `dbctl migrate --online` during the copy, while applying changes, and while it holds the
+/// writes at the cut-over: the writer is never blocked for good, the same command finishes, nothing lost.
+@Suite(.mariaDB) struct OnlineResumeTests {
+    enum KillPoint: String, CaseIterable, CustomTestStringConvertible, Sendable {
+        case copying, applying, holdingTheWrites = "holding-the-writes"
+        var testDescription: String { rawValue }
+    }
+
+    func phase(_ target: MariaDBConfiguration) -> [String: String] {
+        guard let connection = try? BlockingConnection.connect(target) else { return [:] }
+        defer { connection.close() }
+        return (try? OnlineState.all(on: connection)) ?? [:]
+    }
+
+    @Test(arguments: KillPoint.allCases) func killedOnlineMigrationResumes(_ point: KillPoint) async throws {
+        let dbctl = ResumeTests.dbctl
+        try #require(FileManager.default.isExecutableFile(atPath: dbctl), "\(dbctl) missing: build the package first")
+        let shop = try await OnlineMigrationTests.shop(scale: point == .copying ? 4_000 : 300)
+        defer { shop.remove() }
+        let passwordFile = shop.directory + "/pw"
+        _ = FileManager.default.createFile(atPath: passwordFile, contents: Data((shop.target.password ?? "").utf8), attributes: [.posixPermissions: 0o600])
+        let url = "mysql://\(shop.target.username)@127.0.0.1:\(shop.target.port)/\(shop.target.database!)"
+        let flag = shop.directory + "/postpone"
+        let holding = shop.directory + "/holding"
+        _ = FileManager.default.createFile(atPath: flag, contents: Data())
+        let base = ["migrate", "--online", "--source", shop.path, "--target", url, "--password-file", passwordFile, "--execute",
+                    "--snapshot-file", shop.directory + "/snapshot.sqlite"]
+        let writer = SQLiteWriter(path: shop.path, products: point == .copying ? 4_000 : 300, reviews: point == .copying ? 2_000 : 150)
+        defer { writer.finish() }
+        writer.waitUntil(committed: 10)
+
+        let hook = point == .holdingTheWrites ? "touch '\(holding)'; sleep 4" : "true"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: dbctl)
+        process.arguments = base + ["--cutover-hook", hook] + (point == .holdingTheWrites ? [] : ["--postpone-cut-over-flag-file", flag])
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(90)
+        var reached = false
+        while Date() < deadline && process.isRunning && !reached {
+            let state = phase(shop.target)
+            switch point {
+            case .copying: reached = state["phase"] == "copying" && state["snapshot_position"] != nil
+            case .applying:
+                reached = state["phase"] == "applying" && (Int64(state["applied_seq"] ?? "0") ?? 0) > (Int64(state["snapshot_position"] ?? "0") ?? 0) + 50
+            case .holdingTheWrites: reached = FileManager.default.fileExists(atPath: holding)
+            }
+            if !reached { usleep(5_000) }
+        }
+        #expect(reached, "the run never reached \(point.rawValue)")
+        let before = writer.committed.count
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        // The writer goes on (a held write lock died with the process).
+        writer.waitUntil(committed: before + 50, timeout: 20)
+        #expect(writer.committed.count >= before + 50, "the writer was blocked after the kill: \(writer.stoppedBy ?? "")")
+        #expect(writer.stoppedBy == nil, "\(writer.stoppedBy ?? "")")
+
+        try? FileManager.default.removeItem(atPath: flag)
+        let (status, output) = try ProgramRunner.run(dbctl, base + ["--cutover-hook", "true"])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("cut over: writes paused"), "\(output)")
+        writer.finish()
+        #expect(writer.stoppedBy?.contains("moved to MariaDB") == true, "\(writer.stoppedBy ?? "still running")")
+        let emails = Set(try query(shop.target, "SELECT email FROM customers").map { try $0.decode(0, as: String.self) })
+        let missing = writer.committed.filter { !emails.contains($0) }
+        #expect(missing.isEmpty, "\(missing.count) of \(writer.committed.count) committed customers missing")
+        let (verified, text) = try ProgramRunner.run(dbctl, ["verify", "--source", shop.path, "--target", url, "--password-file", passwordFile])
+        #expect(verified == 0 && text.contains("identical"), "\(text)")
+    }
+}
