@@ -18,6 +18,6 @@ struct DBCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dbctl",
         abstract: "Database operations for Storefront: local servers, connectivity checks, and (soon) SQLite → MySQL migration.",
-        subcommands: [MigrateGroup.self, RollbackCommand.self, VerifyCommand.self, ServerCommand.self, PingCommand.self, DemoCommand.self]
+        subcommands: [MigrateGroup.self, RollbackCommand.self, RehearseCommand.self, VerifyCommand.self, ServerCommand.self, PingCommand.self, DemoCommand.self]
     )
 }
