@@ -77,3 +77,45 @@ import Testing
         #expect(verified == 0 && text.contains("identical"), "\(text)")
     }
 }
+
+/// `dbctl rehearse` against a staging database while the live file keeps being written.
+@Suite(.mariaDB) struct RehearsalTests {
+    @Test func rehearsalOnStagingSaysGoAndLeavesTheLiveFileAlone() async throws {
+        let dbctl = ResumeTests.dbctl
+        let storefront = URL(fileURLWithPath: dbctl).deletingLastPathComponent().appendingPathComponent("storefront").path
+        try #require(FileManager.default.isExecutableFile(atPath: storefront), "\(storefront) missing: build the package first")
+        let path = try await StorefrontMigrationTests.seededShop(scale: 300)
+        let staging = try TestServer.freshDatabase("staging")
+        let directory = NSTemporaryDirectory() + "rehearse-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer {
+            for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) }
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        let passwordFile = directory + "/pw"
+        _ = FileManager.default.createFile(atPath: passwordFile, contents: Data((staging.password ?? "").utf8), attributes: [.posixPermissions: 0o600])
+        let writer = SQLiteWriter(path: path, products: 300, reviews: 150)
+        defer { writer.finish() }
+        writer.waitUntil(committed: 10)
+        let reportPath = directory + "/rehearsal.json"
+        let (status, output) = try ProgramRunner.run(dbctl, [
+            "rehearse", "--source", path, "--staging", "mysql://\(staging.username)@127.0.0.1:\(staging.port)/\(staging.database!)",
+            "--password-file", passwordFile, "--app-binary", storefront, "--sample-seconds", "2", "--report", reportPath, "--execute"])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("GO: staging verified identical"), "\(output)")
+        #expect(writer.stoppedBy == nil, "the live shop was disturbed: \(writer.stoppedBy ?? "")")
+        let report = try JSONDecoder().decode(RehearsalReport.self, from: Data(contentsOf: URL(fileURLWithPath: reportPath)))
+        #expect(report.go && report.verified)
+        #expect(report.smoke.count >= 9 && report.smoke.allSatisfy(\.ok), "\(report.smoke)")
+        #expect(report.sourceInsertsPerSecond > 0, "the writer's inserts were not seen")
+        #expect(report.applierChangesPerSecond > 0)
+        writer.finish()
+        #expect(try OnlineMigrationTests.toolObjects(path).isEmpty)
+        // A no-go is a non-zero exit: a budget no cut-over can meet.
+        let (noGo, noGoOutput) = try ProgramRunner.run(dbctl, [
+            "rehearse", "--source", path, "--staging", "mysql://\(staging.username)@127.0.0.1:\(staging.port)/\(try TestServer.freshDatabase("staging2").database!)",
+            "--password-file", passwordFile, "--app-binary", storefront, "--sample-seconds", "0", "--max-pause-ms", "1", "--execute"])
+        #expect(noGo == 4, "\(noGoOutput)")
+        #expect(noGoOutput.contains("NO-GO") && noGoOutput.contains("exceeds 1 ms"), "\(noGoOutput)")
+    }
+}

@@ -96,10 +96,14 @@ public struct Rehearsal {
 
         let elapsed = Date().timeIntervalSince(sampleStarted)
         if elapsed < sampleSeconds { usleep(UInt32((sampleSeconds - elapsed) * 1_000_000)) }
-        let after = try Self.rowids(live)
+        // Rows above each table's highest rowid of the sample's start are the rows inserted since.
+        var inserted: Int64 = 0
+        for (table, highest) in before {
+            let sql = "SELECT count(*) FROM \(SourceInspector.quote(table)) WHERE rowid > ?"
+            if case .integer(let n)? = try live.rows(sql, binds: [.integer(highest)]).first?.first { inserted += n }
+        }
         live.close()
         report.sampleSeconds = Date().timeIntervalSince(sampleStarted)
-        let inserted = after.reduce(0) { $0 + max(0, $1.value - (before[$1.key] ?? $1.value)) }
         report.sourceInsertsPerSecond = Double(inserted) / max(0.001, report.sampleSeconds)
         // The pause: every instance answers three calls (freeze, switch, thaw: a few ms each, and the switch
         // builds and checks a new pool), the counts, and the changes written during the pause's first
