@@ -54,7 +54,7 @@ struct ShopHarness {
         let services = StorefrontServices(configuration: configuration, db: db)
         let sqliteFile = file
         return ShopHarness(services: services) {
-            await db.shutdown()
+            await services.shutdown()
             if let file = sqliteFile { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file + suffix) } }
         }
     }
