@@ -1,11 +1,15 @@
 import Foundation
 import HTTPTypes
+import MariaDBTestSupport
 import Storefront
 import Testing
 
 /// The write gate behind `/admin/database/freeze` and `/thaw`, on a live listener: writes wait (and are not
 /// failed) while frozen, reads go on, a freeze waits for the writes in flight, and the freeze is a lease.
-@Suite struct DatabaseControlTests {
+///
+/// Slow writes are MariaDB writes held up by a table lock: a MariaDB connection waits on its own thread, while
+/// an SQLite write held up by another writer would occupy one of the few shared blocking-I/O threads.
+@Suite(.mariaDB) struct DatabaseControlTests {
     static let routes: [(HTTPRequest.Method, String)] = [
         (.get, "/admin/database"), (.post, "/admin/database/freeze"), (.post, "/admin/database/switch"),
         (.post, "/admin/database/thaw"),
@@ -85,9 +89,9 @@ import Testing
     }
 
     @Test func aFreezeReturnsOnlyAfterTheWriteInFlightFinished() async throws {
-        try await LiveShop.run(.sqlite) { shop in
-            guard case .sqlite(let path) = shop.services.configuration.database else { return }
-            let lock = try await OutsideLock.sqliteWriter(path: path)
+        try await LiveShop.run(.mariadb) { shop in
+            guard case .mariaDB(let box) = shop.services.configuration.database else { return }
+            let lock = try await OutsideLock.mariaDBTable("customers", configuration: box.configuration)
             let write = Task { try await shop.request(.post, "/customers", json: #"{"email": "slow@example.com", "name": "S"}"#) }
             try await shop.waitForStatus("the write to be in flight") { $0["writes_in_flight"] as? Int == 1 }
             let freeze = Task {
@@ -110,9 +114,9 @@ import Testing
     }
 
     @Test func aDrainTimeoutAnswers409AndOpensTheGateAgain() async throws {
-        try await LiveShop.run(.sqlite) { shop in
-            guard case .sqlite(let path) = shop.services.configuration.database else { return }
-            let lock = try await OutsideLock.sqliteWriter(path: path)
+        try await LiveShop.run(.mariadb) { shop in
+            guard case .mariaDB(let box) = shop.services.configuration.database else { return }
+            let lock = try await OutsideLock.mariaDBTable("customers", configuration: box.configuration)
             let write = Task { try await shop.request(.post, "/customers", json: #"{"email": "slow@example.com", "name": "S"}"#) }
             try await shop.waitForStatus("the write to be in flight") { $0["writes_in_flight"] as? Int == 1 }
             let refused = try await shop.admin(.post, "/admin/database/freeze", json: #"{"drain_timeout_ms": 200}"#)
