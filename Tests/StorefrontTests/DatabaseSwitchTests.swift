@@ -112,11 +112,11 @@ import Testing
             let unreachable = try await attempt(#"{"url": "mysql://shop@127.0.0.1:\#(port)/shop"}"#)
             #expect(unreachable.status == 502, "\(unreachable.text)")
             #expect(unreachable.errorCode == "database_unreachable")
-            #expect(unreachable.text.contains("127.0.0.1:\(port)"), "names the host: \(unreachable.text)")
+            #expect(unreachable.errorMessage.contains("127.0.0.1:\(port)/shop"), "names the host: \(unreachable.text)")
 
             let missingFile = try await attempt(#"{"url": "sqlite:///nonexistent/shop.sqlite"}"#)
             #expect(missingFile.status == 502, "\(missingFile.text)")
-            #expect(missingFile.text.contains("/nonexistent/shop.sqlite"))
+            #expect(missingFile.errorMessage.contains("/nonexistent/shop.sqlite"), "\(missingFile.text)")
 
             let openFile = NSTemporaryDirectory() + "storefront-readable-\(UUID().uuidString.prefix(8))"
             try "secret\n".write(toFile: openFile, atomically: true, encoding: .utf8)

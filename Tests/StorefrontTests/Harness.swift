@@ -88,6 +88,7 @@ struct ShopClient: Sendable {
         subscript(key: String) -> Any? { json[key] }
         var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
         var errorField: String? { (json["error"] as? [String: Any])?["field"] as? String }
+        var errorMessage: String { (json["error"] as? [String: Any])?["message"] as? String ?? "" }
         var items: [[String: Any]] { json["items"] as? [[String: Any]] ?? [] }
     }
 
