@@ -61,7 +61,9 @@ import Testing
             #expect(frozen["drained_ms"] as? Double != nil)
             #expect((19_000...20_000).contains(frozen["lease_remaining_ms"] as? Int ?? 0), "\(frozen.text)")
 
-            let write = Task { try await shop.request(.post, "/customers", json: #"{"email": "w@example.com", "name": "W"}"#) }
+            let write = Task {
+                try await shop.request(.post, "/customers", json: #"{"email": "w@example.com", "name": "W"}"#)
+            }
             try await shop.waitForStatus("the write to wait at the gate") { $0["writes_waiting"] as? Int == 1 }
             #expect(try await shop.request(.get, "/products").status == 200, "reads go on")
             #expect(try await shop.request(.get, "/health/ready").status == 200)
@@ -92,10 +94,13 @@ import Testing
         try await LiveShop.run(.mariadb) { shop in
             guard case .mariaDB(let box) = shop.services.configuration.database else { return }
             let lock = try await OutsideLock.mariaDBTable("customers", configuration: box.configuration)
-            let write = Task { try await shop.request(.post, "/customers", json: #"{"email": "slow@example.com", "name": "S"}"#) }
+            let write = Task {
+                try await shop.request(.post, "/customers", json: #"{"email": "slow@example.com", "name": "S"}"#)
+            }
             try await shop.waitForStatus("the write to be in flight") { $0["writes_in_flight"] as? Int == 1 }
             let freeze = Task {
-                try await shop.admin(.post, "/admin/database/freeze", json: #"{"lease_ms": 20000, "drain_timeout_ms": 10000}"#)
+                try await shop.admin(.post, "/admin/database/freeze",
+                                     json: #"{"lease_ms": 20000, "drain_timeout_ms": 10000}"#)
             }
             try await shop.waitForStatus("the gate to close") { $0["frozen"] as? Bool == true }
             try await Task.sleep(for: .milliseconds(300))
@@ -117,7 +122,9 @@ import Testing
         try await LiveShop.run(.mariadb) { shop in
             guard case .mariaDB(let box) = shop.services.configuration.database else { return }
             let lock = try await OutsideLock.mariaDBTable("customers", configuration: box.configuration)
-            let write = Task { try await shop.request(.post, "/customers", json: #"{"email": "slow@example.com", "name": "S"}"#) }
+            let write = Task {
+                try await shop.request(.post, "/customers", json: #"{"email": "slow@example.com", "name": "S"}"#)
+            }
             try await shop.waitForStatus("the write to be in flight") { $0["writes_in_flight"] as? Int == 1 }
             let refused = try await shop.admin(.post, "/admin/database/freeze", json: #"{"drain_timeout_ms": 200}"#)
             #expect(refused.status == 409, "\(refused.text)")
@@ -136,7 +143,8 @@ import Testing
             let frozen = try await shop.admin(.post, "/admin/database/freeze", json: #"{"lease_ms": 300}"#)
             #expect(frozen.status == 200, "\(frozen.text)")
             let started = ContinuousClock.now
-            let written = try await shop.request(.post, "/customers", json: #"{"email": "late@example.com", "name": "L"}"#)
+            let written = try await shop.request(.post, "/customers",
+                                                 json: #"{"email": "late@example.com", "name": "L"}"#)
             let waited = ContinuousClock.now - started
             #expect(written.status == 201, "\(written.text)")
             #expect(waited >= .milliseconds(200), "the write waited for the lease: \(waited)")
@@ -204,7 +212,8 @@ import Testing
             #expect(reply.status == 400, "\(reply.text)")
             #expect(reply.errorField == "url")
             #expect(reply.text.contains("TLS"), "\(reply.text)")
-            let temporary = try await shop.admin(.post, "/admin/database/switch", json: #"{"url": "sqlite:///tmp/shop.sqlite"}"#)
+            let temporary = try await shop.admin(.post, "/admin/database/switch",
+                                                 json: #"{"url": "sqlite:///tmp/shop.sqlite"}"#)
             #expect(temporary.status == 400, "\(temporary.text)")
             #expect(try await shop.admin(.post, "/admin/database/thaw").status == 200)
         }

@@ -39,7 +39,8 @@ import Testing
     }
 
     static func newCustomer(_ shop: LiveShop, _ name: String) async throws -> Int {
-        let reply = try await shop.request(.post, "/customers", json: #"{"email": "\#(name)@example.com", "name": "\#(name)"}"#)
+        let body = #"{"email": "\#(name)@example.com", "name": "\#(name)"}"#
+        let reply = try await shop.request(.post, "/customers", json: body)
         #expect(reply.status == 201, "\(reply.text)")
         return try #require(reply["id"] as? Int, "\(reply.text)")
     }
@@ -166,7 +167,8 @@ import Testing
             try await Task.sleep(for: .milliseconds(300))
 
             #expect(try await shop.admin(.post, "/admin/database/freeze", json: "{}").status == 200)
-            let switched = try await shop.admin(.post, "/admin/database/switch", json: #"{"url": "sqlite://\#(target)"}"#)
+            let switched = try await shop.admin(.post, "/admin/database/switch",
+                                                json: #"{"url": "sqlite://\#(target)"}"#)
             #expect(switched.status == 200, "\(switched.text)")
             #expect(try await shop.admin(.post, "/admin/database/thaw").status == 200)
             #expect(shop.services.databases.replacedStillInUse == 1)

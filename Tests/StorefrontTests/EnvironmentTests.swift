@@ -19,8 +19,10 @@ import Testing
     ]
 
     @Test func defaultsToDevelopment() throws {
-        #expect(try StorefrontConfiguration.fromEnvironment([:], dotEnvDirectory: "/nonexistent").environment == .development)
-        let staging = try StorefrontConfiguration.fromEnvironment(["STOREFRONT_ENV": "staging"], dotEnvDirectory: "/nonexistent")
+        let plain = try StorefrontConfiguration.fromEnvironment([:], dotEnvDirectory: "/nonexistent")
+        #expect(plain.environment == .development)
+        let staging = try StorefrontConfiguration.fromEnvironment(["STOREFRONT_ENV": "staging"],
+                                                                  dotEnvDirectory: "/nonexistent")
         #expect(staging.environment == .staging)
     }
 
@@ -86,7 +88,8 @@ import Testing
     @Test func productionListsEveryProblemAtOnce() throws {
         let error = try #require(throws: StorefrontConfigurationError.self) {
             try StorefrontConfiguration.fromEnvironment(
-                ["STOREFRONT_ENV": "production", "DATABASE_URL": "sqlite:///tmp/shop.sqlite"], dotEnvDirectory: "/nonexistent")
+                ["STOREFRONT_ENV": "production", "DATABASE_URL": "sqlite:///tmp/shop.sqlite"],
+                dotEnvDirectory: "/nonexistent")
         }
         #expect(error.problems.count == 2, "\(error)")
         #expect(error.description.split(separator: "\n").count == 2)

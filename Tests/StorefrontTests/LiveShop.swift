@@ -27,7 +27,8 @@ struct LiveShop: Sendable {
             file = NSTemporaryDirectory() + "storefront-control-\(UUID().uuidString.prefix(8)).sqlite"
             configuration = StorefrontConfiguration(database: .sqlite(path: file!))
         case .mariadb, .mariadbLatin1:
-            configuration = StorefrontConfiguration(database: .mariaDB(MariaDBConfigurationBox(try TestServer.freshDatabase("shop"))))
+            let database = try TestServer.freshDatabase("shop")
+            configuration = StorefrontConfiguration(database: .mariaDB(MariaDBConfigurationBox(database)))
         }
         configuration.poolMinimum = 0
         configuration.adminAPIKey = adminKey

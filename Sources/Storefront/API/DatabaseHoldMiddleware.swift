@@ -6,7 +6,8 @@ import Hummingbird
 struct DatabaseHoldMiddleware<Context: RequestContext>: RouterMiddleware {
     let databases: DatabaseSwitch
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context,
+                next: (Request, Context) async throws -> Response) async throws -> Response {
         let hold = databases.hold()
         defer { databases.release(hold) }
         return try await DatabaseSwitch.$requestHold.withValue(hold) { try await next(request, context) }

@@ -14,7 +14,8 @@ public enum StorefrontApplication {
         router.middlewares.add(ErrorMiddleware())
         router.middlewares.add(LogRequestsMiddleware(.debug))
         // The gate before the hold: a write that waited at the gate runs on the database current when it opens.
-        router.middlewares.add(WriteGateMiddleware(gate: services.writeGate, maxWait: services.configuration.writeGateMaxWait))
+        router.middlewares.add(WriteGateMiddleware(gate: services.writeGate,
+                                                   maxWait: services.configuration.writeGateMaxWait))
         router.middlewares.add(DatabaseHoldMiddleware(databases: services.databases))
         CatalogRoutes(app: services).register(on: router)
         ShopRoutes(app: services).register(on: router)
@@ -29,7 +30,8 @@ public enum StorefrontApplication {
                 return try Self.json(body, status: current ? .ok : .serviceUnavailable)
             } catch {
                 context.logger.warning("readiness check failed", metadata: ["error": "\(error)"])
-                return try Self.json(["status": "database_unreachable", "database": db.kind.rawValue], status: .serviceUnavailable)
+                return try Self.json(["status": "database_unreachable", "database": db.kind.rawValue],
+                                     status: .serviceUnavailable)
             }
         }
         router.get("/metrics") { _, _ -> Response in

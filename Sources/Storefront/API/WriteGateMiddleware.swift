@@ -7,8 +7,11 @@ struct WriteGateMiddleware<Context: RequestContext>: RouterMiddleware {
     let gate: WriteGate
     let maxWait: Duration
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard Self.isWrite(method: request.method, path: request.uri.path) else { return try await next(request, context) }
+    func handle(_ request: Request, context: Context,
+                next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard Self.isWrite(method: request.method, path: request.uri.path) else {
+            return try await next(request, context)
+        }
         guard await gate.enter(maxWait: maxWait) else {
             throw APIError(.serviceUnavailable, code: "write_frozen",
                            "writes are paused while the shop switches databases; retry shortly", retryAfterSeconds: 1)

@@ -90,12 +90,13 @@ struct SwitchTarget {
             current = try await database.migrationsAreCurrent()
         } catch {
             await database.shutdown()
-            throw APIError(.badGateway, code: "database_unreachable", "cannot use the database at \(location): \(error)")
+            throw APIError(.badGateway, code: "database_unreachable",
+                           "cannot use the database at \(location): \(error)")
         }
         guard current else {
             await database.shutdown()
-            throw APIError(.conflict, code: "migrations_pending",
-                           "the database at \(location) has pending migrations; run storefront migrate against it first")
+            throw APIError(.conflict, code: "migrations_pending", "the database at \(location) has pending "
+                           + "migrations; run storefront migrate against it first")
         }
         return database
     }
