@@ -25,9 +25,13 @@ struct Serve: AsyncParsableCommand {
         if migrate { try await db.migrate() }
         var logger = Logger(label: "storefront")
         logger.logLevel = .info
-        let app = StorefrontApplication.application(services: StorefrontServices(configuration: configuration, db: db), host: host, port: port, logger: logger)
-        do { try await app.runService() } catch { await db.shutdown(); throw error }
-        await db.shutdown()
+        logger.info("starting", metadata: ["environment": "\(configuration.environment.rawValue)",
+                                           "backend": "\(db.kind.rawValue)", "database": "\(db.location)"])
+        // The database may be switched while serving (POST /admin/database/switch): shut down whichever is current.
+        let services = StorefrontServices(configuration: configuration, db: db)
+        let app = StorefrontApplication.application(services: services, host: host, port: port, logger: logger)
+        do { try await app.runService() } catch { await services.shutdown(); throw error }
+        await services.shutdown()
     }
 }
 

@@ -54,7 +54,7 @@ struct ShopHarness {
         let services = StorefrontServices(configuration: configuration, db: db)
         let sqliteFile = file
         return ShopHarness(services: services) {
-            await db.shutdown()
+            await services.shutdown()
             if let file = sqliteFile { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file + suffix) } }
         }
     }
@@ -88,6 +88,7 @@ struct ShopClient: Sendable {
         subscript(key: String) -> Any? { json[key] }
         var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
         var errorField: String? { (json["error"] as? [String: Any])?["field"] as? String }
+        var errorMessage: String { (json["error"] as? [String: Any])?["message"] as? String ?? "" }
         var items: [[String: Any]] { json["items"] as? [[String: Any]] ?? [] }
     }
 

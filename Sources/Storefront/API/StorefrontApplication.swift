@@ -13,18 +13,25 @@ public enum StorefrontApplication {
         router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(ErrorMiddleware())
         router.middlewares.add(LogRequestsMiddleware(.debug))
+        // The gate before the hold: a write that waited at the gate runs on the database current when it opens.
+        router.middlewares.add(WriteGateMiddleware(gate: services.writeGate,
+                                                   maxWait: services.configuration.writeGateMaxWait))
+        router.middlewares.add(DatabaseHoldMiddleware(databases: services.databases))
         CatalogRoutes(app: services).register(on: router)
         ShopRoutes(app: services).register(on: router)
         AdminRoutes(app: services).register(on: router)
+        DatabaseControlRoutes(app: services).register(on: router)
         router.get("/health/live") { _, _ in ["status": "ok"] }
         router.get("/health/ready") { _, context -> Response in
+            let db = services.db
             do {
-                let current = try await services.db.migrationsAreCurrent()
-                let body = ["status": current ? "ready" : "migrations_pending", "database": services.db.kind.rawValue]
+                let current = try await db.migrationsAreCurrent()
+                let body = ["status": current ? "ready" : "migrations_pending", "database": db.kind.rawValue]
                 return try Self.json(body, status: current ? .ok : .serviceUnavailable)
             } catch {
                 context.logger.warning("readiness check failed", metadata: ["error": "\(error)"])
-                return try Self.json(["status": "database_unreachable", "database": services.db.kind.rawValue], status: .serviceUnavailable)
+                return try Self.json(["status": "database_unreachable", "database": db.kind.rawValue],
+                                     status: .serviceUnavailable)
             }
         }
         router.get("/metrics") { _, _ -> Response in
@@ -59,6 +66,12 @@ public enum StorefrontMetrics {
         }
         guard first else { return }
         var factory = PrometheusMetricsFactory(registry: registry)
+        // Write pauses are meant to last milliseconds; the buckets reach the longest lease (60 s).
+        factory.durationHistogramBuckets["storefront_write_gate_pause_seconds"] = [
+            .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+            .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500),
+            .seconds(5), .seconds(10), .seconds(30), .seconds(60),
+        ]
         factory.nameAndLabelSanitizer = { name, labels in
             (sanitize(name), labels.map { (sanitize($0.0), $0.1) })
         }

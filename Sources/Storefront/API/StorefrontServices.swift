@@ -3,31 +3,43 @@ import Foundation
 import Hummingbird
 import Logging
 
-/// What route handlers share: the database, the catalog cache, checkout.
+/// What route handlers share: the database (swappable at run time), the write gate, the catalog cache,
+/// checkout.
 public struct StorefrontServices: Sendable {
     public let configuration: StorefrontConfiguration
-    public let db: StorefrontDatabase
+    public let databases: DatabaseSwitch
+    public let writeGate: WriteGate
     public let cache: CatalogCache
     public let checkout: CheckoutService
 
     public init(configuration: StorefrontConfiguration, db: StorefrontDatabase) {
         self.configuration = configuration
-        self.db = db
+        self.databases = DatabaseSwitch(db)
+        self.writeGate = WriteGate()
         self.cache = CatalogCache(ttl: configuration.catalogCacheTTL)
         self.checkout = CheckoutService(cache: cache)
     }
+
+    /// Inside a request, the database the request started with; elsewhere the current one.
+    public var db: StorefrontDatabase { databases.forThisTask?.database ?? databases.current }
+
+    /// The database generation `db` belongs to (catalog cache entries are kept per generation).
+    var generation: Int { databases.forThisTask?.generation ?? databases.generation }
+
+    /// Shuts down the current database and any replaced one (at the end of the process).
+    public func shutdown() async { await databases.shutdown() }
 
     /// One Fluent database handle per request: its own read-your-writes session for replica routing.
     func database(_ context: some RequestContext) -> any Database { db.database(logger: context.logger) }
 
     func product(_ id: Int, _ context: some RequestContext) async throws -> ProductDTO? {
-        try await cache.value(CatalogCache.productKey(id)) {
+        try await cache.value(CatalogCache.productKey(id), generation: generation) {
             try await Product.find(id, on: database(context)).map(ProductDTO.init)
         }
     }
 
     func categoryTree(_ context: some RequestContext) async throws -> [CategoryNodeDTO] {
-        try await cache.value(CatalogCache.categoryTreeKey) {
+        try await cache.value(CatalogCache.categoryTreeKey, generation: generation) {
             let all = try await Category.query(on: database(context)).sort(\.$name).sort(\.$id).all()
             var children: [Int?: [Category]] = [:]
             for category in all { children[category.$parent.id, default: []].append(category) }

@@ -8,14 +8,17 @@ protocol StrictBody: Decodable, Sendable {
 }
 
 extension Request {
-    func decodeStrict<T: StrictBody>(_ type: T.Type, context: some RequestContext) async throws -> T {
+    /// `emptyMeansDefaults`: an empty body reads as `{}`, for requests whose fields are all optional.
+    func decodeStrict<T: StrictBody>(_ type: T.Type, context: some RequestContext,
+                                     emptyMeansDefaults: Bool = false) async throws -> T {
         let buffer: ByteBuffer
         do {
             buffer = try await body.collect(upTo: 1 << 20)
         } catch {
             throw APIError(.contentTooLarge, code: "body_too_large", "request body exceeds 1 MiB")
         }
-        let data = Data(buffer.readableBytesView)
+        var data = Data(buffer.readableBytesView)
+        if emptyMeansDefaults, data.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) { data = Data("{}".utf8) }
         guard let object = try? JSONSerialization.jsonObject(with: data) else {
             throw APIError(.badRequest, code: "malformed_json", "request body is not valid JSON")
         }

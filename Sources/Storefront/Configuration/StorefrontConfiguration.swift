@@ -1,12 +1,14 @@
 import Foundation
 import MariaDB
 
-/// Settings from the environment and an optional `.env` file (environment wins).
+/// Settings from the process environment over `.env.<STOREFRONT_ENV>` over `.env`.
 ///
+/// `STOREFRONT_ENV` = `development` (default), `staging` or `production` (stricter: `ProductionPolicy`);
 /// `DATABASE_URL` = `sqlite://PATH` (default `./storefront.sqlite`), `sqlite::memory:`, or
 /// `mysql://user@host:port/db`; `DATABASE_PASSWORD_FILE` (0600) for the MySQL password;
 /// `DATABASE_REPLICA_URLS` comma-separated; `DB_POOL_MIN`, `DB_POOL_MAX`, `DB_POOL_ACQUIRE_TIMEOUT_MS`;
-/// `ADMIN_API_KEY` (or `ADMIN_API_KEY_FILE`); `CATALOG_CACHE_TTL_SECONDS`; `SQLITE_BUSY_TIMEOUT_MS`.
+/// `ADMIN_API_KEY` (or `ADMIN_API_KEY_FILE`); `CATALOG_CACHE_TTL_SECONDS`; `SQLITE_BUSY_TIMEOUT_MS`;
+/// `WRITE_GATE_MAX_WAIT_MS` (how long a write waits while writes are frozen).
 public struct StorefrontConfiguration: Sendable {
     public enum DatabaseTarget: Sendable, Equatable {
         case sqlite(path: String)
@@ -23,10 +25,17 @@ public struct StorefrontConfiguration: Sendable {
     public var catalogCacheTTL: Duration
     /// How long an SQLite statement waits for a lock another process (or connection) holds before it fails.
     public var sqliteBusyTimeout: Duration
+    public var environment: StorefrontEnvironment
+    /// `DATABASE_PASSWORD_FILE`: kept as a path, so a database switched to later reads the password then.
+    public var passwordFile: String?
+    /// How long a write request waits at a frozen write gate before it answers `503 write_frozen`.
+    public var writeGateMaxWait: Duration
 
     public init(database: DatabaseTarget, replicas: [MariaDBConfiguration] = [], poolMinimum: Int = 1,
                 poolMaximum: Int = 10, poolAcquireTimeout: Duration = .seconds(2), adminAPIKey: String? = nil,
-                catalogCacheTTL: Duration = .seconds(30), sqliteBusyTimeout: Duration = .seconds(5)) {
+                catalogCacheTTL: Duration = .seconds(30), sqliteBusyTimeout: Duration = .seconds(5),
+                environment: StorefrontEnvironment = .development, passwordFile: String? = nil,
+                writeGateMaxWait: Duration = .seconds(30)) {
         self.database = database
         self.replicas = replicas
         self.poolMinimum = poolMinimum
@@ -35,11 +44,17 @@ public struct StorefrontConfiguration: Sendable {
         self.adminAPIKey = adminAPIKey
         self.catalogCacheTTL = catalogCacheTTL
         self.sqliteBusyTimeout = sqliteBusyTimeout
+        self.environment = environment
+        self.passwordFile = passwordFile
+        self.writeGateMaxWait = writeGateMaxWait
     }
 
-    /// Reads the process environment, overlaying `.env` from `directory` when present.
+    /// Reads the process environment over `.env.<STOREFRONT_ENV>` over `.env` from `dotEnvDirectory` (files
+    /// that are missing are skipped). In production every `ProductionPolicy` problem is reported at once.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment, dotEnvDirectory: String = ".") throws -> StorefrontConfiguration {
         var env = try DotEnv.load(path: dotEnvDirectory + "/.env")
+        let kind = try StorefrontEnvironment(named: environment["STOREFRONT_ENV"] ?? env["STOREFRONT_ENV"])
+        env.merge(try DotEnv.load(path: dotEnvDirectory + "/.env.\(kind.rawValue)")) { _, specific in specific }
         env.merge(environment) { _, process in process }
         func int(_ key: String, _ fallback: Int) throws -> Int {
             guard let text = env[key] else { return fallback }
@@ -61,11 +76,20 @@ public struct StorefrontConfiguration: Sendable {
         let minimum = try int("DB_POOL_MIN", 1)
         let maximum = try int("DB_POOL_MAX", 10)
         guard maximum >= 1, minimum <= maximum else { throw StorefrontConfigurationError("DB_POOL_MIN (\(minimum)) must be ≤ DB_POOL_MAX (\(maximum)), and DB_POOL_MAX ≥ 1") }
-        return StorefrontConfiguration(
+        let configuration = StorefrontConfiguration(
             database: database, replicas: replicas, poolMinimum: minimum, poolMaximum: maximum,
             poolAcquireTimeout: .milliseconds(try int("DB_POOL_ACQUIRE_TIMEOUT_MS", 2000)), adminAPIKey: adminKey,
             catalogCacheTTL: .seconds(try int("CATALOG_CACHE_TTL_SECONDS", 30)),
-            sqliteBusyTimeout: .milliseconds(try int("SQLITE_BUSY_TIMEOUT_MS", 5000)))
+            sqliteBusyTimeout: .milliseconds(try int("SQLITE_BUSY_TIMEOUT_MS", 5000)),
+            environment: kind, passwordFile: env["DATABASE_PASSWORD_FILE"],
+            writeGateMaxWait: .milliseconds(try int("WRITE_GATE_MAX_WAIT_MS", 30_000)))
+        if kind == .production {
+            let problems = ProductionPolicy.problems(in: configuration)
+            guard problems.isEmpty else {
+                throw StorefrontConfigurationError(problems: problems.map { "STOREFRONT_ENV=production: " + $0 })
+            }
+        }
+        return configuration
     }
 
     public static func parseDatabaseURL(_ url: String, passwordFile: String? = nil) throws -> DatabaseTarget {
@@ -91,9 +115,12 @@ public struct MariaDBConfigurationBox: Sendable, Equatable {
     public static func == (a: Self, b: Self) -> Bool { a.configuration.endpoint == b.configuration.endpoint }
 }
 
+/// A setting that cannot be used; `problems` has one line per setting when several are wrong at once.
 public struct StorefrontConfigurationError: Error, CustomStringConvertible {
-    public let description: String
-    init(_ description: String) { self.description = description }
+    public let problems: [String]
+    public var description: String { problems.joined(separator: "\n") }
+    init(_ description: String) { problems = [description] }
+    init(problems: [String]) { self.problems = problems }
 }
 
 /// Minimal `.env` reader: `KEY=value` lines, `#` comments, optional surrounding quotes.

@@ -3,6 +3,7 @@ import FluentMariaDB
 import FluentSQLiteDriver
 import Logging
 import MariaDB
+import NIOConcurrencyHelpers
 import NIOPosix
 import SQLKit
 
@@ -11,8 +12,11 @@ import SQLKit
 public final class StorefrontDatabase: Sendable {
     public let databases: Databases
     public let kind: Kind
+    /// Where the data lives, for status and messages: the SQLite path or `host:port/db`, never a password.
+    public let location: String
     private let eventLoopGroup: MultiThreadedEventLoopGroup
     private let logger: Logger
+    private let isShutDown = NIOLockedValueBox(false)
 
     public enum Kind: String, Sendable { case sqlite, mariadb }
 
@@ -32,6 +36,7 @@ public final class StorefrontDatabase: Sendable {
             databases.use(SQLiteWriterConfiguration(base: sqlite.make(), busyTimeout: configuration.sqliteBusyTimeout),
                           as: .sqlite)
             kind = .sqlite
+            if case .sqlite(let path) = configuration.database { location = path } else { location = ":memory:" }
         case .mariaDB(let box):
             eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
             databases = Databases(threadPool: NIOThreadPool.singleton, on: eventLoopGroup)
@@ -41,6 +46,7 @@ public final class StorefrontDatabase: Sendable {
             let replicas = configuration.replicas.isEmpty ? nil : ReplicaConfiguration(replicas: configuration.replicas)
             databases.use(.mariaDB(box.configuration, pool: pool, replicas: replicas), as: .mysql)
             kind = .mariadb
+            location = Self.address(of: box.configuration)
         }
     }
 
@@ -86,8 +92,24 @@ public final class StorefrontDatabase: Sendable {
         return try await migrator.previewPrepareBatch().get().isEmpty
     }
 
+    /// `host:port/db` (or the socket path): the user name is left out too, it is half a credential.
+    static func address(of configuration: MariaDBConfiguration) -> String {
+        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        let target = configuration.unixSocket.map { "unix:\($0)" } ?? "\(host):\(configuration.port)"
+        return target + (configuration.database.map { "/\($0)" } ?? "")
+    }
+
+    /// Closes every connection. Safe to call more than once: a database that was switched away from is shut
+    /// down by the switch, and again by whoever created it.
     public func shutdown() async {
+        let first = isShutDown.withLockedValue { done -> Bool in
+            defer { done = true }
+            return !done
+        }
+        guard first else { return }
         await databases.shutdownAsync()
         try? await eventLoopGroup.shutdownGracefully()
     }
+
+    public var hasShutDown: Bool { isShutDown.withLockedValue { $0 } }
 }

@@ -1,0 +1,120 @@
+import Foundation
+import Storefront
+import Testing
+
+/// `STOREFRONT_ENV`: which `.env` files are read, in which order, and what production refuses.
+@Suite struct EnvironmentTests {
+    /// A folder with the given dot-env files, removed after `body`.
+    static func withFiles(_ files: [String: String], _ body: (String) throws -> Void) throws {
+        let directory = NSTemporaryDirectory() + "storefront-env-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for (name, text) in files { try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8) }
+        try body(directory)
+    }
+
+    static let goodProduction = [
+        "STOREFRONT_ENV": "production", "DATABASE_URL": "mysql://shop@db.internal:3306/shop?sslmode=require",
+        "ADMIN_API_KEY": "0123456789abcdef",
+    ]
+
+    @Test func defaultsToDevelopment() throws {
+        let plain = try StorefrontConfiguration.fromEnvironment([:], dotEnvDirectory: "/nonexistent")
+        #expect(plain.environment == .development)
+        let staging = try StorefrontConfiguration.fromEnvironment(["STOREFRONT_ENV": "staging"],
+                                                                  dotEnvDirectory: "/nonexistent")
+        #expect(staging.environment == .staging)
+    }
+
+    @Test func anUnknownEnvironmentIsNamed() throws {
+        let error = try #require(throws: StorefrontConfigurationError.self) {
+            try StorefrontConfiguration.fromEnvironment(["STOREFRONT_ENV": "prod"], dotEnvDirectory: "/nonexistent")
+        }
+        #expect(error.description.contains("STOREFRONT_ENV=prod"), "\(error)")
+        #expect(error.description.contains("production"), "lists the known names: \(error)")
+    }
+
+    @Test func theEnvironmentFileOverridesDotEnvAndTheProcessOverridesBoth() throws {
+        try Self.withFiles([
+            ".env": "DB_POOL_MIN=1\nDB_POOL_MAX=5\nCATALOG_CACHE_TTL_SECONDS=5\n",
+            ".env.staging": "DB_POOL_MAX=6\nCATALOG_CACHE_TTL_SECONDS=6\n",
+            ".env.development": "DB_POOL_MAX=99\n",
+        ]) { directory in
+            let c = try StorefrontConfiguration.fromEnvironment(
+                ["STOREFRONT_ENV": "staging", "CATALOG_CACHE_TTL_SECONDS": "7"], dotEnvDirectory: directory)
+            #expect(c.environment == .staging)
+            #expect(c.poolMinimum == 1, "from .env")
+            #expect(c.poolMaximum == 6, ".env.staging wins over .env")
+            #expect(c.catalogCacheTTL == .seconds(7), "the process environment wins over both")
+            let development = try StorefrontConfiguration.fromEnvironment([:], dotEnvDirectory: directory)
+            #expect(development.poolMaximum == 99, "the default environment reads .env.development")
+        }
+    }
+
+    @Test func dotEnvMayNameTheEnvironment() throws {
+        try Self.withFiles([".env": "STOREFRONT_ENV=staging\n", ".env.staging": "DB_POOL_MAX=3\n"]) { directory in
+            let c = try StorefrontConfiguration.fromEnvironment([:], dotEnvDirectory: directory)
+            #expect(c.environment == .staging)
+            #expect(c.poolMaximum == 3)
+        }
+    }
+
+    @Test func productionAcceptsASafeConfiguration() throws {
+        let c = try StorefrontConfiguration.fromEnvironment(Self.goodProduction, dotEnvDirectory: "/nonexistent")
+        #expect(c.environment == .production)
+    }
+
+    @Test(arguments: [
+        (["DATABASE_URL": "sqlite:///tmp/shop.sqlite"], "temporary directory"),
+        (["DATABASE_URL": "sqlite://" + NSTemporaryDirectory() + "shop.sqlite"], "temporary directory"),
+        (["DATABASE_URL": "sqlite::memory:"], "in memory"),
+        (["DATABASE_URL": "mysql://shop@db.internal:3306/shop"], "sslmode=disable"),
+        (["DATABASE_URL": "mysql://shop@db.internal:3306/shop?sslmode=prefer"], "sslmode=prefer"),
+        (["DATABASE_REPLICA_URLS": "mysql://shop@replica:3306/shop"], "DATABASE_REPLICA_URLS"),
+        (["ADMIN_API_KEY": ""], "ADMIN_API_KEY is not set"),
+        (["ADMIN_API_KEY": "short-key"], "at least 16"),
+    ])
+    func productionRefuses(change: [String: String], expected: String) throws {
+        let environment = Self.goodProduction.merging(change) { $1 }
+        let error = try #require(throws: StorefrontConfigurationError.self) {
+            try StorefrontConfiguration.fromEnvironment(environment, dotEnvDirectory: "/nonexistent")
+        }
+        #expect(error.problems.count == 1, "\(error)")
+        #expect(error.description.contains(expected), "\(error)")
+        #expect(error.description.hasPrefix("STOREFRONT_ENV=production: "), "\(error)")
+        #expect(!error.description.contains("\n"), "one line: \(error)")
+    }
+
+    @Test func productionListsEveryProblemAtOnce() throws {
+        let error = try #require(throws: StorefrontConfigurationError.self) {
+            try StorefrontConfiguration.fromEnvironment(
+                ["STOREFRONT_ENV": "production", "DATABASE_URL": "sqlite:///tmp/shop.sqlite"],
+                dotEnvDirectory: "/nonexistent")
+        }
+        #expect(error.problems.count == 2, "\(error)")
+        #expect(error.description.split(separator: "\n").count == 2)
+        #expect(error.description.contains("temporary directory"))
+        #expect(error.description.contains("ADMIN_API_KEY"))
+    }
+
+    @Test func productionIsNotForcedOnOtherEnvironments() throws {
+        for name in ["development", "staging"] {
+            let c = try StorefrontConfiguration.fromEnvironment(
+                ["STOREFRONT_ENV": name, "DATABASE_URL": "sqlite:///tmp/shop.sqlite"], dotEnvDirectory: "/nonexistent")
+            #expect(c.database == .sqlite(path: "/tmp/shop.sqlite"))
+        }
+    }
+
+    @Test func aProductionServeRefusesToStartWithOneLinePerProblem() throws {
+        let folder = try ServeProcess.makeFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let (status, output) = try ServeProcess.run(["serve"], environment: [
+            "STOREFRONT_ENV": "production", "DATABASE_URL": "sqlite:///tmp/storefront-never.sqlite",
+            "ADMIN_API_KEY": "short",
+        ])
+        #expect(status != 0)
+        #expect(output.contains("temporary directory"), "\(output)")
+        #expect(output.contains("at least 16"), "\(output)")
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/storefront-never.sqlite"))
+    }
+}
