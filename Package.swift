@@ -162,6 +162,7 @@ let package = Package(
             dependencies: [
                 "Migration", "MariaDB", "MariaDBServer", "MariaDBTestSupport", "Storefront", "FluentMariaDB",
                 .product(name: "FluentKit", package: "fluent-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -12,6 +12,9 @@ public struct Rollback {
     public var maxPauseMs = 500
     public var leaseMs = 3_000
     public var maxAttempts = 30
+    /// The URL and password file the instances use for MariaDB, should they have to go back to it.
+    public var appTargetURL: String?
+    public var appPasswordFile: String?
 
     public init(sourcePath: String, target: MariaDBConfiguration, apps: [AppInstance]) {
         self.sourcePath = sourcePath
@@ -161,8 +164,8 @@ public struct Rollback {
         if let failure = switches.first(where: { if case .failure = $0 { return true }; return false }), case .failure(let error) = failure {
             // Put the ones that moved back on MariaDB and fence SQLite again before anyone writes there.
             for (index, result) in switches.enumerated() {
-                guard case .success = result, case .success(let old) = before[index] else { continue }
-                _ = try? control.switchDatabase(apps[index], url: "mysql://" + old.database, passwordFile: nil, timeoutMs: 5_000)
+                guard case .success = result, case .success(let old) = before[index], old.backend == "mariadb" else { continue }
+                _ = try? control.switchDatabase(apps[index], url: appTargetURL ?? "mysql://\(target.endpoint)", passwordFile: appPasswordFile, timeoutMs: 5_000)
             }
             try live.executeScript("BEGIN IMMEDIATE; " + Fence.installScript(tables: try Fence.applicationTables(live), message: Fence.message(target: target.endpoint)) + "COMMIT;")
             return backOff("switch: \(error)")

@@ -1,0 +1,97 @@
+import Foundation
+import MariaDB
+import MariaDBServer
+import MariaDBTestSupport
+import Migration
+import Testing
+
+/// Two running storefront instances on one SQLite file, taking orders the whole time: `dbctl migrate
+/// --online` moves them to MariaDB, `dbctl rollback` brings them back. No request fails, no acknowledged
+/// order is lost, in either direction.
+@Suite(.mariaDB) struct OnlineCutOverTests {
+    static func orders(_ ids: [Int], missingFrom target: MariaDBConfiguration) throws -> [Int] {
+        var present = Set<Int>()
+        for row in try query(target, """
+            SELECT o.id FROM orders o WHERE EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id)
+              AND EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id AND p.status = 'captured')
+            """) { present.insert(try row.decode(0, as: Int.self)) }
+        return ids.filter { !present.contains($0) }
+    }
+
+    static func orders(_ ids: [Int], missingFrom path: String) throws -> [Int] {
+        let file = try SQLiteSource(path: path)
+        defer { file.close() }
+        var present = Set<Int>()
+        for row in try file.rows("""
+            SELECT o.id FROM orders o WHERE EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id)
+              AND EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id AND p.status = 'captured')
+            """) { if case .integer(let id) = row[0] { present.insert(Int(id)) } }
+        return ids.filter { !present.contains($0) }
+    }
+
+    @Test func twoInstancesMoveToMariaDBAndBackUnderLoad() async throws {
+        let dbctl = ResumeTests.dbctl
+        let storefront = URL(fileURLWithPath: dbctl).deletingLastPathComponent().appendingPathComponent("storefront").path
+        try #require(FileManager.default.isExecutableFile(atPath: storefront), "\(storefront) missing: build the package first")
+        let shop = try await OnlineMigrationTests.shop(scale: 300)
+        defer { shop.remove() }
+        let passwordFile = shop.directory + "/pw"
+        let keyFile = shop.directory + "/admin.key"
+        _ = FileManager.default.createFile(atPath: passwordFile, contents: Data((shop.target.password ?? "").utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: keyFile, contents: Data(ShopLoad.adminKey.utf8), attributes: [.posixPermissions: 0o600])
+        let environment = ["DATABASE_URL": "sqlite://" + shop.path, "ADMIN_API_KEY": ShopLoad.adminKey,
+                           "DATABASE_PASSWORD_FILE": passwordFile, "STOREFRONT_ENV": "development"]
+        let a = try ShopProcess(binary: storefront, environment: environment, folder: shop.directory, name: "a")
+        defer { a.stop() }
+        let b = try ShopProcess(binary: storefront, environment: environment, folder: shop.directory, name: "b")
+        defer { b.stop() }
+        let url = "mysql://\(shop.target.username)@127.0.0.1:\(shop.target.port)/\(shop.target.database!)"
+        let common = ["--source", shop.path, "--target", url, "--password-file", passwordFile, "--app", a.url, "--app", b.url,
+                      "--app-key-file", keyFile]
+
+        // Orders flow through both instances during the whole online migration.
+        let load = ShopLoad(urls: [a.url, b.url], workersPerInstance: 2, products: 300)
+        defer { if !load.isStopped { load.stop() } }
+        while load.acknowledged.count < 20 && load.failed.isEmpty { usleep(20_000) }
+        let dry = try ProgramRunner.run(dbctl, ["migrate", "--online"] + common + ["--snapshot-file", shop.directory + "/snap.sqlite"])
+        #expect(dry.0 == 0 && dry.1.contains("dry run: nothing was written"), "\(dry.1)")
+        let reportPath = shop.directory + "/online.json"
+        let (status, output) = try ProgramRunner.run(dbctl, ["migrate", "--online"] + common + [
+            "--snapshot-file", shop.directory + "/snap.sqlite", "--execute", "--report", reportPath])
+        #expect(status == 0, "\(output)")
+        let report = try JSONDecoder().decode(OnlineReport.self, from: Data(contentsOf: URL(fileURLWithPath: reportPath)))
+        let pause = try #require(report.pauseMs)
+        #expect(pause < 500, "\(report.text)")
+        for shopProcess in [a, b] {
+            let state = try shopProcess.state()
+            #expect(state["backend"] as? String == "mariadb", "\(state)")
+            #expect(state["generation"] as? Int == 1)
+        }
+        // The shop keeps selling on MariaDB; then everything acknowledged so far is there, with lines and payment.
+        let atCutOver = load.acknowledged.count
+        while load.acknowledged.count < atCutOver + 20 && load.failed.isEmpty { usleep(20_000) }
+        let beforeRollback = load.acknowledged
+        #expect(try Self.orders(beforeRollback, missingFrom: shop.target).isEmpty)
+        let sqliteWrite = try SQLiteSource(path: shop.path, writable: true)
+        #expect(throws: MigrationError.self) { try sqliteWrite.execute("UPDATE products SET stock = 0 WHERE id = 1") }
+        sqliteWrite.close()
+
+        // Back to SQLite under the same load: every order placed on MariaDB arrives.
+        let (back, backOutput) = try ProgramRunner.run(dbctl, ["rollback"] + common + ["--execute"])
+        #expect(back == 0, "\(backOutput)")
+        for shopProcess in [a, b] {
+            let state = try shopProcess.state()
+            #expect(state["backend"] as? String == "sqlite", "\(state)")
+            #expect(state["generation"] as? Int == 2)
+        }
+        let afterRollback = load.acknowledged.count
+        while load.acknowledged.count < afterRollback + 20 && load.failed.isEmpty { usleep(20_000) }
+        load.stop()
+        #expect(load.failed.isEmpty, "\(load.failed.prefix(5))")
+        #expect(try Self.orders(load.acknowledged, missingFrom: shop.path).isEmpty)
+        // Every order placed while the shop ran on MariaDB is on SQLite; the file carries no tool object.
+        #expect(try Self.orders(beforeRollback, missingFrom: shop.path).isEmpty)
+        #expect(try OnlineMigrationTests.toolObjects(shop.path).isEmpty)
+        #expect(try OnlineMaintenance.status(target: shop.target, sourcePath: nil).phase == "rolled_back")
+    }
+}
