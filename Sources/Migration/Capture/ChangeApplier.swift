@@ -26,6 +26,9 @@ public final class ChangeApplier: @unchecked Sendable {
     let connection: BlockingConnection
     public private(set) var position: Int64
     public private(set) var totals = AppliedBatch()
+    /// Tables with at least one applied change since the snapshot (kept in the target's state, so a resumed
+    /// run knows them too); the others still hold exactly the verified copy.
+    public private(set) var touched: Set<String> = []
     /// Rows per INSERT/DELETE statement.
     var statementRows = 500
 
@@ -35,6 +38,9 @@ public final class ChangeApplier: @unchecked Sendable {
         connection = try BlockingConnection.connect(target)
         try connection.execute("SET SESSION foreign_key_checks = 0")
         try connection.execute("SET @dbctl_applier = 1")
+        if let list = try OnlineState.all(on: connection)["touched_tables"] {
+            touched = Set(list.split(separator: "\n").map(String.init))
+        }
     }
 
     deinit { connection.close() }
@@ -74,6 +80,10 @@ public final class ChangeApplier: @unchecked Sendable {
                     counts.deleted += result.deleted
                 }
                 try OnlineState.set("applied_seq", String(last.seq), on: connection)
+                let newlyTouched = touched.union(order)
+                if newlyTouched != touched {
+                    try OnlineState.set("touched_tables", newlyTouched.sorted().joined(separator: "\n"), on: connection)
+                }
                 try connection.commit()
                 batch.upserted = counts.upserted
                 batch.deleted = counts.deleted
@@ -88,6 +98,7 @@ public final class ChangeApplier: @unchecked Sendable {
             }
         }
         position = last.seq
+        touched.formUnion(order)
         batch.seconds = Date().timeIntervalSince(started)
         totals.changes += batch.changes
         totals.upserted += batch.upserted
