@@ -118,6 +118,14 @@ public struct OnlineMigration {
         checks.append(unsupported.isEmpty
             ? Check(name: "online.keys", status: .ok, detail: "every table has a primary key the change log can carry")
             : Check(name: "online.keys", status: .failed, detail: "the change capture needs a primary key of at most \(ChangeCapture.maximumKeyColumns) columns: \(unsupported.joined(separator: ", "))"))
+        let own = try live.rows("SELECT name FROM sqlite_master WHERE type = 'trigger' AND substr(name, 1, 7) <> '_dbctl_'")
+            .map { SQLiteValue.string($0[0]) }
+        if !own.isEmpty {
+            checks.append(Check(name: "online.triggers", status: .failed, detail: """
+                the source has triggers of its own (\(own.prefix(5).joined(separator: ", "))): their effects arrive as changes, and \
+                their translations on the target would fire again on every applied row; migrate this database offline
+                """))
+        }
         let mode = SQLiteValue.string(try live.scalar("PRAGMA journal_mode")).lowercased()
         checks.append(mode == "wal"
             ? Check(name: "online.journal_mode", status: .ok, detail: "WAL: the snapshot and the applier read while the shop writes")

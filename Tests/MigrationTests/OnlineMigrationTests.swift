@@ -204,3 +204,24 @@ final class SQLiteWriter: @unchecked Sendable {
         #expect(try ChangeLog.lag(after: 0, on: file).pending >= 1)
     }
 }
+
+@Suite(.mariaDB) struct OnlineChecksTests {
+    @Test func aSourceWithItsOwnTriggersOrWithoutKeysIsRefusedByName() throws {
+        let fixture = try SQLiteFixture("""
+            CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, updated TEXT);
+            CREATE TABLE log (at TEXT, what TEXT);
+            CREATE TRIGGER items_touch AFTER UPDATE ON items BEGIN INSERT INTO log VALUES (datetime('now'), NEW.name); END;
+            INSERT INTO items VALUES (1, 'a', NULL);
+            """)
+        defer { fixture.remove() }
+        var options = OnlineOptions()
+        options.hooks.cutOver = "true"
+        let migration = OnlineMigration(session: MigrationSession(sourcePath: fixture.path, target: try TestServer.freshDatabase("onlinechk")),
+                                        options: options)
+        let failed = try migration.inspect().failed
+        let triggers = failed.first { $0.name == "online.triggers" }
+        #expect(triggers?.detail.contains("items_touch") == true, "\(failed)")
+        let keys = failed.first { $0.name == "online.keys" }
+        #expect(keys?.detail.contains("log (no primary key)") == true, "\(failed)")
+    }
+}
