@@ -16,4 +16,11 @@ if os.environ.get("SHOP_DB") == "mysql":
         "OPTIONS": {"read_default_file": os.environ["SHOP_MYSQL_CNF"], "charset": "utf8mb4"},
     }}
 else:
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ.get("SHOP_SQLITE", "shop.sqlite3")}}
+    # IMMEDIATE: a write transaction takes SQLite's lock at BEGIN and waits its busy timeout, instead of failing
+    # at once when another writer committed after its first read (Django 5.1+).
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ.get("SHOP_SQLITE", "shop.sqlite3"),
+                             "OPTIONS": {"transaction_mode": "IMMEDIATE"}}}
+    if os.environ.get("SHOP_SECOND_MYSQL_CNF"):
+        # The database the application moves to: orderloop switches to it when SHOP_SWITCH_FILE says "mysql".
+        DATABASES["mariadb"] = {"ENGINE": "django.db.backends.mysql",
+                                "OPTIONS": {"read_default_file": os.environ["SHOP_SECOND_MYSQL_CNF"], "charset": "utf8mb4"}}
