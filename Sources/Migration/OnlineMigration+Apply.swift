@@ -89,6 +89,7 @@ extension OnlineMigration {
                     }
                 }
                 if batch.changes == 0 { usleep(20_000) }
+                else if options.niceRatio > 0 { usleep(UInt32(min(5, batch.seconds * options.niceRatio) * 1_000_000)) }
             }
         } catch {
             if let hook = options.hooks.failure {

@@ -21,6 +21,9 @@ public struct OnlineOptions: Sendable {
     public var batchChanges = 2_000
     public var maxAttempts = 30
     public var progressInterval = 1.0
+    /// After each batch the applier sleeps this many times the batch's own duration (gh-ost's nice ratio):
+    /// 0.5 leaves at least a third of the time to the shop on a busy machine.
+    public var niceRatio = 0.0
     public init() {}
 }
 
@@ -214,6 +217,7 @@ public struct OnlineMigration {
             guard copy.verified else {
                 throw MigrationError("the snapshot's copy did not verify identical; the shop stays on SQLite (the capture stays installed: fix and rerun, or dbctl migrate abort)")
             }
+            try OnlineState.set("rows_copied", String(copy.copy?.tables.reduce(0) { $0 + $1.rows } ?? 0), on: admin)
             try OnlineState.set("phase", OnlineState.Phase.applying.rawValue, on: admin)
             Snapshot.discard(path)
             plan.source = session.sourcePath

@@ -23,6 +23,8 @@ struct OnlineArguments: ParsableArguments {
     @Option(help: "Run when the online migration fails.") var hookFailure: String?
     @Option(help: "Where the snapshot copy goes (default: next to the source).") var snapshotFile: String?
     @Option(help: "Cut-over attempts before giving up.") var maxAttempts = 30
+    @Option(help: "After each batch of changes, sleep this many times the batch's duration (throttle on a busy machine).")
+    var niceRatio = 0.0
 
     func options(targetURL: String) throws -> OnlineOptions {
         var options = OnlineOptions()
@@ -43,6 +45,7 @@ struct OnlineArguments: ParsableArguments {
         options.postponeFlagFile = postponeCutOverFlagFile
         options.snapshotPath = snapshotFile
         options.maxAttempts = maxAttempts
+        options.niceRatio = niceRatio
         return options
     }
 }

@@ -94,4 +94,59 @@ import Testing
         #expect(try OnlineMigrationTests.toolObjects(shop.path).isEmpty)
         #expect(try OnlineMaintenance.status(target: shop.target, sourcePath: nil).phase == "rolled_back")
     }
+
+    @Test func killedWhileHoldingTheWritesTheLeaseOpensTheGatesAndARerunFinishes() async throws {
+        let dbctl = ResumeTests.dbctl
+        let storefront = URL(fileURLWithPath: dbctl).deletingLastPathComponent().appendingPathComponent("storefront").path
+        try #require(FileManager.default.isExecutableFile(atPath: storefront), "\(storefront) missing: build the package first")
+        let shop = try await OnlineMigrationTests.shop(scale: 300)
+        defer { shop.remove() }
+        let passwordFile = shop.directory + "/pw"
+        let keyFile = shop.directory + "/admin.key"
+        _ = FileManager.default.createFile(atPath: passwordFile, contents: Data((shop.target.password ?? "").utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: keyFile, contents: Data(ShopLoad.adminKey.utf8), attributes: [.posixPermissions: 0o600])
+        let environment = ["DATABASE_URL": "sqlite://" + shop.path, "ADMIN_API_KEY": ShopLoad.adminKey, "DATABASE_PASSWORD_FILE": passwordFile]
+        let a = try ShopProcess(binary: storefront, environment: environment, folder: shop.directory, name: "a")
+        defer { a.stop() }
+        let b = try ShopProcess(binary: storefront, environment: environment, folder: shop.directory, name: "b")
+        defer { b.stop() }
+        let url = "mysql://\(shop.target.username)@127.0.0.1:\(shop.target.port)/\(shop.target.database!)"
+        let common = ["migrate", "--online", "--source", shop.path, "--target", url, "--password-file", passwordFile, "--app", a.url,
+                      "--app", b.url, "--app-key-file", keyFile, "--snapshot-file", shop.directory + "/snap.sqlite", "--execute"]
+        let load = ShopLoad(urls: [a.url, b.url], workersPerInstance: 2, products: 300)
+        defer { if !load.isStopped { load.stop() } }
+        while load.acknowledged.count < 20 && load.failed.isEmpty { usleep(20_000) }
+
+        // The hook runs while every instance is frozen and dbctl holds SQLite's lock: kill dbctl there.
+        let holding = shop.directory + "/holding"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: dbctl)
+        process.arguments = common + ["--lease-ms", "1500", "--cutover-hook", "touch '\(holding)'; sleep 6"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: holding) && process.isRunning && Date() < deadline { usleep(5_000) }
+        #expect(FileManager.default.fileExists(atPath: holding), "the cut-over was never reached")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let killedAt = load.acknowledged.count
+        let waitStarted = Date()
+        while load.acknowledged.count < killedAt + 20 && Date().timeIntervalSince(waitStarted) < 20 { usleep(20_000) }
+        #expect(load.acknowledged.count >= killedAt + 20, "orders did not resume after the lease")
+        for shopProcess in [a, b] {
+            let state = try shopProcess.state()
+            #expect(state["backend"] as? String == "sqlite" && state["frozen"] as? Bool == false, "\(state)")
+            #expect(state["lease_expiries"] as? Int == 1, "\(state)")
+        }
+        // The same command finishes the job.
+        let (status, output) = try ProgramRunner.run(dbctl, common)
+        #expect(status == 0, "\(output)")
+        for shopProcess in [a, b] { #expect(try shopProcess.state()["backend"] as? String == "mariadb") }
+        let after = load.acknowledged.count
+        while load.acknowledged.count < after + 10 && load.failed.isEmpty { usleep(20_000) }
+        load.stop()
+        #expect(load.failed.isEmpty, "\(load.failed.prefix(5))")
+        #expect(try Self.orders(load.acknowledged, missingFrom: shop.target).isEmpty)
+    }
 }

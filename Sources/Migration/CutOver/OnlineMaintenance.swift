@@ -6,6 +6,8 @@ public enum OnlineMaintenance {
     public struct Status: Sendable, Codable {
         public var phase: String
         public var source: String?
+        /// Rows the snapshot's copy has written so far (all of them once it is done).
+        public var rowsCopied: Int?
         public var snapshotPosition: Int64?
         public var appliedPosition: Int64?
         public var appliedChanges: Int?
@@ -19,6 +21,7 @@ public enum OnlineMaintenance {
         public var text: String {
             var lines = ["phase: \(phase)"]
             if let source { lines.append("source: \(source)") }
+            if let rowsCopied { lines.append("rows copied from the snapshot: \(rowsCopied)") }
             if let snapshotPosition { lines.append("snapshot at change: \(snapshotPosition)") }
             if let appliedPosition { lines.append("applied up to change: \(appliedPosition)") }
             if let appliedChanges { lines.append("changes applied since the snapshot: \(appliedChanges)" + (changesPerSecond.map { String(format: " (%.0f/s)", $0) } ?? "")) }
@@ -44,6 +47,7 @@ public enum OnlineMaintenance {
                             changesPerSecond: state["changes_per_second"].flatMap { Double($0) }, pendingChanges: state["pending"].flatMap { Int($0) },
                             oldestPendingSeconds: state["oldest_seconds"].flatMap { Double($0) }, lastPauseMs: state["last_pause_ms"].flatMap { Double($0) },
                             cutOverAt: state["cut_over_at"], updatedFromSource: false)
+        status.rowsCopied = state["rows_copied"].flatMap { Int($0) } ?? (try? copiedSoFar(connection))
         if phase != OnlineState.Phase.cutOver.rawValue, let path = sourcePath ?? state["source"],
            let source = try? SQLiteSource(path: path), try ChangeCapture.isInstalled(source), let applied = status.appliedPosition {
             defer { source.close() }
@@ -53,6 +57,12 @@ public enum OnlineMaintenance {
             status.updatedFromSource = true
         }
         return status
+    }
+
+    /// While the copy runs: the rows its committed batches hold, from the copy's own state table.
+    static func copiedSoFar(_ connection: BlockingConnection) throws -> Int? {
+        let rows = try connection.query(MariaDBQuery(unsafeSQL: "SELECT rows_copied FROM \(MariaDBIdentifier.quote(Migrator.stateTable)) WHERE table_name <> '*'")).rows
+        return try rows.reduce(0) { total, row in total + (Int(try row.decode(0, as: String.self).split(separator: "|").first ?? "") ?? 0) }
     }
 
     /// Ends the rollback window: the change capture and the tool's state go from both sides. The SQLite
