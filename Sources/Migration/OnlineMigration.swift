@@ -93,8 +93,15 @@ public struct OnlineMigration {
         var inspection: MigrationSession.Inspection
         if let text = state["plan"], let plan = try? JSONDecoder().decode(MigrationPlan.self, from: Data(text.utf8)) {
             let phase = state["phase"] ?? "?"
-            inspection = .init(plan: plan, checks: [Check(name: "online.state", status: .ok,
-                                                          detail: "an online migration is in progress (phase \(phase)); it resumes")], orphans: [:])
+            let resumable = phase == OnlineState.Phase.copying.rawValue || phase == OnlineState.Phase.applying.rawValue
+            inspection = .init(plan: plan, checks: resumable ? [Check(name: "online.state", status: .ok,
+                                                          detail: "an online migration is in progress (phase \(phase)); it resumes")] : [], orphans: [:])
+            if phase == OnlineState.Phase.rolledBack.rawValue {
+                inspection.checks.append(Check(name: "online.state", status: .failed, detail: """
+                    the previous online migration into \(session.target.endpoint) was rolled back; run dbctl migrate abort \
+                    --execute to clear its state, empty the target's tables, and start again
+                    """))
+            }
             if phase == OnlineState.Phase.cutOver.rawValue {
                 inspection.checks.append(Check(name: "online.state", status: .failed, detail: """
                     this migration already cut over to \(session.target.endpoint); use dbctl rollback to return to SQLite \

@@ -225,3 +225,42 @@ final class SQLiteWriter: @unchecked Sendable {
         #expect(keys?.detail.contains("log (no primary key)") == true, "\(failed)")
     }
 }
+
+@Suite(.mariaDB) struct ChangeApplierTests {
+    /// A unique value moves from one row to another across batches: the row still holding it on the
+    /// target joins the batch instead of the insert failing (or, with ON DUPLICATE KEY UPDATE, overwriting it).
+    @Test func aUniqueValueMovingBetweenRowsAcrossBatchesIsApplied() throws {
+        let fixture = try SQLiteFixture("""
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT);
+            INSERT INTO users VALUES (1, 'x@example.org', 'A');
+            """)
+        defer { fixture.remove() }
+        let target = try TestServer.freshDatabase("clash")
+        var session = MigrationSession(sourcePath: fixture.path, target: target)
+        session.schema = .generic
+        let inspection = try session.inspect()
+        let report = try session.execute(inspection, options: MigrationOptions(), reporter: ProgressReporter(enabled: false))
+        #expect(report.verified)
+        let live = try SQLiteSource(path: fixture.path, writable: true)
+        defer { live.close() }
+        let plan = inspection.plan
+        try ChangeCapture(tables: plan.tables).install(on: live, target: target.endpoint)
+        try live.execute("INSERT INTO users VALUES (3, 'z@example.org', 'C')")
+        try live.execute("UPDATE users SET email = 'w@example.org' WHERE id = 1")
+        try live.execute("UPDATE users SET email = 'x@example.org' WHERE id = 3")
+        let connection = try BlockingConnection.connect(target)
+        try OnlineState.create(on: connection)
+        connection.close()
+        let applier = try ChangeApplier(plan: plan, target: target, position: 0)
+        defer { applier.close() }
+        // One change per batch: the first batch names only row 3, whose current email row 1 still holds.
+        var batches = 0
+        while try applier.applyNext(from: live, limit: 1).changes > 0 { batches += 1 }
+        #expect(batches == 3)
+        let rows = try query(target, "SELECT id, email FROM users ORDER BY id").map { "\(try $0.decode(0, as: Int.self)) \(try $0.decode(1, as: String.self))" }
+        #expect(rows == ["1 w@example.org", "3 x@example.org"])
+        let different = try Verifier(plan: plan, target: target).verifyAll().filter { !$0.identical }.map(\.table)
+        #expect(different.isEmpty)
+    }
+}
