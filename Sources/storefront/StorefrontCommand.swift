@@ -22,6 +22,10 @@ struct Serve: AsyncParsableCommand {
         StorefrontMetrics.bootstrap()
         let configuration = try StorefrontConfiguration.fromEnvironment()
         let db = StorefrontDatabase(configuration)
+        if let moved = try await db.movedAway() {
+            await db.shutdown()
+            throw ValidationError("DATABASE_URL names \(db.location), but \(moved)")
+        }
         if migrate { try await db.migrate() }
         var logger = Logger(label: "storefront")
         logger.logLevel = .info

@@ -75,6 +75,11 @@ import Testing
         let sqliteWrite = try SQLiteSource(path: shop.path, writable: true)
         #expect(throws: MigrationError.self) { try sqliteWrite.execute("UPDATE products SET stock = 0 WHERE id = 1") }
         sqliteWrite.close()
+        // A restarted instance still configured for the fenced file refuses to start, saying where the shop went.
+        let stale = #expect(throws: LoadError.self) {
+            try ShopProcess(binary: storefront, environment: environment, folder: shop.directory, name: "stale")
+        }
+        #expect(stale?.description.contains("moved to MariaDB") == true, "\(String(describing: stale))")
 
         // Back to SQLite under the same load: every order placed on MariaDB arrives.
         let (back, backOutput) = try ProgramRunner.run(dbctl, ["rollback"] + common + ["--execute"])

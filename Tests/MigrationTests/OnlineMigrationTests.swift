@@ -150,7 +150,7 @@ final class SQLiteWriter: @unchecked Sendable {
         // Finish closes the window: capture gone on both sides, the fence stays.
         _ = try OnlineMaintenance.finish(sourcePath: shop.path, target: shop.target, execute: true)
         let remaining = try Self.toolObjects(shop.path)
-        #expect(remaining.allSatisfy { $0.hasPrefix(Fence.triggerPrefix) || $0 == Fence.bypassTable }, "\(remaining)")
+        #expect(remaining.allSatisfy { $0.hasPrefix(Fence.triggerPrefix) || $0 == Fence.bypassTable || $0 == Fence.messageTable }, "\(remaining)")
         let left = try query(shop.target, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE '\\_dbctl%'")
         #expect(left.isEmpty)
     }

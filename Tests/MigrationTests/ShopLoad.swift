@@ -25,7 +25,10 @@ final class ShopProcess: @unchecked Sendable {
         try process.run()
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
-            guard process.isRunning else { throw LoadError("\(name) exited: \(log)") }
+            guard process.isRunning else {
+                let text = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
+                throw LoadError("\(name) exited: \(text.suffix(600))")
+            }
             if (try? ShopLoad.request(.GET, url + "/health/ready", nil).0) == 200 { return }
             usleep(100_000)
         }

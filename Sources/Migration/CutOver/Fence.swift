@@ -10,6 +10,7 @@ import Foundation
 public enum Fence {
     public static let triggerPrefix = "_dbctl_fence_"
     public static let bypassTable = "_dbctl_fence_bypass"
+    public static let messageTable = "_dbctl_fence"
 
     static func quote(_ name: String) -> String { SourceInspector.quote(name) }
 
@@ -19,7 +20,10 @@ public enum Fence {
 
     public static func installScript(tables: [String], message: String) -> String {
         let literal = ChangeCapture.literal(message)
+        // `_dbctl_fence` keeps the message for whoever opens the file next (`storefront serve` refuses it).
         var sql = "CREATE TABLE IF NOT EXISTS \(quote(bypassTable)) (x INTEGER);\n"
+            + "CREATE TABLE IF NOT EXISTS \(quote(messageTable)) (message TEXT NOT NULL);\n"
+            + "DELETE FROM \(quote(messageTable));\nINSERT INTO \(quote(messageTable)) VALUES (\(literal));\n"
         for table in tables {
             for (suffix, event) in [("i", "INSERT"), ("u", "UPDATE"), ("d", "DELETE")] {
                 sql += """
@@ -46,7 +50,7 @@ public enum Fence {
     public static func removeScript(_ file: SQLiteSource) throws -> String {
         let triggers = try file.rows("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE ? ESCAPE '\\'",
                                      binds: [.text(Array("\\_dbctl\\_fence\\_%".utf8))]).map { SQLiteValue.string($0[0]) }
-        return triggers.map { "DROP TRIGGER IF EXISTS \(quote($0));\n" }.joined() + "DROP TABLE IF EXISTS \(quote(bypassTable));\n"
+        return triggers.map { "DROP TRIGGER IF EXISTS \(quote($0));\n" }.joined() + "DROP TABLE IF EXISTS \(quote(bypassTable));\nDROP TABLE IF EXISTS \(quote(messageTable));\n"
     }
 
     /// Opens the fence for the rest of the caller's write transaction.

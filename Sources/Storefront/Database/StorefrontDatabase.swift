@@ -92,6 +92,20 @@ public final class StorefrontDatabase: Sendable {
         return try await migrator.previewPrepareBatch().get().isEmpty
     }
 
+    /// Why this SQLite file must not be served any more: an online migration moved the shop to MariaDB and
+    /// fenced the file (`_dbctl_fence` holds the message its write triggers raise). Nil when it is the shop's
+    /// database.
+    public func movedAway() async throws -> String? {
+        guard kind == .sqlite, let sql = database() as? any SQLDatabase else { return nil }
+        struct Name: Decodable { let name: String }
+        let fenced = try await sql.raw("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_dbctl_fence'")
+            .all(decoding: Name.self)
+        guard !fenced.isEmpty else { return nil }
+        struct Message: Decodable { let message: String }
+        return try await sql.raw("SELECT message FROM _dbctl_fence LIMIT 1").first(decoding: Message.self)?.message
+            ?? "this SQLite database was fenced by an online migration"
+    }
+
     /// `host:port/db` (or the socket path): the user name is left out too, it is half a credential.
     static func address(of configuration: MariaDBConfiguration) -> String {
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host

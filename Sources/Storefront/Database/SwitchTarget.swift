@@ -93,6 +93,10 @@ struct SwitchTarget {
             throw APIError(.badGateway, code: "database_unreachable",
                            "cannot use the database at \(location): \(error)")
         }
+        if let moved = try? await database.movedAway() {
+            await database.shutdown()
+            throw APIError(.conflict, code: "database_fenced", "the database at \(location) is fenced: \(moved)")
+        }
         guard current else {
             await database.shutdown()
             throw APIError(.conflict, code: "migrations_pending", "the database at \(location) has pending "
