@@ -72,6 +72,8 @@ import Testing
         while load.acknowledged.count < atCutOver + 20 && load.failed.isEmpty { usleep(20_000) }
         let beforeRollback = load.acknowledged
         #expect(try Self.orders(beforeRollback, missingFrom: shop.target).isEmpty)
+        let window = try OnlineMaintenance.status(target: shop.target, sourcePath: nil)
+        #expect(window.phase == "cut_over" && (window.changesSinceCutOver ?? 0) > 0, "\(window.text)")
         let sqliteWrite = try SQLiteSource(path: shop.path, writable: true)
         #expect(throws: MigrationError.self) { try sqliteWrite.execute("UPDATE products SET stock = 0 WHERE id = 1") }
         sqliteWrite.close()

@@ -16,6 +16,8 @@ public enum OnlineMaintenance {
         public var oldestPendingSeconds: Double?
         public var lastPauseMs: Double?
         public var cutOverAt: String?
+        /// After the cut-over: changes made on MariaDB that a rollback would carry back to SQLite.
+        public var changesSinceCutOver: Int?
         public var updatedFromSource: Bool
 
         public var text: String {
@@ -31,6 +33,9 @@ public enum OnlineMaintenance {
             }
             if let lastPauseMs { lines.append(String(format: "last cut-over pause: %.0f ms", lastPauseMs)) }
             if let cutOverAt { lines.append("cut over at: \(cutOverAt)") }
+            if let changesSinceCutOver {
+                lines.append("changes on MariaDB since the cut-over: \(changesSinceCutOver) (dbctl rollback carries them back; dbctl migrate finish closes the window)")
+            }
             return lines.joined(separator: "\n")
         }
     }
@@ -46,7 +51,11 @@ public enum OnlineMaintenance {
                             appliedPosition: state["applied_seq"].flatMap { Int64($0) }, appliedChanges: state["applied_changes"].flatMap { Int($0) },
                             changesPerSecond: state["changes_per_second"].flatMap { Double($0) }, pendingChanges: state["pending"].flatMap { Int($0) },
                             oldestPendingSeconds: state["oldest_seconds"].flatMap { Double($0) }, lastPauseMs: state["last_pause_ms"].flatMap { Double($0) },
-                            cutOverAt: state["cut_over_at"], updatedFromSource: false)
+                            cutOverAt: state["cut_over_at"], changesSinceCutOver: nil, updatedFromSource: false)
+        if phase == OnlineState.Phase.cutOver.rawValue {
+            let row = try? connection.query(MariaDBQuery(unsafeSQL: "SELECT count(*) FROM \(MariaDBIdentifier.quote(ReverseCapture.changeTable)) WHERE applied = 0")).rows.first
+            status.changesSinceCutOver = (try? row?.decode(0, as: Int.self)) ?? nil
+        }
         status.rowsCopied = state["rows_copied"].flatMap { Int($0) } ?? (try? copiedSoFar(connection))
         if phase != OnlineState.Phase.cutOver.rawValue, let path = sourcePath ?? state["source"],
            let source = try? SQLiteSource(path: path), try ChangeCapture.isInstalled(source), let applied = status.appliedPosition {
