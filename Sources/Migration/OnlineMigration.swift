@@ -160,6 +160,26 @@ public struct OnlineMigration {
         return checks
     }
 
+    /// The switch needs the file to itself for an instant. In rollback-journal mode a writer that holds its
+    /// reserved lock and this connection waiting for the exclusive one would deadlock, so SQLite answers
+    /// "busy" at once instead of waiting: retry for up to 30 s, between the application's transactions.
+    static func switchToWAL(_ file: SQLiteSource) throws {
+        let deadline = Date().addingTimeInterval(30)
+        while true {
+            do {
+                let mode = SQLiteValue.string(try file.rows("PRAGMA journal_mode = WAL").first?.first ?? .null).lowercased()
+                if mode == "wal" { return }
+                throw MigrationError("source \(file.path): could not switch to WAL journal mode (still \(mode))")
+            } catch let busy as SQLiteBusyError {
+                if Date() >= deadline { throw busy }
+                usleep(UInt32.random(in: 2_000...20_000))
+            } catch let error as MigrationError where error.message.contains("database is locked") {
+                if Date() >= deadline { throw error }
+                usleep(UInt32.random(in: 2_000...20_000))
+            }
+        }
+    }
+
     static func sameFile(_ a: String, _ b: String) -> Bool {
         func resolved(_ path: String) -> String {
             let stripped = path.hasPrefix("sqlite://") ? String(path.dropFirst(9)) : path
@@ -185,7 +205,7 @@ public struct OnlineMigration {
         let capture = ChangeCapture(tables: plan.tables)
         if state.isEmpty {
             if SQLiteValue.string(try live.scalar("PRAGMA journal_mode")).lowercased() != "wal" {
-                _ = try live.rows("PRAGMA journal_mode = WAL")
+                try Self.switchToWAL(live)
                 log("switched \(session.sourcePath) to WAL journal mode")
             }
             try OnlineState.create(on: admin)
