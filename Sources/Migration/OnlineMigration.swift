@@ -52,16 +52,23 @@ public struct OnlineReport: Sendable, Codable {
     public var text: String {
         var lines: [String] = []
         if let copy { lines.append(copy.text) }
-        lines.append("changes applied after the snapshot (position \(snapshotPosition)): \(appliedChanges)"
-                     + (applySeconds > 0 ? String(format: ", %.0f changes/s", changesPerSecond) : ""))
+        lines.append(
+            "changes applied after the snapshot (position \(snapshotPosition)): \(appliedChanges)"
+                + (applySeconds > 0 ? String(format: ", %.0f changes/s", changesPerSecond) : ""))
         for attempt in attempts {
-            let steps = attempt.steps.sorted { $0.key < $1.key }.map { String(format: "%@ %.1f", $0.key, $0.value) }.joined(separator: ", ")
-            lines.append(String(format: "cut-over attempt %d: %@ after %.0f ms%@ (%@)", attempt.attempt, attempt.outcome, attempt.pauseMs,
-                                attempt.reason.map { " — \($0)" } ?? "", steps))
+            let steps = attempt.steps.sorted { $0.key < $1.key }.map { String(format: "%@ %.1f", $0.key, $0.value) }
+                .joined(separator: ", ")
+            lines.append(
+                String(
+                    format: "cut-over attempt %d: %@ after %.0f ms%@ (%@)", attempt.attempt, attempt.outcome,
+                    attempt.pauseMs,
+                    attempt.reason.map { " — \($0)" } ?? "", steps))
         }
         if let pauseMs {
             lines.append(String(format: "cut over: writes paused %.0f ms; the shop now writes to %@", pauseMs, target))
-            lines.append("rollback window open: dbctl rollback moves the shop back to SQLite with every order; dbctl migrate finish closes it")
+            lines.append(
+                "rollback window open: dbctl rollback moves the shop back to SQLite with every order; dbctl migrate finish closes it"
+            )
         }
         lines.append(String(format: "total %.1f s", totalSeconds))
         return lines.joined(separator: "\n")
@@ -94,26 +101,40 @@ public struct OnlineMigration {
         if let text = state["plan"], let plan = try? JSONDecoder().decode(MigrationPlan.self, from: Data(text.utf8)) {
             let phase = state["phase"] ?? "?"
             let resumable = phase == OnlineState.Phase.copying.rawValue || phase == OnlineState.Phase.applying.rawValue
-            inspection = .init(plan: plan, checks: resumable ? [Check(name: "online.state", status: .ok,
-                                                          detail: "an online migration is in progress (phase \(phase)); it resumes")] : [], orphans: [:])
+            inspection = .init(
+                plan: plan,
+                checks: resumable
+                    ? [
+                        Check(
+                            name: "online.state", status: .ok,
+                            detail: "an online migration is in progress (phase \(phase)); it resumes")
+                    ] : [], orphans: [:])
             if phase == OnlineState.Phase.rolledBack.rawValue {
-                inspection.checks.append(Check(name: "online.state", status: .failed, detail: """
-                    the previous online migration into \(session.target.endpoint) was rolled back; run dbctl migrate abort \
-                    --execute to clear its state, empty the target's tables, and start again
-                    """))
+                inspection.checks.append(
+                    Check(
+                        name: "online.state", status: .failed,
+                        detail: """
+                            the previous online migration into \(session.target.endpoint) was rolled back; run dbctl migrate abort \
+                            --execute to clear its state, empty the target's tables, and start again
+                            """))
             }
             if phase == OnlineState.Phase.cutOver.rawValue {
-                inspection.checks.append(Check(name: "online.state", status: .failed, detail: """
-                    this migration already cut over to \(session.target.endpoint); use dbctl rollback to return to SQLite \
-                    or dbctl migrate finish to close the rollback window
-                    """))
+                inspection.checks.append(
+                    Check(
+                        name: "online.state", status: .failed,
+                        detail: """
+                            this migration already cut over to \(session.target.endpoint); use dbctl rollback to return to SQLite \
+                            or dbctl migrate finish to close the rollback window
+                            """))
             }
         } else {
             if try ChangeCapture.isInstalled(live) {
-                let check = Check(name: "online.capture", status: .failed, detail: """
-                    \(session.sourcePath) carries a change capture but \(session.target.endpoint) has no online state: \
-                    another migration's, or one whose target was reset; run dbctl migrate abort --source … --target … first
-                    """)
+                let check = Check(
+                    name: "online.capture", status: .failed,
+                    detail: """
+                        \(session.sourcePath) carries a change capture but \(session.target.endpoint) has no online state: \
+                        another migration's, or one whose target was reset; run dbctl migrate abort --source … --target … first
+                        """)
                 return .init(plan: try session.inspect().plan, checks: [check], orphans: [:])
             }
             inspection = try session.inspect()
@@ -125,23 +146,46 @@ public struct OnlineMigration {
     func onlineChecks(plan: MigrationPlan, live: SQLiteSource) throws -> [Check] {
         var checks: [Check] = []
         let unsupported = ChangeCapture.unsupported(plan)
-        checks.append(unsupported.isEmpty
-            ? Check(name: "online.keys", status: .ok, detail: "every table has a primary key the change log can carry")
-            : Check(name: "online.keys", status: .failed, detail: "the change capture needs a primary key of at most \(ChangeCapture.maximumKeyColumns) columns: \(unsupported.joined(separator: ", "))"))
-        let own = try live.rows("SELECT name FROM sqlite_master WHERE type = 'trigger' AND substr(name, 1, 7) <> '_dbctl_'")
-            .map { SQLiteValue.string($0[0]) }
+        checks.append(
+            unsupported.isEmpty
+                ? Check(
+                    name: "online.keys", status: .ok, detail: "every table has a primary key the change log can carry")
+                : Check(
+                    name: "online.keys", status: .failed,
+                    detail:
+                        "the change capture needs a primary key of at most \(ChangeCapture.maximumKeyColumns) columns: \(unsupported.joined(separator: ", "))"
+                ))
+        let own = try live.rows(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND substr(name, 1, 7) <> '_dbctl_'"
+        )
+        .map { SQLiteValue.string($0[0]) }
         if !own.isEmpty {
-            checks.append(Check(name: "online.triggers", status: .failed, detail: """
-                the source has triggers of its own (\(own.prefix(5).joined(separator: ", "))): their effects arrive as changes, and \
-                their translations on the target would fire again on every applied row; migrate this database offline
-                """))
+            checks.append(
+                Check(
+                    name: "online.triggers", status: .failed,
+                    detail: """
+                        the source has triggers of its own (\(own.prefix(5).joined(separator: ", "))): their effects arrive as changes, and \
+                        their translations on the target would fire again on every applied row; migrate this database offline
+                        """))
         }
         let mode = SQLiteValue.string(try live.scalar("PRAGMA journal_mode")).lowercased()
-        checks.append(mode == "wal"
-            ? Check(name: "online.journal_mode", status: .ok, detail: "WAL: the snapshot and the applier read while the shop writes")
-            : Check(name: "online.journal_mode", status: .warning, detail: "\(mode): switched to WAL before the capture starts (persistent; readers then never block the shop's writers)"))
+        checks.append(
+            mode == "wal"
+                ? Check(
+                    name: "online.journal_mode", status: .ok,
+                    detail: "WAL: the snapshot and the applier read while the shop writes")
+                : Check(
+                    name: "online.journal_mode", status: .warning,
+                    detail:
+                        "\(mode): switched to WAL before the capture starts (persistent; readers then never block the shop's writers)"
+                ))
         if options.apps.isEmpty && options.hooks.cutOver == nil {
-            checks.append(Check(name: "online.apps", status: .failed, detail: "name the running storefront instances with --app URL (and --app-key-file), or pass --cutover-hook CMD for any other application"))
+            checks.append(
+                Check(
+                    name: "online.apps", status: .failed,
+                    detail:
+                        "name the running storefront instances with --app URL (and --app-key-file), or pass --cutover-hook CMD for any other application"
+                ))
         }
         let control = AppControl(apps: options.apps)
         for (app, result) in zip(options.apps, control.onAll({ app in try control.state(app) })) {
@@ -149,14 +193,30 @@ public struct OnlineMigration {
             case .failure(let error):
                 checks.append(Check(name: "online.apps", status: .failed, detail: "\(error)"))
             case .success(let state) where state.backend != "sqlite":
-                checks.append(Check(name: "online.apps", status: .failed, detail: "app \(app.url) runs on \(state.backend) \(state.database), not on the SQLite source"))
+                checks.append(
+                    Check(
+                        name: "online.apps", status: .failed,
+                        detail: "app \(app.url) runs on \(state.backend) \(state.database), not on the SQLite source"))
             case .success(let state) where !Self.sameFile(state.database, session.sourcePath):
-                checks.append(Check(name: "online.apps", status: .failed, detail: "app \(app.url) runs on \(state.database), not on \(session.sourcePath)"))
+                checks.append(
+                    Check(
+                        name: "online.apps", status: .failed,
+                        detail: "app \(app.url) runs on \(state.database), not on \(session.sourcePath)"))
             case .success(let state):
-                checks.append(Check(name: "online.apps", status: .ok, detail: "app \(app.url): sqlite \(state.database), write gate ready (generation \(state.generation))"))
+                checks.append(
+                    Check(
+                        name: "online.apps", status: .ok,
+                        detail:
+                            "app \(app.url): sqlite \(state.database), write gate ready (generation \(state.generation))"
+                    ))
             }
         }
-        checks.append(Check(name: "online.pause", status: .ok, detail: "cut-over only when ≤ \(options.maxLagRows) changes wait; writes paused at most \(options.maxPauseMs) ms per attempt, else thawed on SQLite and retried (up to \(options.maxAttempts) attempts)"))
+        checks.append(
+            Check(
+                name: "online.pause", status: .ok,
+                detail:
+                    "cut-over only when ≤ \(options.maxLagRows) changes wait; writes paused at most \(options.maxPauseMs) ms per attempt, else thawed on SQLite and retried (up to \(options.maxAttempts) attempts)"
+            ))
         return checks
     }
 
@@ -167,7 +227,8 @@ public struct OnlineMigration {
         let deadline = Date().addingTimeInterval(30)
         while true {
             do {
-                let mode = SQLiteValue.string(try file.rows("PRAGMA journal_mode = WAL").first?.first ?? .null).lowercased()
+                let mode = SQLiteValue.string(try file.rows("PRAGMA journal_mode = WAL").first?.first ?? .null)
+                    .lowercased()
                 if mode == "wal" { return }
                 throw MigrationError("source \(file.path): could not switch to WAL journal mode (still \(mode))")
             } catch let busy as SQLiteBusyError {
@@ -185,15 +246,21 @@ public struct OnlineMigration {
             let stripped = path.hasPrefix("sqlite://") ? String(path.dropFirst(9)) : path
             return URL(fileURLWithPath: stripped).standardizedFileURL.resolvingSymlinksInPath().path
         }
-        return resolved(a) == resolved(b) || (!a.hasPrefix("/") && URL(fileURLWithPath: a).lastPathComponent == URL(fileURLWithPath: b).lastPathComponent)
+        return resolved(a) == resolved(b)
+            || (!a.hasPrefix("/")
+                && URL(fileURLWithPath: a).lastPathComponent == URL(fileURLWithPath: b).lastPathComponent)
     }
 
     /// Runs (or resumes) the whole online migration up to a completed cut-over.
-    public func run(_ inspection: MigrationSession.Inspection, copyOptions: MigrationOptions,
-                    log: @escaping (String) -> Void) throws -> OnlineReport {
+    public func run(
+        _ inspection: MigrationSession.Inspection, copyOptions: MigrationOptions,
+        log: @escaping (String) -> Void
+    ) throws -> OnlineReport {
         let started = Date()
         guard inspection.failed.isEmpty else {
-            throw MigrationError("\(inspection.failed.count) check(s) failed (\(inspection.failed.map(\.name).joined(separator: ", "))); nothing was written")
+            throw MigrationError(
+                "\(inspection.failed.count) check(s) failed (\(inspection.failed.map(\.name).joined(separator: ", "))); nothing was written"
+            )
         }
         var report = OnlineReport(source: session.sourcePath, target: session.target.endpoint)
         let live = try SQLiteSource(path: session.sourcePath, writable: true, busyTimeoutMilliseconds: 5_000)
@@ -215,7 +282,9 @@ public struct OnlineMigration {
             state = try OnlineState.all(on: admin)
         } else {
             report.resumed = true
-            log("resuming the online migration (phase \(state["phase"] ?? "?"), applied up to change \(state["applied_seq"] ?? "?"))")
+            log(
+                "resuming the online migration (phase \(state["phase"] ?? "?"), applied up to change \(state["applied_seq"] ?? "?"))"
+            )
         }
         if state["phase"] == OnlineState.Phase.copying.rawValue && state["snapshot_position"] == nil {
             // Capture first, then the snapshot: every change after the snapshot's position is in the log.
@@ -226,14 +295,19 @@ public struct OnlineMigration {
             try OnlineState.set("applied_seq", String(snapshot.position), on: admin)
             try OnlineState.set("snapshot_position", String(snapshot.position), on: admin)
             report.snapshotSeconds = snapshot.seconds
-            log(String(format: "snapshot at change %lld: %.1f MiB in %.2f s", snapshot.position, Double(snapshot.bytes) / 1_048_576, snapshot.seconds))
+            log(
+                String(
+                    format: "snapshot at change %lld: %.1f MiB in %.2f s", snapshot.position,
+                    Double(snapshot.bytes) / 1_048_576, snapshot.seconds))
             state = try OnlineState.all(on: admin)
         }
         report.snapshotPosition = Int64(state["snapshot_position"] ?? "0") ?? 0
         if state["phase"] == OnlineState.Phase.copying.rawValue {
             let path = state["snapshot"] ?? snapshotPath
             guard FileManager.default.fileExists(atPath: path) else {
-                throw MigrationError("snapshot \(path) is gone, so the interrupted copy cannot resume; run dbctl migrate abort, empty the target and start again")
+                throw MigrationError(
+                    "snapshot \(path) is gone, so the interrupted copy cannot resume; run dbctl migrate abort, empty the target and start again"
+                )
             }
             var copySession = session
             copySession.sourcePath = path
@@ -242,7 +316,9 @@ public struct OnlineMigration {
             let copy = try copySession.execute(copyInspection, options: copyOptions, verify: true)
             report.copy = copy
             guard copy.verified else {
-                throw MigrationError("the snapshot's copy did not verify identical; the shop stays on SQLite (the capture stays installed: fix and rerun, or dbctl migrate abort)")
+                throw MigrationError(
+                    "the snapshot's copy did not verify identical; the shop stays on SQLite (the capture stays installed: fix and rerun, or dbctl migrate abort)"
+                )
             }
             try OnlineState.set("rows_copied", String(copy.copy?.tables.reduce(0) { $0 + $1.rows } ?? 0), on: admin)
             try OnlineState.set("phase", OnlineState.Phase.applying.rawValue, on: admin)
@@ -255,7 +331,10 @@ public struct OnlineMigration {
     }
 
     func environment(_ report: OnlineReport, attempt: Int, pending: Int) -> [String: String] {
-        ["DBCTL_SOURCE": session.sourcePath, "DBCTL_TARGET": session.target.endpoint, "DBCTL_ATTEMPT": String(attempt),
-         "DBCTL_PENDING_CHANGES": String(pending), "DBCTL_PAUSE_MS": report.pauseMs.map { String(Int($0)) } ?? ""]
+        [
+            "DBCTL_SOURCE": session.sourcePath, "DBCTL_TARGET": session.target.endpoint,
+            "DBCTL_ATTEMPT": String(attempt),
+            "DBCTL_PENDING_CHANGES": String(pending), "DBCTL_PAUSE_MS": report.pauseMs.map { String(Int($0)) } ?? "",
+        ]
     }
 }

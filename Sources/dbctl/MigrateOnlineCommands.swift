@@ -10,15 +10,19 @@ struct TargetEndpoint: ParsableArguments {
 
     func configuration() throws -> MariaDBConfiguration {
         var configuration = try MariaDBConfiguration(url: target)
-        if let passwordFile { try configuration.loadPassword(fromFile: passwordFile) }
-        else if configuration.password == nil, let password = ProcessInfo.processInfo.environment["MYSQL_PWD"] { configuration.password = password }
+        if let passwordFile {
+            try configuration.loadPassword(fromFile: passwordFile)
+        } else if configuration.password == nil, let password = ProcessInfo.processInfo.environment["MYSQL_PWD"] {
+            configuration.password = password
+        }
         return configuration
     }
 }
 
 struct MigrateStatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "An online migration's phase, applied position, lag (changes, seconds) and last pause.")
+        commandName: "status",
+        abstract: "An online migration's phase, applied position, lag (changes, seconds) and last pause.")
     @OptionGroup var endpoint: TargetEndpoint
     @Option(help: "The SQLite source (default: the one the migration recorded), for the live lag.") var source: String?
     @Option(help: "text or json") var output = "text"
@@ -37,12 +41,14 @@ struct MigrateStatusCommand: ParsableCommand {
 
 struct MigrateFinishCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "finish", abstract: "End the rollback window after a cut-over: remove the change capture on both sides.")
+        commandName: "finish",
+        abstract: "End the rollback window after a cut-over: remove the change capture on both sides.")
     @OptionGroup var endpoints: MigrationEndpoints
     @Flag(help: "Do it; without it, print what would be done.") var execute = false
 
     func run() throws {
-        let steps = try OnlineMaintenance.finish(sourcePath: endpoints.sourcePath, target: try endpoints.targetConfiguration(), execute: execute)
+        let steps = try OnlineMaintenance.finish(
+            sourcePath: endpoints.sourcePath, target: try endpoints.targetConfiguration(), execute: execute)
         for step in steps { print((execute ? "done: " : "would ") + step) }
         print(execute ? "the rollback window is closed" : "dry run: nothing was changed. Add --execute to finish.")
     }
@@ -50,13 +56,18 @@ struct MigrateFinishCommand: ParsableCommand {
 
 struct MigrateAbortCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "abort", abstract: "Stop an online migration before its cut-over: the shop stays exactly as it was, on SQLite.")
+        commandName: "abort",
+        abstract: "Stop an online migration before its cut-over: the shop stays exactly as it was, on SQLite.")
     @OptionGroup var endpoints: MigrationEndpoints
     @Flag(help: "Do it; without it, print what would be done.") var execute = false
 
     func run() throws {
-        let steps = try OnlineMaintenance.abort(sourcePath: endpoints.sourcePath, target: try endpoints.targetConfiguration(), execute: execute)
+        let steps = try OnlineMaintenance.abort(
+            sourcePath: endpoints.sourcePath, target: try endpoints.targetConfiguration(), execute: execute)
         for step in steps { print((execute ? "done: " : "would ") + step) }
-        print(execute ? "aborted: the shop runs on SQLite as before" : "dry run: nothing was changed. Add --execute to abort.")
+        print(
+            execute
+                ? "aborted: the shop runs on SQLite as before" : "dry run: nothing was changed. Add --execute to abort."
+        )
     }
 }

@@ -7,12 +7,16 @@ import Migration
 struct RehearseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rehearse",
-        abstract: "Rehearse the migration on staging: copy the live SQLite file, migrate, verify, smoke-check, predict the pause.")
+        abstract:
+            "Rehearse the migration on staging: copy the live SQLite file, migrate, verify, smoke-check, predict the pause."
+    )
     @Option(help: "The live SQLite database (it is only read).") var source: String
     @Option(help: "The staging database: mysql://user@host:port/database.") var staging: String
     @Option(help: "File holding the staging password (mode 0600).") var passwordFile: String?
-    @Option(help: "The storefront binary: run its migrations on staging, serve from it, and smoke-check the API.") var appBinary: String?
-    @Option(help: "Instead of --app-binary: a command that checks the application on staging (exit 0 = pass).") var smoke: String?
+    @Option(help: "The storefront binary: run its migrations on staging, serve from it, and smoke-check the API.")
+    var appBinary: String?
+    @Option(help: "Instead of --app-binary: a command that checks the application on staging (exit 0 = pass).")
+    var smoke: String?
     @Option(help: "How long to sample the live file's write rate.") var sampleSeconds = 5.0
     @Option(help: "The pause budget the cut-over will have.") var maxPauseMs = 500
     @Option(help: "Storefront instances the cut-over will switch.") var instances = 1
@@ -21,11 +25,15 @@ struct RehearseCommand: ParsableCommand {
 
     func run() throws {
         var configuration = try MariaDBConfiguration(url: staging)
-        if let passwordFile { try configuration.loadPassword(fromFile: passwordFile) }
-        else if configuration.password == nil, let password = ProcessInfo.processInfo.environment["MYSQL_PWD"] { configuration.password = password }
+        if let passwordFile {
+            try configuration.loadPassword(fromFile: passwordFile)
+        } else if configuration.password == nil, let password = ProcessInfo.processInfo.environment["MYSQL_PWD"] {
+            configuration.password = password
+        }
         let path = source.hasPrefix("sqlite://") ? String(source.dropFirst(9)) : source
         guard execute else {
-            print("""
+            print(
+                """
                 rehearsal plan (the live file is only read):
                   1. snapshot \(path) with VACUUM INTO (one read transaction; the shop keeps writing)
                   2. \(appBinary.map { "run \($0) migrate on staging, then " } ?? "")migrate the snapshot into \(configuration.endpoint) and verify it
@@ -37,24 +45,40 @@ struct RehearseCommand: ParsableCommand {
             return
         }
         let directory = (URL(fileURLWithPath: path).deletingLastPathComponent().path)
-        var rehearsal = Rehearsal(session: MigrationSession(sourcePath: path, target: configuration), workDirectory: directory)
+        var rehearsal = Rehearsal(
+            session: MigrationSession(sourcePath: path, target: configuration), workDirectory: directory)
         rehearsal.sampleSeconds = sampleSeconds
         rehearsal.maxPauseMs = maxPauseMs
         rehearsal.instances = instances
-        let app = appBinary.map { AppUnderTest(binary: $0, url: SecretFile.withoutPassword(staging), passwordFile: passwordFile) }
+        let app = appBinary.map {
+            AppUnderTest(binary: $0, url: SecretFile.withoutPassword(staging), passwordFile: passwordFile)
+        }
         defer { app?.stop() }
-        var result = try rehearsal.run(prepare: { try app?.migrate() }, smoke: {
-            if let app { return try app.smoke() }
-            guard let smoke else { return [] }
-            let started = Date()
-            do {
-                try Hooks.run(smoke, event: "smoke", environment: ["DBCTL_STAGING_URL": SecretFile.withoutPassword(staging),
-                                                                   "DBCTL_STAGING_PASSWORD_FILE": passwordFile ?? ""], timeoutSeconds: 300)
-                return [SmokeResult(name: smoke, ok: true, status: 0, milliseconds: Date().timeIntervalSince(started) * 1000)]
-            } catch {
-                return [SmokeResult(name: smoke, ok: false, status: 1, milliseconds: Date().timeIntervalSince(started) * 1000, detail: "\(error)")]
-            }
-        }, log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+        var result = try rehearsal.run(
+            prepare: { try app?.migrate() },
+            smoke: {
+                if let app { return try app.smoke() }
+                guard let smoke else { return [] }
+                let started = Date()
+                do {
+                    try Hooks.run(
+                        smoke, event: "smoke",
+                        environment: [
+                            "DBCTL_STAGING_URL": SecretFile.withoutPassword(staging),
+                            "DBCTL_STAGING_PASSWORD_FILE": passwordFile ?? "",
+                        ], timeoutSeconds: 300)
+                    return [
+                        SmokeResult(
+                            name: smoke, ok: true, status: 0, milliseconds: Date().timeIntervalSince(started) * 1000)
+                    ]
+                } catch {
+                    return [
+                        SmokeResult(
+                            name: smoke, ok: false, status: 1, milliseconds: Date().timeIntervalSince(started) * 1000,
+                            detail: "\(error)")
+                    ]
+                }
+            }, log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
         result.totalSeconds = max(result.totalSeconds, 0)
         print(result.text)
         if let report { try result.json().write(to: URL(fileURLWithPath: report)) }

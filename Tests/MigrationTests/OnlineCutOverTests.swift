@@ -11,10 +11,13 @@ import Testing
 @Suite(.mariaDB) struct OnlineCutOverTests {
     static func orders(_ ids: [Int], missingFrom target: MariaDBConfiguration) throws -> [Int] {
         var present = Set<Int>()
-        for row in try query(target, """
+        for row in try query(
+            target,
+            """
             SELECT o.id FROM orders o WHERE EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id)
               AND EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id AND p.status = 'captured')
-            """) { present.insert(try row.decode(0, as: Int.self)) }
+            """)
+        { present.insert(try row.decode(0, as: Int.self)) }
         return ids.filter { !present.contains($0) }
     }
 
@@ -22,44 +25,60 @@ import Testing
         let file = try SQLiteSource(path: path)
         defer { file.close() }
         var present = Set<Int>()
-        for row in try file.rows("""
+        for row in try file.rows(
+            """
             SELECT o.id FROM orders o WHERE EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id)
               AND EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id AND p.status = 'captured')
-            """) { if case .integer(let id) = row[0] { present.insert(Int(id)) } }
+            """)
+        { if case .integer(let id) = row[0] { present.insert(Int(id)) } }
         return ids.filter { !present.contains($0) }
     }
 
     @Test func twoInstancesMoveToMariaDBAndBackUnderLoad() async throws {
         let dbctl = ResumeTests.dbctl
-        let storefront = URL(fileURLWithPath: dbctl).deletingLastPathComponent().appendingPathComponent("storefront").path
-        try #require(FileManager.default.isExecutableFile(atPath: storefront), "\(storefront) missing: build the package first")
+        let storefront = URL(fileURLWithPath: dbctl).deletingLastPathComponent().appendingPathComponent("storefront")
+            .path
+        try #require(
+            FileManager.default.isExecutableFile(atPath: storefront), "\(storefront) missing: build the package first")
         let shop = try await OnlineMigrationTests.shop(scale: 300)
         defer { shop.remove() }
         let passwordFile = shop.directory + "/pw"
         let keyFile = shop.directory + "/admin.key"
-        _ = FileManager.default.createFile(atPath: passwordFile, contents: Data((shop.target.password ?? "").utf8), attributes: [.posixPermissions: 0o600])
-        _ = FileManager.default.createFile(atPath: keyFile, contents: Data(ShopLoad.adminKey.utf8), attributes: [.posixPermissions: 0o600])
-        let environment = ["DATABASE_URL": "sqlite://" + shop.path, "ADMIN_API_KEY": ShopLoad.adminKey,
-                           "DATABASE_PASSWORD_FILE": passwordFile, "STOREFRONT_ENV": "development"]
+        _ = FileManager.default.createFile(
+            atPath: passwordFile, contents: Data((shop.target.password ?? "").utf8),
+            attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(
+            atPath: keyFile, contents: Data(ShopLoad.adminKey.utf8), attributes: [.posixPermissions: 0o600])
+        let environment = [
+            "DATABASE_URL": "sqlite://" + shop.path, "ADMIN_API_KEY": ShopLoad.adminKey,
+            "DATABASE_PASSWORD_FILE": passwordFile, "STOREFRONT_ENV": "development",
+        ]
         let a = try ShopProcess(binary: storefront, environment: environment, folder: shop.directory, name: "a")
         defer { a.stop() }
         let b = try ShopProcess(binary: storefront, environment: environment, folder: shop.directory, name: "b")
         defer { b.stop() }
         let url = "mysql://\(shop.target.username)@127.0.0.1:\(shop.target.port)/\(shop.target.database!)"
-        let common = ["--source", shop.path, "--target", url, "--password-file", passwordFile, "--app", a.url, "--app", b.url,
-                      "--app-key-file", keyFile]
+        let common = [
+            "--source", shop.path, "--target", url, "--password-file", passwordFile, "--app", a.url, "--app", b.url,
+            "--app-key-file", keyFile,
+        ]
 
         // Orders flow through both instances during the whole online migration.
         let load = ShopLoad(urls: [a.url, b.url], workersPerInstance: 2, products: 300)
         defer { if !load.isStopped { load.stop() } }
         while load.acknowledged.count < 20 && load.failed.isEmpty { usleep(20_000) }
-        let dry = try ProgramRunner.run(dbctl, ["migrate", "--online"] + common + ["--snapshot-file", shop.directory + "/snap.sqlite"])
+        let dry = try ProgramRunner.run(
+            dbctl, ["migrate", "--online"] + common + ["--snapshot-file", shop.directory + "/snap.sqlite"])
         #expect(dry.0 == 0 && dry.1.contains("dry run: nothing was written"), "\(dry.1)")
         let reportPath = shop.directory + "/online.json"
-        let (status, output) = try ProgramRunner.run(dbctl, ["migrate", "--online"] + common + [
-            "--snapshot-file", shop.directory + "/snap.sqlite", "--execute", "--report", reportPath])
+        let (status, output) = try ProgramRunner.run(
+            dbctl,
+            ["migrate", "--online"] + common + [
+                "--snapshot-file", shop.directory + "/snap.sqlite", "--execute", "--report", reportPath,
+            ])
         #expect(status == 0, "\(output)")
-        let report = try JSONDecoder().decode(OnlineReport.self, from: Data(contentsOf: URL(fileURLWithPath: reportPath)))
+        let report = try JSONDecoder().decode(
+            OnlineReport.self, from: Data(contentsOf: URL(fileURLWithPath: reportPath)))
         let pause = try #require(report.pauseMs)
         #expect(pause < 500, "\(report.text)")
         for shopProcess in [a, b] {
@@ -104,22 +123,33 @@ import Testing
 
     @Test func killedWhileHoldingTheWritesTheLeaseOpensTheGatesAndARerunFinishes() async throws {
         let dbctl = ResumeTests.dbctl
-        let storefront = URL(fileURLWithPath: dbctl).deletingLastPathComponent().appendingPathComponent("storefront").path
-        try #require(FileManager.default.isExecutableFile(atPath: storefront), "\(storefront) missing: build the package first")
+        let storefront = URL(fileURLWithPath: dbctl).deletingLastPathComponent().appendingPathComponent("storefront")
+            .path
+        try #require(
+            FileManager.default.isExecutableFile(atPath: storefront), "\(storefront) missing: build the package first")
         let shop = try await OnlineMigrationTests.shop(scale: 300)
         defer { shop.remove() }
         let passwordFile = shop.directory + "/pw"
         let keyFile = shop.directory + "/admin.key"
-        _ = FileManager.default.createFile(atPath: passwordFile, contents: Data((shop.target.password ?? "").utf8), attributes: [.posixPermissions: 0o600])
-        _ = FileManager.default.createFile(atPath: keyFile, contents: Data(ShopLoad.adminKey.utf8), attributes: [.posixPermissions: 0o600])
-        let environment = ["DATABASE_URL": "sqlite://" + shop.path, "ADMIN_API_KEY": ShopLoad.adminKey, "DATABASE_PASSWORD_FILE": passwordFile]
+        _ = FileManager.default.createFile(
+            atPath: passwordFile, contents: Data((shop.target.password ?? "").utf8),
+            attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(
+            atPath: keyFile, contents: Data(ShopLoad.adminKey.utf8), attributes: [.posixPermissions: 0o600])
+        let environment = [
+            "DATABASE_URL": "sqlite://" + shop.path, "ADMIN_API_KEY": ShopLoad.adminKey,
+            "DATABASE_PASSWORD_FILE": passwordFile,
+        ]
         let a = try ShopProcess(binary: storefront, environment: environment, folder: shop.directory, name: "a")
         defer { a.stop() }
         let b = try ShopProcess(binary: storefront, environment: environment, folder: shop.directory, name: "b")
         defer { b.stop() }
         let url = "mysql://\(shop.target.username)@127.0.0.1:\(shop.target.port)/\(shop.target.database!)"
-        let common = ["migrate", "--online", "--source", shop.path, "--target", url, "--password-file", passwordFile, "--app", a.url,
-                      "--app", b.url, "--app-key-file", keyFile, "--snapshot-file", shop.directory + "/snap.sqlite", "--execute"]
+        let common = [
+            "migrate", "--online", "--source", shop.path, "--target", url, "--password-file", passwordFile, "--app",
+            a.url,
+            "--app", b.url, "--app-key-file", keyFile, "--snapshot-file", shop.directory + "/snap.sqlite", "--execute",
+        ]
         let load = ShopLoad(urls: [a.url, b.url], workersPerInstance: 2, products: 300)
         defer { if !load.isStopped { load.stop() } }
         while load.acknowledged.count < 20 && load.failed.isEmpty { usleep(20_000) }
@@ -133,7 +163,9 @@ import Testing
         process.standardError = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(120)
-        while !FileManager.default.fileExists(atPath: holding) && process.isRunning && Date() < deadline { usleep(5_000) }
+        while !FileManager.default.fileExists(atPath: holding) && process.isRunning && Date() < deadline {
+            usleep(5_000)
+        }
         #expect(FileManager.default.fileExists(atPath: holding), "the cut-over was never reached")
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()

@@ -14,8 +14,16 @@ final class SQLiteWriter: @unchecked Sendable {
     private var stop = false
     private let done = DispatchSemaphore(value: 0)
 
-    var committed: [String] { lock.lock(); defer { lock.unlock() }; return _committed }
-    var stoppedBy: String? { lock.lock(); defer { lock.unlock() }; return _stoppedBy }
+    var committed: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return _committed
+    }
+    var stoppedBy: String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return _stoppedBy
+    }
 
     init(path: String, products: Int, reviews: Int) {
         Thread.detachNewThread { [self] in
@@ -29,12 +37,21 @@ final class SQLiteWriter: @unchecked Sendable {
                     let email = "writer\(n)-\(UUID().uuidString.prefix(6))@example.org"
                     do {
                         try file.executeScript("BEGIN IMMEDIATE")
-                        try file.execute("INSERT INTO customers (email, name, created_at) VALUES (?, ?, ?)",
-                                         binds: [.text(Array(email.utf8)), .text(Array("Writer \(n)".utf8)), .real(Date().timeIntervalSince1970)])
-                        try file.execute("UPDATE products SET stock = stock + 1 WHERE id = ?", binds: [.integer(Int64(1 + n % products))])
-                        try file.execute("DELETE FROM reviews WHERE id = ?", binds: [.integer(Int64(1 + (n * 7) % reviews))])
+                        try file.execute(
+                            "INSERT INTO customers (email, name, created_at) VALUES (?, ?, ?)",
+                            binds: [
+                                .text(Array(email.utf8)), .text(Array("Writer \(n)".utf8)),
+                                .real(Date().timeIntervalSince1970),
+                            ])
+                        try file.execute(
+                            "UPDATE products SET stock = stock + 1 WHERE id = ?",
+                            binds: [.integer(Int64(1 + n % products))])
+                        try file.execute(
+                            "DELETE FROM reviews WHERE id = ?", binds: [.integer(Int64(1 + (n * 7) % reviews))])
                         if n % 25 == 0 {  // a key change: logged as the old key's delete and the new key's upsert
-                            try file.execute("UPDATE reviews SET id = id + 1000000 WHERE id = (SELECT min(id) FROM reviews WHERE id < 1000000)")
+                            try file.execute(
+                                "UPDATE reviews SET id = id + 1000000 WHERE id = (SELECT min(id) FROM reviews WHERE id < 1000000)"
+                            )
                         }
                         try file.executeScript("COMMIT")
                         lock.withLock { _committed.append(email) }
@@ -80,8 +97,12 @@ final class SQLiteWriter: @unchecked Sendable {
     static func shop(scale: Int = 300) async throws -> Shop {
         let path = try await StorefrontMigrationTests.seededShop(scale: scale)
         let target = try TestServer.freshDatabase("online")
-        let db = StorefrontDatabase(StorefrontConfiguration(database: .mariaDB(MariaDBConfigurationBox(target)), poolMinimum: 0))
-        do { try await db.migrate() } catch { await db.shutdown(); throw error }
+        let db = StorefrontDatabase(
+            StorefrontConfiguration(database: .mariaDB(MariaDBConfigurationBox(target)), poolMinimum: 0))
+        do { try await db.migrate() } catch {
+            await db.shutdown()
+            throw error
+        }
         await db.shutdown()
         let directory = NSTemporaryDirectory() + "online-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -138,7 +159,8 @@ final class SQLiteWriter: @unchecked Sendable {
         // The writer was stopped by the fence, with a message that says where the data went.
         #expect(writer.stoppedBy?.contains("moved to MariaDB") == true, "\(writer.stoppedBy ?? "still running")")
         // Every transaction the writer committed is on MariaDB, and both sides are identical.
-        let emails = Set(try query(shop.target, "SELECT email FROM customers").map { try $0.decode(0, as: String.self) })
+        let emails = Set(
+            try query(shop.target, "SELECT email FROM customers").map { try $0.decode(0, as: String.self) })
         let missing = writer.committed.filter { !emails.contains($0) }
         #expect(missing.isEmpty, "\(missing.count) committed customers missing on MariaDB")
         let verification = try Verifier(plan: inspection.plan, target: shop.target).verifyAll()
@@ -150,8 +172,14 @@ final class SQLiteWriter: @unchecked Sendable {
         // Finish closes the window: capture gone on both sides, the fence stays.
         _ = try OnlineMaintenance.finish(sourcePath: shop.path, target: shop.target, execute: true)
         let remaining = try Self.toolObjects(shop.path)
-        #expect(remaining.allSatisfy { $0.hasPrefix(Fence.triggerPrefix) || $0 == Fence.bypassTable || $0 == Fence.messageTable }, "\(remaining)")
-        let left = try query(shop.target, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE '\\_dbctl%'")
+        #expect(
+            remaining.allSatisfy {
+                $0.hasPrefix(Fence.triggerPrefix) || $0 == Fence.bypassTable || $0 == Fence.messageTable
+            }, "\(remaining)")
+        let left = try query(
+            shop.target,
+            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE '\\_dbctl%'"
+        )
         #expect(left.isEmpty)
     }
 
@@ -207,7 +235,8 @@ final class SQLiteWriter: @unchecked Sendable {
 
 @Suite(.mariaDB) struct OnlineChecksTests {
     @Test func aSourceWithItsOwnTriggersOrWithoutKeysIsRefusedByName() throws {
-        let fixture = try SQLiteFixture("""
+        let fixture = try SQLiteFixture(
+            """
             CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, updated TEXT);
             CREATE TABLE log (at TEXT, what TEXT);
             CREATE TRIGGER items_touch AFTER UPDATE ON items BEGIN INSERT INTO log VALUES (datetime('now'), NEW.name); END;
@@ -216,8 +245,9 @@ final class SQLiteWriter: @unchecked Sendable {
         defer { fixture.remove() }
         var options = OnlineOptions()
         options.hooks.cutOver = "true"
-        let migration = OnlineMigration(session: MigrationSession(sourcePath: fixture.path, target: try TestServer.freshDatabase("onlinechk")),
-                                        options: options)
+        let migration = OnlineMigration(
+            session: MigrationSession(sourcePath: fixture.path, target: try TestServer.freshDatabase("onlinechk")),
+            options: options)
         let failed = try migration.inspect().failed
         let triggers = failed.first { $0.name == "online.triggers" }
         #expect(triggers?.detail.contains("items_touch") == true, "\(failed)")
@@ -230,7 +260,8 @@ final class SQLiteWriter: @unchecked Sendable {
     /// A unique value moves from one row to another across batches: the row still holding it on the
     /// target joins the batch instead of the insert failing (or, with ON DUPLICATE KEY UPDATE, overwriting it).
     @Test func aUniqueValueMovingBetweenRowsAcrossBatchesIsApplied() throws {
-        let fixture = try SQLiteFixture("""
+        let fixture = try SQLiteFixture(
+            """
             PRAGMA journal_mode = WAL;
             CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT);
             INSERT INTO users VALUES (1, 'x@example.org', 'A');
@@ -240,7 +271,8 @@ final class SQLiteWriter: @unchecked Sendable {
         var session = MigrationSession(sourcePath: fixture.path, target: target)
         session.schema = .generic
         let inspection = try session.inspect()
-        let report = try session.execute(inspection, options: MigrationOptions(), reporter: ProgressReporter(enabled: false))
+        let report = try session.execute(
+            inspection, options: MigrationOptions(), reporter: ProgressReporter(enabled: false))
         #expect(report.verified)
         let live = try SQLiteSource(path: fixture.path, writable: true)
         defer { live.close() }
@@ -258,7 +290,9 @@ final class SQLiteWriter: @unchecked Sendable {
         var batches = 0
         while try applier.applyNext(from: live, limit: 1).changes > 0 { batches += 1 }
         #expect(batches == 3)
-        let rows = try query(target, "SELECT id, email FROM users ORDER BY id").map { "\(try $0.decode(0, as: Int.self)) \(try $0.decode(1, as: String.self))" }
+        let rows = try query(target, "SELECT id, email FROM users ORDER BY id").map {
+            "\(try $0.decode(0, as: Int.self)) \(try $0.decode(1, as: String.self))"
+        }
         #expect(rows == ["1 w@example.org", "3 x@example.org"])
         let different = try Verifier(plan: plan, target: target).verifyAll().filter { !$0.identical }.map(\.table)
         #expect(different.isEmpty)

@@ -9,7 +9,8 @@ import Testing
 /// writes at the cut-over: the writer is never blocked for good, the same command finishes, nothing lost.
 @Suite(.mariaDB) struct OnlineResumeTests {
     enum KillPoint: String, CaseIterable, CustomTestStringConvertible, Sendable {
-        case copying, applying, holdingTheWrites = "holding-the-writes"
+        case copying, applying
+        case holdingTheWrites = "holding-the-writes"
         var testDescription: String { rawValue }
     }
 
@@ -25,21 +26,28 @@ import Testing
         let shop = try await OnlineMigrationTests.shop(scale: point == .copying ? 4_000 : 300)
         defer { shop.remove() }
         let passwordFile = shop.directory + "/pw"
-        _ = FileManager.default.createFile(atPath: passwordFile, contents: Data((shop.target.password ?? "").utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(
+            atPath: passwordFile, contents: Data((shop.target.password ?? "").utf8),
+            attributes: [.posixPermissions: 0o600])
         let url = "mysql://\(shop.target.username)@127.0.0.1:\(shop.target.port)/\(shop.target.database!)"
         let flag = shop.directory + "/postpone"
         let holding = shop.directory + "/holding"
         _ = FileManager.default.createFile(atPath: flag, contents: Data())
-        let base = ["migrate", "--online", "--source", shop.path, "--target", url, "--password-file", passwordFile, "--execute",
-                    "--snapshot-file", shop.directory + "/snapshot.sqlite"]
-        let writer = SQLiteWriter(path: shop.path, products: point == .copying ? 4_000 : 300, reviews: point == .copying ? 2_000 : 150)
+        let base = [
+            "migrate", "--online", "--source", shop.path, "--target", url, "--password-file", passwordFile, "--execute",
+            "--snapshot-file", shop.directory + "/snapshot.sqlite",
+        ]
+        let writer = SQLiteWriter(
+            path: shop.path, products: point == .copying ? 4_000 : 300, reviews: point == .copying ? 2_000 : 150)
         defer { writer.finish() }
         writer.waitUntil(committed: 10)
 
         let hook = point == .holdingTheWrites ? "touch '\(holding)'; sleep 4" : "true"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: dbctl)
-        process.arguments = base + ["--cutover-hook", hook] + (point == .holdingTheWrites ? [] : ["--postpone-cut-over-flag-file", flag])
+        process.arguments =
+            base + ["--cutover-hook", hook]
+            + (point == .holdingTheWrites ? [] : ["--postpone-cut-over-flag-file", flag])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -50,7 +58,9 @@ import Testing
             switch point {
             case .copying: reached = state["phase"] == "copying" && state["snapshot_position"] != nil
             case .applying:
-                reached = state["phase"] == "applying" && (Int64(state["applied_seq"] ?? "0") ?? 0) > (Int64(state["snapshot_position"] ?? "0") ?? 0) + 50
+                reached =
+                    state["phase"] == "applying"
+                    && (Int64(state["applied_seq"] ?? "0") ?? 0) > (Int64(state["snapshot_position"] ?? "0") ?? 0) + 50
             case .holdingTheWrites: reached = FileManager.default.fileExists(atPath: holding)
             }
             if !reached { usleep(5_000) }
@@ -61,7 +71,8 @@ import Testing
         process.waitUntilExit()
         // The writer goes on (a held write lock died with the process).
         writer.waitUntil(committed: before + 50, timeout: 20)
-        #expect(writer.committed.count >= before + 50, "the writer was blocked after the kill: \(writer.stoppedBy ?? "")")
+        #expect(
+            writer.committed.count >= before + 50, "the writer was blocked after the kill: \(writer.stoppedBy ?? "")")
         #expect(writer.stoppedBy == nil, "\(writer.stoppedBy ?? "")")
 
         try? FileManager.default.removeItem(atPath: flag)
@@ -70,10 +81,12 @@ import Testing
         #expect(output.contains("cut over: writes paused"), "\(output)")
         writer.finish()
         #expect(writer.stoppedBy?.contains("moved to MariaDB") == true, "\(writer.stoppedBy ?? "still running")")
-        let emails = Set(try query(shop.target, "SELECT email FROM customers").map { try $0.decode(0, as: String.self) })
+        let emails = Set(
+            try query(shop.target, "SELECT email FROM customers").map { try $0.decode(0, as: String.self) })
         let missing = writer.committed.filter { !emails.contains($0) }
         #expect(missing.isEmpty, "\(missing.count) of \(writer.committed.count) committed customers missing")
-        let (verified, text) = try ProgramRunner.run(dbctl, ["verify", "--source", shop.path, "--target", url, "--password-file", passwordFile])
+        let (verified, text) = try ProgramRunner.run(
+            dbctl, ["verify", "--source", shop.path, "--target", url, "--password-file", passwordFile])
         #expect(verified == 0 && text.contains("identical"), "\(text)")
     }
 }
@@ -82,8 +95,10 @@ import Testing
 @Suite(.mariaDB) struct RehearsalTests {
     @Test func rehearsalOnStagingSaysGoAndLeavesTheLiveFileAlone() async throws {
         let dbctl = ResumeTests.dbctl
-        let storefront = URL(fileURLWithPath: dbctl).deletingLastPathComponent().appendingPathComponent("storefront").path
-        try #require(FileManager.default.isExecutableFile(atPath: storefront), "\(storefront) missing: build the package first")
+        let storefront = URL(fileURLWithPath: dbctl).deletingLastPathComponent().appendingPathComponent("storefront")
+            .path
+        try #require(
+            FileManager.default.isExecutableFile(atPath: storefront), "\(storefront) missing: build the package first")
         let path = try await StorefrontMigrationTests.seededShop(scale: 300)
         let staging = try TestServer.freshDatabase("staging")
         let directory = NSTemporaryDirectory() + "rehearse-\(UUID().uuidString.prefix(8))"
@@ -93,18 +108,25 @@ import Testing
             try? FileManager.default.removeItem(atPath: directory)
         }
         let passwordFile = directory + "/pw"
-        _ = FileManager.default.createFile(atPath: passwordFile, contents: Data((staging.password ?? "").utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(
+            atPath: passwordFile, contents: Data((staging.password ?? "").utf8), attributes: [.posixPermissions: 0o600])
         let writer = SQLiteWriter(path: path, products: 300, reviews: 150)
         defer { writer.finish() }
         writer.waitUntil(committed: 10)
         let reportPath = directory + "/rehearsal.json"
-        let (status, output) = try ProgramRunner.run(dbctl, [
-            "rehearse", "--source", path, "--staging", "mysql://\(staging.username)@127.0.0.1:\(staging.port)/\(staging.database!)",
-            "--password-file", passwordFile, "--app-binary", storefront, "--sample-seconds", "2", "--report", reportPath, "--execute"])
+        let (status, output) = try ProgramRunner.run(
+            dbctl,
+            [
+                "rehearse", "--source", path, "--staging",
+                "mysql://\(staging.username)@127.0.0.1:\(staging.port)/\(staging.database!)",
+                "--password-file", passwordFile, "--app-binary", storefront, "--sample-seconds", "2", "--report",
+                reportPath, "--execute",
+            ])
         #expect(status == 0, "\(output)")
         #expect(output.contains("GO: staging verified identical"), "\(output)")
         #expect(writer.stoppedBy == nil, "the live shop was disturbed: \(writer.stoppedBy ?? "")")
-        let report = try JSONDecoder().decode(RehearsalReport.self, from: Data(contentsOf: URL(fileURLWithPath: reportPath)))
+        let report = try JSONDecoder().decode(
+            RehearsalReport.self, from: Data(contentsOf: URL(fileURLWithPath: reportPath)))
         #expect(report.go && report.verified)
         #expect(report.smoke.count >= 9 && report.smoke.allSatisfy(\.ok), "\(report.smoke)")
         #expect(report.sourceInsertsPerSecond > 0, "the writer's inserts were not seen")
@@ -112,9 +134,14 @@ import Testing
         writer.finish()
         #expect(try OnlineMigrationTests.toolObjects(path).isEmpty)
         // A no-go is a non-zero exit: a budget no cut-over can meet.
-        let (noGo, noGoOutput) = try ProgramRunner.run(dbctl, [
-            "rehearse", "--source", path, "--staging", "mysql://\(staging.username)@127.0.0.1:\(staging.port)/\(try TestServer.freshDatabase("staging2").database!)",
-            "--password-file", passwordFile, "--app-binary", storefront, "--sample-seconds", "0", "--max-pause-ms", "1", "--execute"])
+        let (noGo, noGoOutput) = try ProgramRunner.run(
+            dbctl,
+            [
+                "rehearse", "--source", path, "--staging",
+                "mysql://\(staging.username)@127.0.0.1:\(staging.port)/\(try TestServer.freshDatabase("staging2").database!)",
+                "--password-file", passwordFile, "--app-binary", storefront, "--sample-seconds", "0", "--max-pause-ms",
+                "1", "--execute",
+            ])
         #expect(noGo == 4, "\(noGoOutput)")
         #expect(noGoOutput.contains("NO-GO") && noGoOutput.contains("exceeds 1 ms"), "\(noGoOutput)")
     }

@@ -103,19 +103,36 @@ final class ShopLoad: @unchecked Sendable {
     }
 
     private func run(url: String, seed: Int, products: Int, pauseMs: Int) {
-        guard let (status, customer) = timed(.POST, url + "/customers", ["email": "load-\(seed)-\(UUID().uuidString.prefix(6))@example.org", "name": "Load \(seed)"]),
-              status == 201, let customerID = customer["id"] as? Int else { return }
+        guard
+            let (status, customer) = timed(
+                .POST, url + "/customers",
+                ["email": "load-\(seed)-\(UUID().uuidString.prefix(6))@example.org", "name": "Load \(seed)"]),
+            status == 201, let customerID = customer["id"] as? Int
+        else { return }
         var n = seed
         while !isStopped {
             n += 7
             guard let (cartStatus, cart) = timed(.POST, url + "/carts", ["customer_id": customerID]), cartStatus == 201,
-                  let cartID = cart["id"] as? Int else { continue }
+                let cartID = cart["id"] as? Int
+            else { continue }
             let product = 1 + n % products
-            guard let (itemStatus, _) = timed(.PUT, url + "/carts/\(cartID)/items", ["product_id": product, "quantity": 1]) else { continue }
-            if itemStatus != 200 { lock.withLock { refusals += 1 }; continue }
-            guard let (checkoutStatus, order) = timed(.POST, url + "/carts/\(cartID)/checkout", ["customer_id": customerID, "payment_method": "card"]) else { continue }
-            if checkoutStatus == 201, let id = order["id"] as? Int { lock.withLock { orders.append(id) } }
-            else if checkoutStatus == 409 { lock.withLock { refusals += 1 } }
+            guard
+                let (itemStatus, _) = timed(
+                    .PUT, url + "/carts/\(cartID)/items", ["product_id": product, "quantity": 1])
+            else { continue }
+            if itemStatus != 200 {
+                lock.withLock { refusals += 1 }
+                continue
+            }
+            guard
+                let (checkoutStatus, order) = timed(
+                    .POST, url + "/carts/\(cartID)/checkout", ["customer_id": customerID, "payment_method": "card"])
+            else { continue }
+            if checkoutStatus == 201, let id = order["id"] as? Int {
+                lock.withLock { orders.append(id) }
+            } else if checkoutStatus == 409 {
+                lock.withLock { refusals += 1 }
+            }
             if pauseMs > 0 { usleep(UInt32(pauseMs * 1000)) }
         }
     }
@@ -125,7 +142,9 @@ final class ShopLoad: @unchecked Sendable {
         lock.withLock { latencies.filter { window.contains($0.0) }.map(\.1).max() ?? 0 }
     }
 
-    static func request(_ method: HTTPMethod, _ url: String, _ body: [String: any Sendable]?, key: String? = nil) throws -> (Int, [String: Any]) {
+    static func request(
+        _ method: HTTPMethod, _ url: String, _ body: [String: any Sendable]?, key: String? = nil
+    ) throws -> (Int, [String: Any]) {
         var headers = HTTPHeaders([("Accept", "application/json")])
         if let key { headers.add(name: "X-API-Key", value: key) }
         var requestBody: HTTPClient.Body?

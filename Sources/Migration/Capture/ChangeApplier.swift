@@ -64,7 +64,10 @@ public final class ChangeApplier: @unchecked Sendable {
                 throw MigrationError("change log seq \(change.seq): table \(change.table) is not in the migration plan")
             }
             let key = Array(change.key.prefix(table.primaryKey.count))
-            if seen[table.name] == nil { order.append(table.name); seen[table.name] = [] }
+            if seen[table.name] == nil {
+                order.append(table.name)
+                seen[table.name] = []
+            }
             if seen[table.name]!.insert(key).inserted { keys[table.name, default: []].append(key) }
         }
         var batch = AppliedBatch(changes: changes.count, position: last.seq)
@@ -122,20 +125,25 @@ public final class ChangeApplier: @unchecked Sendable {
             present.append(try convertRow(table, row, key: key))
         }
         for chunk in targetKeys.chunked(statementRows) {
-            try connection.executeWithoutWarnings(Self.keyed("DELETE FROM \(MariaDBIdentifier.quote(table.name))", table, Array(chunk)))
+            try connection.executeWithoutWarnings(
+                Self.keyed("DELETE FROM \(MariaDBIdentifier.quote(table.name))", table, Array(chunk)))
         }
         let targetColumns = table.columns.map { MariaDBIdentifier.quote($0.name) }.joined(separator: ", ")
         let placeholders = "(" + Array(repeating: "?", count: table.columns.count).joined(separator: ", ") + ")"
         let perStatement = max(1, min(statementRows, 60_000 / max(1, table.columns.count)))
         for chunk in present.chunked(perStatement) {
-            let sql = "INSERT INTO \(MariaDBIdentifier.quote(table.name)) (\(targetColumns)) VALUES "
+            let sql =
+                "INSERT INTO \(MariaDBIdentifier.quote(table.name)) (\(targetColumns)) VALUES "
                 + Array(repeating: placeholders, count: chunk.count).joined(separator: ", ")
             do {
                 try connection.executeWithoutWarnings(MariaDBQuery(unsafeSQL: sql, binds: chunk.flatMap { $0 }))
             } catch let error as MariaDBError where error.isDuplicateKey {
-                let others = try holders(table, rows: Array(chunk), excluding: Set(targetKeys.map { $0.map(Verifier.canonical) }))
+                let others = try holders(
+                    table, rows: Array(chunk), excluding: Set(targetKeys.map { $0.map(Verifier.canonical) }))
                 guard !others.isEmpty else {
-                    throw MigrationError("table \(table.name): applying changes hit a duplicate key the source does not have (\(error.safeMessageForReport)); nothing of this batch was applied")
+                    throw MigrationError(
+                        "table \(table.name): applying changes hit a duplicate key the source does not have (\(error.safeMessageForReport)); nothing of this batch was applied"
+                    )
                 }
                 throw UniqueClash(keys: [table.name: others])
             }
@@ -147,7 +155,8 @@ public final class ChangeApplier: @unchecked Sendable {
     /// `DELETE … WHERE (k1, k2) IN ((?, ?), …)` or a SELECT with the same condition.
     static func keyed(_ head: String, _ table: TablePlan, _ keys: [[MariaDBValue]]) -> MariaDBQuery {
         let names = table.primaryKey.map(MariaDBIdentifier.quote)
-        let tuple = names.count == 1 ? "?" : "(" + Array(repeating: "?", count: names.count).joined(separator: ", ") + ")"
+        let tuple =
+            names.count == 1 ? "?" : "(" + Array(repeating: "?", count: names.count).joined(separator: ", ") + ")"
         let left = names.count == 1 ? names[0] : "(" + names.joined(separator: ", ") + ")"
         let list = Array(repeating: tuple, count: keys.count).joined(separator: ", ")
         return MariaDBQuery(unsafeSQL: "\(head) WHERE \(left) IN (\(list))", binds: keys.flatMap { $0 })
@@ -167,13 +176,18 @@ public final class ChangeApplier: @unchecked Sendable {
             try connection.stream(query, prepared: true) { row in
                 let values = row.values.map(Verifier.canonical)
                 let key = keyIndexes.map { values[$0] }
-                let description = zip(table.primaryKey, key).map { "\($0.0)=\($0.1.prefix(64))" }.joined(separator: ", ")
+                let description = zip(table.primaryKey, key).map { "\($0.0)=\($0.1.prefix(64))" }.joined(
+                    separator: ", ")
                 guard let want = expected[key] else {
-                    throw MigrationError("table \(table.name), primary key \(description): the row is gone from the source but still in the target after applying")
+                    throw MigrationError(
+                        "table \(table.name), primary key \(description): the row is gone from the source but still in the target after applying"
+                    )
                 }
                 if want != values {
                     let differing = zip(zip(want, values), table.columns).filter { $0.0.0 != $0.0.1 }.map { $0.1.name }
-                    throw MigrationError("table \(table.name), primary key \(description), column \(differing.joined(separator: ", ")): the target holds another value than the source after applying")
+                    throw MigrationError(
+                        "table \(table.name), primary key \(description), column \(differing.joined(separator: ", ")): the target holds another value than the source after applying"
+                    )
                 }
                 found += 1
             }
@@ -195,11 +209,14 @@ public final class ChangeApplier: @unchecked Sendable {
         try table.columns.enumerated().map { index, column in
             do {
                 var rounded = false
-                return try ValueConversion.convert(row[index], to: column.type, numbers: column.temporalNumbers,
-                                                   roundDecimals: column.roundsDecimals, rounded: &rounded)
+                return try ValueConversion.convert(
+                    row[index], to: column.type, numbers: column.temporalNumbers,
+                    roundDecimals: column.roundsDecimals, rounded: &rounded)
             } catch let failure as ConversionFailure {
-                let description = zip(table.primaryKey, key).map { "\($0.0)=\(Self.describe($0.1))" }.joined(separator: ", ")
-                throw MigrationError("table \(table.name), primary key \(description), column \(column.name): \(failure.reason)")
+                let description = zip(table.primaryKey, key).map { "\($0.0)=\(Self.describe($0.1))" }.joined(
+                    separator: ", ")
+                throw MigrationError(
+                    "table \(table.name), primary key \(description), column \(column.name): \(failure.reason)")
             }
         }
     }
@@ -224,7 +241,12 @@ public final class ChangeApplier: @unchecked Sendable {
             let match = index.columns.map { "\(MariaDBIdentifier.quote($0)) = ?" }.joined(separator: " AND ")
             for row in rows {
                 let binds = positions.map { row[$0] }
-                if binds.contains(where: { if case .null = $0 { return true }; return false }) { continue }
+                if binds.contains(where: {
+                    if case .null = $0 { return true }
+                    return false
+                }) {
+                    continue
+                }
                 let sql = "SELECT \(keyList) FROM \(MariaDBIdentifier.quote(table.name)) WHERE \(match)"
                 for other in try connection.query(MariaDBQuery(unsafeSQL: sql, binds: binds), prepared: true).rows {
                     let values = other.values
@@ -243,7 +265,9 @@ public final class ChangeApplier: @unchecked Sendable {
         case .uint(let v): return .integer(Int64(truncatingIfNeeded: v))
         case .string(let s): return .text(Array(s.utf8))
         case .bytes(let b): return .blob(b)
-        default: throw MigrationError("a unique-key clash involves a key of type \(value) the applier cannot look up in the source")
+        default:
+            throw MigrationError(
+                "a unique-key clash involves a key of type \(value) the applier cannot look up in the source")
         }
     }
 }

@@ -47,8 +47,11 @@ public struct ChangeCapture: Sendable {
         let log = Self.quote(Self.changeTable)
         let columns = keyColumns(table.primaryKey.count)
         let literal = Self.literal(table.name)
-        func keys(_ row: String) -> String { table.primaryKey.map { "\(row).\(Self.quote($0))" }.joined(separator: ", ") }
-        let changed = table.primaryKey.map { "OLD.\(Self.quote($0)) IS NOT NEW.\(Self.quote($0))" }.joined(separator: " OR ")
+        func keys(_ row: String) -> String {
+            table.primaryKey.map { "\(row).\(Self.quote($0))" }.joined(separator: ", ")
+        }
+        let changed = table.primaryKey.map { "OLD.\(Self.quote($0)) IS NOT NEW.\(Self.quote($0))" }.joined(
+            separator: " OR ")
         let prefix = Self.triggerPrefix + table.name
         return """
             CREATE TRIGGER IF NOT EXISTS \(Self.quote(prefix + "_i")) AFTER INSERT ON \(name) BEGIN
@@ -68,13 +71,16 @@ public struct ChangeCapture: Sendable {
         try file.executeScript("BEGIN IMMEDIATE")
         do {
             try file.executeScript(installScript())
-            try file.execute("INSERT OR REPLACE INTO \(Self.quote(Self.metaTable)) VALUES ('target', ?)",
-                             binds: [.text(Array(target.utf8))])
-            try file.execute("INSERT OR REPLACE INTO \(Self.quote(Self.metaTable)) VALUES ('installed_at', ?)",
-                             binds: [.text(Array(ISO8601DateFormatter().string(from: Date()).utf8))])
+            try file.execute(
+                "INSERT OR REPLACE INTO \(Self.quote(Self.metaTable)) VALUES ('target', ?)",
+                binds: [.text(Array(target.utf8))])
+            try file.execute(
+                "INSERT OR REPLACE INTO \(Self.quote(Self.metaTable)) VALUES ('installed_at', ?)",
+                binds: [.text(Array(ISO8601DateFormatter().string(from: Date()).utf8))])
             for (table, sql) in try Self.schemaSQL(file) {
-                try file.execute("INSERT OR REPLACE INTO \(Self.quote(Self.metaTable)) VALUES (?, ?)",
-                                 binds: [.text(Array("schema:\(table)".utf8)), .text(Array(sql.utf8))])
+                try file.execute(
+                    "INSERT OR REPLACE INTO \(Self.quote(Self.metaTable)) VALUES (?, ?)",
+                    binds: [.text(Array("schema:\(table)".utf8)), .text(Array(sql.utf8))])
             }
             try file.executeScript("COMMIT")
         } catch {
@@ -85,16 +91,19 @@ public struct ChangeCapture: Sendable {
 
     /// True when the file carries a capture (an online migration is in its window).
     public static func isInstalled(_ file: SQLiteSource) throws -> Bool {
-        !(try file.rows("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                        binds: [.text(Array(metaTable.utf8))])).isEmpty
+        !(try file.rows(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+            binds: [.text(Array(metaTable.utf8))])).isEmpty
     }
 
     /// The application's tables and their `CREATE` statements (the tool's own tables aside).
     static func schemaSQL(_ file: SQLiteSource) throws -> [(String, String)] {
-        try file.rows("""
+        try file.rows(
+            """
             SELECT name, coalesce(sql, '') FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_dbctl\\_%' ESCAPE '\\'
               AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name
-            """).map { (SQLiteValue.string($0[0]), SQLiteValue.string($0[1])) }
+            """
+        ).map { (SQLiteValue.string($0[0]), SQLiteValue.string($0[1])) }
     }
 
     /// What changed in the source's schema since the capture was installed: a table added, dropped or
@@ -107,12 +116,20 @@ public struct ChangeCapture: Sendable {
         var problems: [String] = []
         let current = Dictionary(try Self.schemaSQL(file), uniquingKeysWith: { a, _ in a })
         for (table, sql) in current.sorted(by: { $0.key < $1.key }) {
-            guard let before = recorded[table] else { problems.append("table \(table) was created"); continue }
+            guard let before = recorded[table] else {
+                problems.append("table \(table) was created")
+                continue
+            }
             if before != sql { problems.append("table \(table) was altered") }
         }
-        for table in recorded.keys.sorted() where current[table] == nil { problems.append("table \(table) was dropped") }
-        let triggers = Set(try file.rows("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE ? ESCAPE '\\'",
-                                         binds: [.text(Array("\\_dbctl\\_capture\\_%".utf8))]).map { SQLiteValue.string($0[0]) })
+        for table in recorded.keys.sorted() where current[table] == nil {
+            problems.append("table \(table) was dropped")
+        }
+        let triggers = Set(
+            try file.rows(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE ? ESCAPE '\\'",
+                binds: [.text(Array("\\_dbctl\\_capture\\_%".utf8))]
+            ).map { SQLiteValue.string($0[0]) })
         for table in tables where current[table.name] != nil {
             let missing = ["_i", "_u", "_d"].filter { !triggers.contains(Self.triggerPrefix + table.name + $0) }
             if !missing.isEmpty { problems.append("table \(table.name) lost its capture triggers (rebuilt?)") }
@@ -122,12 +139,17 @@ public struct ChangeCapture: Sendable {
 
     /// Removes triggers, change log and metadata (finish, abort). The application's data is not touched.
     public static func remove(from file: SQLiteSource) throws {
-        let triggers = try file.rows("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE ? ESCAPE '\\'",
-                                     binds: [.text(Array("\\_dbctl\\_capture\\_%".utf8))]).map { SQLiteValue.string($0[0]) }
+        let triggers = try file.rows(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE ? ESCAPE '\\'",
+            binds: [.text(Array("\\_dbctl\\_capture\\_%".utf8))]
+        ).map { SQLiteValue.string($0[0]) }
         var script = "BEGIN IMMEDIATE;\n"
         for trigger in triggers { script += "DROP TRIGGER IF EXISTS \(quote(trigger));\n" }
         script += "DROP TABLE IF EXISTS \(quote(changeTable));\nDROP TABLE IF EXISTS \(quote(metaTable));\nCOMMIT;"
-        do { try file.executeScript(script) } catch { try? file.executeScript("ROLLBACK"); throw error }
+        do { try file.executeScript(script) } catch {
+            try? file.executeScript("ROLLBACK")
+            throw error
+        }
     }
 }
 

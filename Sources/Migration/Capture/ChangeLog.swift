@@ -19,10 +19,14 @@ public enum ChangeLog {
     /// Changes after `position`, oldest first, at most `limit`.
     public static func read(after position: Int64, limit: Int, on file: SQLiteSource) throws -> [Change] {
         var changes: [Change] = []
-        try file.query("SELECT seq, tbl, op, k1, k2, k3, k4 FROM \(table) WHERE seq > ? ORDER BY seq LIMIT ?",
-                       binds: [.integer(position), .integer(Int64(limit))]) { row in
-            changes.append(Change(seq: row.int(0) ?? 0, table: row.text(1) ?? "", op: row.text(2) ?? "",
-                                  key: (3..<7).map(row.value)))
+        try file.query(
+            "SELECT seq, tbl, op, k1, k2, k3, k4 FROM \(table) WHERE seq > ? ORDER BY seq LIMIT ?",
+            binds: [.integer(position), .integer(Int64(limit))]
+        ) { row in
+            changes.append(
+                Change(
+                    seq: row.int(0) ?? 0, table: row.text(1) ?? "", op: row.text(2) ?? "",
+                    key: (3..<7).map(row.value)))
         }
         return changes
     }
@@ -33,9 +37,13 @@ public enum ChangeLog {
     }
 
     /// Changes not yet applied and the age of the oldest of them, in seconds.
-    public static func lag(after position: Int64, on file: SQLiteSource) throws -> (pending: Int, oldestSeconds: Double) {
-        let row = try file.rows("SELECT count(*), (julianday('now') - min(at)) * 86400.0 FROM \(table) WHERE seq > ?",
-                                binds: [.integer(position)]).first ?? []
+    public static func lag(after position: Int64, on file: SQLiteSource) throws -> (pending: Int, oldestSeconds: Double)
+    {
+        let row =
+            try file.rows(
+                "SELECT count(*), (julianday('now') - min(at)) * 86400.0 FROM \(table) WHERE seq > ?",
+                binds: [.integer(position)]
+            ).first ?? []
         var pending = 0
         var age = 0.0
         if case .integer(let n)? = row.first { pending = Int(n) }
@@ -48,8 +56,9 @@ public enum ChangeLog {
     @discardableResult
     public static func trim(through position: Int64, limit: Int = 5_000, on file: SQLiteSource) throws -> Int {
         do {
-            return try file.execute("DELETE FROM \(table) WHERE seq IN (SELECT seq FROM \(table) WHERE seq <= ? ORDER BY seq LIMIT ?)",
-                                    binds: [.integer(position), .integer(Int64(limit))])
+            return try file.execute(
+                "DELETE FROM \(table) WHERE seq IN (SELECT seq FROM \(table) WHERE seq <= ? ORDER BY seq LIMIT ?)",
+                binds: [.integer(position), .integer(Int64(limit))])
         } catch is SQLiteBusyError {
             return 0
         }

@@ -13,23 +13,30 @@ public enum OnlineState {
     }
 
     public static func create(on connection: BlockingConnection) throws {
-        try connection.execute(MariaDBQuery(unsafeSQL: """
-            CREATE TABLE IF NOT EXISTS \(quoted) (name VARCHAR(64) NOT NULL PRIMARY KEY, value TEXT NOT NULL,
-              updated_at DATETIME(6) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
-            """))
+        try connection.execute(
+            MariaDBQuery(
+                unsafeSQL: """
+                    CREATE TABLE IF NOT EXISTS \(quoted) (name VARCHAR(64) NOT NULL PRIMARY KEY, value TEXT NOT NULL,
+                      updated_at DATETIME(6) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
+                    """))
     }
 
     public static func exists(on connection: BlockingConnection) throws -> Bool {
-        !(try connection.query(MariaDBQuery(unsafeSQL: """
-            SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?
-            """, binds: [.string(table)])).rows.isEmpty)
+        !(try connection.query(
+            MariaDBQuery(
+                unsafeSQL: """
+                    SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?
+                    """, binds: [.string(table)])
+        ).rows.isEmpty)
     }
 
     public static func set(_ name: String, _ value: String, on connection: BlockingConnection) throws {
-        try connection.execute(MariaDBQuery(unsafeSQL: """
-            INSERT INTO \(quoted) (name, value, updated_at) VALUES (?, ?, UTC_TIMESTAMP(6))
-              ON DUPLICATE KEY UPDATE value = VALUES(value), updated_at = VALUES(updated_at)
-            """, binds: [.string(name), .string(value)]))
+        try connection.execute(
+            MariaDBQuery(
+                unsafeSQL: """
+                    INSERT INTO \(quoted) (name, value, updated_at) VALUES (?, ?, UTC_TIMESTAMP(6))
+                      ON DUPLICATE KEY UPDATE value = VALUES(value), updated_at = VALUES(updated_at)
+                    """, binds: [.string(name), .string(value)]))
     }
 
     public static func all(on connection: BlockingConnection) throws -> [String: String] {

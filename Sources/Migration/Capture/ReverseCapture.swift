@@ -19,15 +19,21 @@ public enum ReverseCapture {
     static func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
 
     public static func install(plan: MigrationPlan, on connection: BlockingConnection) throws {
-        try connection.execute(MariaDBQuery(unsafeSQL: """
-            CREATE TABLE IF NOT EXISTS \(quote(changeTable)) (seq BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-              tbl VARCHAR(255) NOT NULL, op CHAR(1) NOT NULL, k1 BLOB, k2 BLOB, k3 BLOB, k4 BLOB,
-              at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), applied TINYINT NOT NULL DEFAULT 0,
-              KEY applied_seq (applied, seq)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
-            """))
-        let existing = Set(try connection.query(MariaDBQuery(unsafeSQL: """
-            SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND LEFT(TRIGGER_NAME, ?) = ?
-            """, binds: [.int(Int64(triggerPrefix.count)), .string(triggerPrefix)])).rows.map { try $0.decode(0, as: String.self) })
+        try connection.execute(
+            MariaDBQuery(
+                unsafeSQL: """
+                    CREATE TABLE IF NOT EXISTS \(quote(changeTable)) (seq BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                      tbl VARCHAR(255) NOT NULL, op CHAR(1) NOT NULL, k1 BLOB, k2 BLOB, k3 BLOB, k4 BLOB,
+                      at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), applied TINYINT NOT NULL DEFAULT 0,
+                      KEY applied_seq (applied, seq)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
+                    """))
+        let existing = Set(
+            try connection.query(
+                MariaDBQuery(
+                    unsafeSQL: """
+                        SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND LEFT(TRIGGER_NAME, ?) = ?
+                        """, binds: [.int(Int64(triggerPrefix.count)), .string(triggerPrefix)])
+            ).rows.map { try $0.decode(0, as: String.self) })
         for table in plan.tables {
             for (name, sql) in triggers(table) where !existing.contains(name) {
                 try connection.execute(MariaDBQuery(unsafeSQL: sql))
@@ -47,19 +53,31 @@ public enum ReverseCapture {
         let prefix = triggerPrefix + table.name
         let on = quote(table.name)
         return [
-            (prefix + "_i", "CREATE TRIGGER \(quote(prefix + "_i")) AFTER INSERT ON \(on) FOR EACH ROW "
-                + "IF @dbctl_applier IS NULL THEN \(insert("u", "NEW")); END IF"),
-            (prefix + "_u", "CREATE TRIGGER \(quote(prefix + "_u")) AFTER UPDATE ON \(on) FOR EACH ROW "
-                + "IF @dbctl_applier IS NULL THEN IF \(changed) THEN \(insert("d", "OLD")); END IF; \(insert("u", "NEW")); END IF"),
-            (prefix + "_d", "CREATE TRIGGER \(quote(prefix + "_d")) AFTER DELETE ON \(on) FOR EACH ROW "
-                + "IF @dbctl_applier IS NULL THEN \(insert("d", "OLD")); END IF"),
+            (
+                prefix + "_i",
+                "CREATE TRIGGER \(quote(prefix + "_i")) AFTER INSERT ON \(on) FOR EACH ROW "
+                    + "IF @dbctl_applier IS NULL THEN \(insert("u", "NEW")); END IF"
+            ),
+            (
+                prefix + "_u",
+                "CREATE TRIGGER \(quote(prefix + "_u")) AFTER UPDATE ON \(on) FOR EACH ROW "
+                    + "IF @dbctl_applier IS NULL THEN IF \(changed) THEN \(insert("d", "OLD")); END IF; \(insert("u", "NEW")); END IF"
+            ),
+            (
+                prefix + "_d",
+                "CREATE TRIGGER \(quote(prefix + "_d")) AFTER DELETE ON \(on) FOR EACH ROW "
+                    + "IF @dbctl_applier IS NULL THEN \(insert("d", "OLD")); END IF"
+            ),
         ]
     }
 
     public static func remove(on connection: BlockingConnection) throws {
-        let names = try connection.query(MariaDBQuery(unsafeSQL: """
-            SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND LEFT(TRIGGER_NAME, ?) = ?
-            """, binds: [.int(Int64(triggerPrefix.count)), .string(triggerPrefix)])).rows.map { try $0.decode(0, as: String.self) }
+        let names = try connection.query(
+            MariaDBQuery(
+                unsafeSQL: """
+                    SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND LEFT(TRIGGER_NAME, ?) = ?
+                    """, binds: [.int(Int64(triggerPrefix.count)), .string(triggerPrefix)])
+        ).rows.map { try $0.decode(0, as: String.self) }
         for name in names { try connection.execute(MariaDBQuery(unsafeSQL: "DROP TRIGGER IF EXISTS \(quote(name))")) }
         try connection.execute(MariaDBQuery(unsafeSQL: "DROP TABLE IF EXISTS \(quote(changeTable))"))
     }

@@ -17,7 +17,9 @@ struct ColumnStyle: Sendable {
         switch value {
         case .text(let bytes):
             let text = String(decoding: bytes, as: UTF8.self)
-            if column.type == .uuid || (text.count == 32 && text.allSatisfy(\.isHexDigit)) { style.dashlessUUID = !text.contains("-") }
+            if column.type == .uuid || (text.count == 32 && text.allSatisfy(\.isHexDigit)) {
+                style.dashlessUUID = !text.contains("-")
+            }
             if text.count > 10 { style.separator = text[text.index(text.startIndex, offsetBy: 10)] == "T" ? "T" : " " }
             style.zulu = text.hasSuffix("Z")
             if let dot = text.firstIndex(of: ".") {
@@ -26,7 +28,9 @@ struct ColumnStyle: Sendable {
                 style.fractionDigits = text.count >= 19 ? 0 : nil
             }
         case .real(let d):
-            style.julian = column.temporalNumbers == .julianDay || (column.temporalNumbers == .perValue && TemporalNumbers.julianRange.contains(d))
+            style.julian =
+                column.temporalNumbers == .julianDay
+                || (column.temporalNumbers == .perValue && TemporalNumbers.julianRange.contains(d))
         default: break
         }
         return style
@@ -51,7 +55,9 @@ enum ReverseConversion {
             default: return .text(Array(d.text.utf8))
             }
         case .string(let s), .json(let s):
-            if column.type == .uuid || style.dashlessUUID, style.dashlessUUID { return .text(Array(s.replacingOccurrences(of: "-", with: "").utf8)) }
+            if column.type == .uuid || style.dashlessUUID, style.dashlessUUID {
+                return .text(Array(s.replacingOccurrences(of: "-", with: "").utf8))
+            }
             return style.storage == "blob" ? .blob(Array(s.utf8)) : .text(Array(s.utf8))
         case .bytes(let b): return style.storage == "text" ? .text(b) : .blob(b)
         case .date(let d): return .text(Array(d.dateString.utf8))
@@ -77,11 +83,15 @@ enum ReverseConversion {
         case "integer":
             return .integer(Int64(date.timeIntervalSince1970.rounded(.down)))
         default:
-            var text = String(format: "%04d-%02d-%02d%@%02d:%02d:%02d", value.year, value.month, value.day,
-                              String(style.separator), value.hour, value.minute, value.second)
+            var text = String(
+                format: "%04d-%02d-%02d%@%02d:%02d:%02d", value.year, value.month, value.day,
+                String(style.separator), value.hour, value.minute, value.second)
             var needed = 6
             var micro = value.microsecond
-            while needed > 0 && micro % 10 == 0 { micro /= 10; needed -= 1 }
+            while needed > 0 && micro % 10 == 0 {
+                micro /= 10
+                needed -= 1
+            }
             let digits = max(style.fractionDigits ?? 0, needed)
             if digits > 0 {
                 let micros = String(format: "%06d", value.microsecond)

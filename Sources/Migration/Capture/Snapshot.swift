@@ -25,9 +25,13 @@ public struct Snapshot: Sendable {
         let started = Date()
         let sourceBytes = ((try? FileManager.default.attributesOfItem(atPath: live.path))?[.size] as? Int) ?? 0
         let directory = (path as NSString).deletingLastPathComponent
-        if let free = try? FileManager.default.attributesOfFileSystem(forPath: directory.isEmpty ? "." : directory)[.systemFreeSize]
-            as? Int, free < sourceBytes + sourceBytes / 10 {
-            throw MigrationError("snapshot \(path): \(free / 1_048_576) MiB free, the copy needs about \(sourceBytes / 1_048_576) MiB; pass --snapshot-file on a larger disk")
+        if let free = try? FileManager.default.attributesOfFileSystem(forPath: directory.isEmpty ? "." : directory)[
+            .systemFreeSize]
+            as? Int, free < sourceBytes + sourceBytes / 10
+        {
+            throw MigrationError(
+                "snapshot \(path): \(free / 1_048_576) MiB free, the copy needs about \(sourceBytes / 1_048_576) MiB; pass --snapshot-file on a larger disk"
+            )
         }
         // Written under a temporary name and renamed when complete: a run killed meanwhile leaves no file
         // that looks like a snapshot.

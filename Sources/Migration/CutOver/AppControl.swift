@@ -41,11 +41,14 @@ public struct AppControl: Sendable {
     }
 
     public func freeze(_ app: AppInstance, leaseMs: Int, drainTimeoutMs: Int) throws -> AppDatabaseState {
-        try call(app, .POST, "/admin/database/freeze", body: ["lease_ms": leaseMs, "drain_timeout_ms": drainTimeoutMs],
-                 timeoutMs: drainTimeoutMs + 1_000)
+        try call(
+            app, .POST, "/admin/database/freeze", body: ["lease_ms": leaseMs, "drain_timeout_ms": drainTimeoutMs],
+            timeoutMs: drainTimeoutMs + 1_000)
     }
 
-    public func switchDatabase(_ app: AppInstance, url: String, passwordFile: String?, timeoutMs: Int) throws -> AppDatabaseState {
+    public func switchDatabase(
+        _ app: AppInstance, url: String, passwordFile: String?, timeoutMs: Int
+    ) throws -> AppDatabaseState {
         var body: [String: any Sendable] = ["url": url]
         if let passwordFile { body["password_file"] = passwordFile }
         return try call(app, .POST, "/admin/database/switch", body: body, timeoutMs: timeoutMs)
@@ -70,8 +73,10 @@ public struct AppControl: Sendable {
         return results.values
     }
 
-    func call(_ app: AppInstance, _ method: HTTPMethod, _ path: String, body: [String: any Sendable]?,
-              timeoutMs: Int) throws -> AppDatabaseState {
+    func call(
+        _ app: AppInstance, _ method: HTTPMethod, _ path: String, body: [String: any Sendable]?,
+        timeoutMs: Int
+    ) throws -> AppDatabaseState {
         var headers = HTTPHeaders([("X-API-Key", app.key), ("Accept", "application/json")])
         var requestBody: HTTPClient.Body?
         if let body {
@@ -81,7 +86,9 @@ public struct AppControl: Sendable {
         let request = try HTTPClient.Request(url: app.url + path, method: method, headers: headers, body: requestBody)
         let response: HTTPClient.Response
         do {
-            response = try HTTPClient.shared.execute(request: request, deadline: .now() + .milliseconds(Int64(timeoutMs))).wait()
+            response = try HTTPClient.shared.execute(
+                request: request, deadline: .now() + .milliseconds(Int64(timeoutMs))
+            ).wait()
         } catch {
             throw MigrationError("app \(app.url): \(method.rawValue) \(path) failed: \(error)")
         }
@@ -92,7 +99,8 @@ public struct AppControl: Sendable {
         do {
             return try JSONDecoder().decode(AppDatabaseState.self, from: data)
         } catch {
-            throw MigrationError("app \(app.url): \(path) answered something other than the database control API (\(error))")
+            throw MigrationError(
+                "app \(app.url): \(path) answered something other than the database control API (\(error))")
         }
     }
 }
@@ -121,6 +129,14 @@ final class ResultSlots<T: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var slots: [Result<T, any Error>?]
     init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ index: Int, _ value: Result<T, any Error>) { lock.lock(); slots[index] = value; lock.unlock() }
-    var values: [Result<T, any Error>] { lock.lock(); defer { lock.unlock() }; return slots.map { $0! } }
+    func set(_ index: Int, _ value: Result<T, any Error>) {
+        lock.lock()
+        slots[index] = value
+        lock.unlock()
+    }
+    var values: [Result<T, any Error>] {
+        lock.lock()
+        defer { lock.unlock() }
+        return slots.map { $0! }
+    }
 }

@@ -65,8 +65,12 @@ struct CutOver {
             for (app, result) in zip(control.apps, freezes) {
                 if case .success = result { frozen.append(app) }
             }
-            if let failure = freezes.first(where: { if case .failure = $0 { return true }; return false }),
-               case .failure(let error) = failure {
+            if let failure = freezes.first(where: {
+                if case .failure = $0 { return true }
+                return false
+            }),
+                case .failure(let error) = failure
+            {
                 throw CutOverAbort.backOff("freeze: \(error)")
             }
             step("freeze")
@@ -79,7 +83,10 @@ struct CutOver {
             sqliteLocked = true
             step("lock")
             let problems = try capture.schemaChanges(live)
-            if !problems.isEmpty { throw CutOverAbort.stop("the source's schema changed during the migration: \(problems.joined(separator: "; "))") }
+            if !problems.isEmpty {
+                throw CutOverAbort.stop(
+                    "the source's schema changed during the migration: \(problems.joined(separator: "; "))")
+            }
             // 3. Drain to the end of the log.
             while true {
                 let batch = try applier.applyNext(from: live, limit: 5_000)
@@ -98,9 +105,12 @@ struct CutOver {
             // 5. Fence SQLite, then switch the application.
             let tables = try Fence.applicationTables(live)
             var script = Fence.installScript(tables: tables, message: Fence.message(target: target.endpoint))
-            script += capture.tables.flatMap { table in ["_i", "_u", "_d"].map { ChangeCapture.triggerPrefix + table.name + $0 } }
-                .map { "DROP TRIGGER IF EXISTS \(ChangeCapture.quote($0));\n" }.joined()
-            script += "INSERT OR REPLACE INTO \(ChangeCapture.quote(ChangeCapture.metaTable)) VALUES ('phase', 'cut_over');\n"
+            script += capture.tables.flatMap { table in
+                ["_i", "_u", "_d"].map { ChangeCapture.triggerPrefix + table.name + $0 }
+            }
+            .map { "DROP TRIGGER IF EXISTS \(ChangeCapture.quote($0));\n" }.joined()
+            script +=
+                "INSERT OR REPLACE INTO \(ChangeCapture.quote(ChangeCapture.metaTable)) VALUES ('phase', 'cut_over');\n"
             try live.executeScript(script)
             try within("fencing SQLite")
             if let hook = hooks.cutOver {
@@ -152,15 +162,19 @@ struct CutOver {
     func switchAll() throws {
         let before = control.onAll { app in try control.state(app) }
         let results = control.onAll { [appTargetURL, appPasswordFile, maxPauseMs] app in
-            try control.switchDatabase(app, url: appTargetURL, passwordFile: appPasswordFile, timeoutMs: max(2_000, maxPauseMs * 4))
+            try control.switchDatabase(
+                app, url: appTargetURL, passwordFile: appPasswordFile, timeoutMs: max(2_000, maxPauseMs * 4))
         }
-        guard let failure = results.compactMap({ result -> (any Error)? in
-            if case .failure(let error) = result { return error }
-            return nil
-        }).first else { return }
+        guard
+            let failure = results.compactMap({ result -> (any Error)? in
+                if case .failure(let error) = result { return error }
+                return nil
+            }).first
+        else { return }
         for (index, result) in results.enumerated() {
             guard case .success = result, case .success(let old) = before[index] else { continue }
-            _ = try? control.switchDatabase(control.apps[index], url: "sqlite://" + old.database, passwordFile: nil, timeoutMs: 5_000)
+            _ = try? control.switchDatabase(
+                control.apps[index], url: "sqlite://" + old.database, passwordFile: nil, timeoutMs: 5_000)
         }
         throw failure
     }
@@ -191,14 +205,18 @@ struct CutOver {
         var differences: [String] = []
         var sourceCounts: [String: Int64] = [:]
         for name in names {
-            if case .integer(let n) = try live.scalar("SELECT count(*) FROM \(SourceInspector.quote(name))") { sourceCounts[name] = n }
+            if case .integer(let n) = try live.scalar("SELECT count(*) FROM \(SourceInspector.quote(name))") {
+                sourceCounts[name] = n
+            }
         }
         let counted = try targetCounts.value()
         for name in names where sourceCounts[name] != counted[name] {
             differences.append("\(name): SQLite \(sourceCounts[name] ?? -1), MariaDB \(counted[name] ?? -1)")
         }
         if !differences.isEmpty {
-            throw CutOverAbort.stop("row counts differ after draining the change log: \(differences.joined(separator: "; ")); the shop stays on SQLite")
+            throw CutOverAbort.stop(
+                "row counts differ after draining the change log: \(differences.joined(separator: "; ")); the shop stays on SQLite"
+            )
         }
     }
 }
@@ -215,7 +233,9 @@ final class BackgroundTargetCounts: @unchecked Sendable {
                 defer { connection.close() }
                 var counts: [String: Int64] = [:]
                 for table in tables {
-                    let row = try connection.query(MariaDBQuery(unsafeSQL: "SELECT count(*) FROM \(MariaDBIdentifier.quote(table))")).rows.first
+                    let row = try connection.query(
+                        MariaDBQuery(unsafeSQL: "SELECT count(*) FROM \(MariaDBIdentifier.quote(table))")
+                    ).rows.first
                     counts[table] = try row?.decode(0, as: Int64.self)
                 }
                 return counts

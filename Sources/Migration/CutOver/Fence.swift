@@ -21,7 +21,8 @@ public enum Fence {
     public static func installScript(tables: [String], message: String) -> String {
         let literal = ChangeCapture.literal(message)
         // `_dbctl_fence` keeps the message for whoever opens the file next (`storefront serve` refuses it).
-        var sql = "CREATE TABLE IF NOT EXISTS \(quote(bypassTable)) (x INTEGER);\n"
+        var sql =
+            "CREATE TABLE IF NOT EXISTS \(quote(bypassTable)) (x INTEGER);\n"
             + "CREATE TABLE IF NOT EXISTS \(quote(messageTable)) (message TEXT NOT NULL);\n"
             + "DELETE FROM \(quote(messageTable));\nINSERT INTO \(quote(messageTable)) VALUES (\(literal));\n"
         for table in tables {
@@ -42,18 +43,26 @@ public enum Fence {
     }
 
     public static func isInstalled(_ file: SQLiteSource) throws -> Bool {
-        !(try file.rows("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                        binds: [.text(Array(bypassTable.utf8))])).isEmpty
+        !(try file.rows(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+            binds: [.text(Array(bypassTable.utf8))])).isEmpty
     }
 
     /// Drops the fence (rollback's last step, inside its transaction).
     public static func removeScript(_ file: SQLiteSource) throws -> String {
-        let triggers = try file.rows("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE ? ESCAPE '\\'",
-                                     binds: [.text(Array("\\_dbctl\\_fence\\_%".utf8))]).map { SQLiteValue.string($0[0]) }
-        return triggers.map { "DROP TRIGGER IF EXISTS \(quote($0));\n" }.joined() + "DROP TABLE IF EXISTS \(quote(bypassTable));\nDROP TABLE IF EXISTS \(quote(messageTable));\n"
+        let triggers = try file.rows(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE ? ESCAPE '\\'",
+            binds: [.text(Array("\\_dbctl\\_fence\\_%".utf8))]
+        ).map { SQLiteValue.string($0[0]) }
+        return triggers.map { "DROP TRIGGER IF EXISTS \(quote($0));\n" }.joined()
+            + "DROP TABLE IF EXISTS \(quote(bypassTable));\nDROP TABLE IF EXISTS \(quote(messageTable));\n"
     }
 
     /// Opens the fence for the rest of the caller's write transaction.
-    public static func bypass(_ file: SQLiteSource) throws { try file.execute("INSERT INTO \(quote(bypassTable)) VALUES (1)") }
-    public static func closeBypass(_ file: SQLiteSource) throws { try file.execute("DELETE FROM \(quote(bypassTable))") }
+    public static func bypass(_ file: SQLiteSource) throws {
+        try file.execute("INSERT INTO \(quote(bypassTable)) VALUES (1)")
+    }
+    public static func closeBypass(_ file: SQLiteSource) throws {
+        try file.execute("DELETE FROM \(quote(bypassTable))")
+    }
 }

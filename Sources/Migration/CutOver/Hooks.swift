@@ -14,8 +14,10 @@ public struct Hooks: Sendable {
     public init() {}
 
     /// Runs `command` with the event's variables; throws with the exit status and the last output line.
-    public static func run(_ command: String, event: String, environment extra: [String: String],
-                           timeoutSeconds: Double) throws {
+    public static func run(
+        _ command: String, event: String, environment extra: [String: String],
+        timeoutSeconds: Double
+    ) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", command]
@@ -36,7 +38,8 @@ public struct Hooks: Sendable {
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         guard process.terminationStatus == 0 else {
             let last = text.split(separator: "\n").last.map(String.init) ?? ""
-            throw MigrationError("hook \(event): exit status \(process.terminationStatus)\(last.isEmpty ? "" : ": \(last)")")
+            throw MigrationError(
+                "hook \(event): exit status \(process.terminationStatus)\(last.isEmpty ? "" : ": \(last)")")
         }
     }
 }

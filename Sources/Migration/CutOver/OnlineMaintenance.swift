@@ -26,15 +26,23 @@ public enum OnlineMaintenance {
             if let rowsCopied { lines.append("rows copied from the snapshot: \(rowsCopied)") }
             if let snapshotPosition { lines.append("snapshot at change: \(snapshotPosition)") }
             if let appliedPosition { lines.append("applied up to change: \(appliedPosition)") }
-            if let appliedChanges { lines.append("changes applied since the snapshot: \(appliedChanges)" + (changesPerSecond.map { String(format: " (%.0f/s)", $0) } ?? "")) }
+            if let appliedChanges {
+                lines.append(
+                    "changes applied since the snapshot: \(appliedChanges)"
+                        + (changesPerSecond.map { String(format: " (%.0f/s)", $0) } ?? ""))
+            }
             if let pendingChanges {
-                lines.append("lag: \(pendingChanges) changes pending" + (oldestPendingSeconds.map { String(format: ", oldest %.1f s", $0) } ?? "")
-                             + (updatedFromSource ? "" : " (as last recorded by the applier)"))
+                lines.append(
+                    "lag: \(pendingChanges) changes pending"
+                        + (oldestPendingSeconds.map { String(format: ", oldest %.1f s", $0) } ?? "")
+                        + (updatedFromSource ? "" : " (as last recorded by the applier)"))
             }
             if let lastPauseMs { lines.append(String(format: "last cut-over pause: %.0f ms", lastPauseMs)) }
             if let cutOverAt { lines.append("cut over at: \(cutOverAt)") }
             if let changesSinceCutOver {
-                lines.append("changes on MariaDB since the cut-over: \(changesSinceCutOver) (dbctl rollback carries them back; dbctl migrate finish closes the window)")
+                lines.append(
+                    "changes on MariaDB since the cut-over: \(changesSinceCutOver) (dbctl rollback carries them back; dbctl migrate finish closes the window)"
+                )
             }
             return lines.joined(separator: "\n")
         }
@@ -47,18 +55,28 @@ public enum OnlineMaintenance {
         guard let phase = state["phase"] else {
             throw MigrationError("target \(target.endpoint): no online migration in progress (no \(OnlineState.table))")
         }
-        var status = Status(phase: phase, source: state["source"], snapshotPosition: state["snapshot_position"].flatMap { Int64($0) },
-                            appliedPosition: state["applied_seq"].flatMap { Int64($0) }, appliedChanges: state["applied_changes"].flatMap { Int($0) },
-                            changesPerSecond: state["changes_per_second"].flatMap { Double($0) }, pendingChanges: state["pending"].flatMap { Int($0) },
-                            oldestPendingSeconds: state["oldest_seconds"].flatMap { Double($0) }, lastPauseMs: state["last_pause_ms"].flatMap { Double($0) },
-                            cutOverAt: state["cut_over_at"], changesSinceCutOver: nil, updatedFromSource: false)
+        var status = Status(
+            phase: phase, source: state["source"], snapshotPosition: state["snapshot_position"].flatMap { Int64($0) },
+            appliedPosition: state["applied_seq"].flatMap { Int64($0) },
+            appliedChanges: state["applied_changes"].flatMap { Int($0) },
+            changesPerSecond: state["changes_per_second"].flatMap { Double($0) },
+            pendingChanges: state["pending"].flatMap { Int($0) },
+            oldestPendingSeconds: state["oldest_seconds"].flatMap { Double($0) },
+            lastPauseMs: state["last_pause_ms"].flatMap { Double($0) },
+            cutOverAt: state["cut_over_at"], changesSinceCutOver: nil, updatedFromSource: false)
         if phase == OnlineState.Phase.cutOver.rawValue {
-            let row = try? connection.query(MariaDBQuery(unsafeSQL: "SELECT count(*) FROM \(MariaDBIdentifier.quote(ReverseCapture.changeTable)) WHERE applied = 0")).rows.first
+            let row = try? connection.query(
+                MariaDBQuery(
+                    unsafeSQL:
+                        "SELECT count(*) FROM \(MariaDBIdentifier.quote(ReverseCapture.changeTable)) WHERE applied = 0")
+            ).rows.first
             status.changesSinceCutOver = (try? row?.decode(0, as: Int.self)) ?? nil
         }
         status.rowsCopied = state["rows_copied"].flatMap { Int($0) } ?? (try? copiedSoFar(connection))
         if phase != OnlineState.Phase.cutOver.rawValue, let path = sourcePath ?? state["source"],
-           let source = try? SQLiteSource(path: path), try ChangeCapture.isInstalled(source), let applied = status.appliedPosition {
+            let source = try? SQLiteSource(path: path), try ChangeCapture.isInstalled(source),
+            let applied = status.appliedPosition
+        {
             defer { source.close() }
             let lag = try ChangeLog.lag(after: applied, on: source)
             status.pendingChanges = lag.pending
@@ -70,8 +88,14 @@ public enum OnlineMaintenance {
 
     /// While the copy runs: the rows its committed batches hold, from the copy's own state table.
     static func copiedSoFar(_ connection: BlockingConnection) throws -> Int? {
-        let rows = try connection.query(MariaDBQuery(unsafeSQL: "SELECT rows_copied FROM \(MariaDBIdentifier.quote(Migrator.stateTable)) WHERE table_name <> '*'")).rows
-        return try rows.reduce(0) { total, row in total + (Int(try row.decode(0, as: String.self).split(separator: "|").first ?? "") ?? 0) }
+        let rows = try connection.query(
+            MariaDBQuery(
+                unsafeSQL:
+                    "SELECT rows_copied FROM \(MariaDBIdentifier.quote(Migrator.stateTable)) WHERE table_name <> '*'")
+        ).rows
+        return try rows.reduce(0) { total, row in
+            total + (Int(try row.decode(0, as: String.self).split(separator: "|").first ?? "") ?? 0)
+        }
     }
 
     /// Ends the rollback window: the change capture and the tool's state go from both sides. The SQLite
@@ -83,10 +107,14 @@ public enum OnlineMaintenance {
             throw MigrationError("target \(target.endpoint): no online migration to finish (no \(OnlineState.table))")
         }
         guard phase == .cutOver else {
-            throw MigrationError("the online migration is in phase \(phase.rawValue), not cut over: finish closes the rollback window after a cut-over; use dbctl migrate abort to stop before it")
+            throw MigrationError(
+                "the online migration is in phase \(phase.rawValue), not cut over: finish closes the rollback window after a cut-over; use dbctl migrate abort to stop before it"
+            )
         }
-        let steps = ["drop the reverse change capture and \(OnlineState.table) in \(target.endpoint)",
-                     "drop the change log and capture metadata in \(sourcePath) (its write fence stays)"]
+        let steps = [
+            "drop the reverse change capture and \(OnlineState.table) in \(target.endpoint)",
+            "drop the change log and capture metadata in \(sourcePath) (its write fence stays)",
+        ]
         guard execute else { return steps }
         try ReverseCapture.remove(on: connection)
         try OnlineState.drop(on: connection)
@@ -103,7 +131,8 @@ public enum OnlineMaintenance {
         defer { connection.close() }
         let state = try OnlineState.all(on: connection)
         if state["phase"] == OnlineState.Phase.cutOver.rawValue {
-            throw MigrationError("the migration already cut over to \(target.endpoint); use dbctl rollback to return to SQLite")
+            throw MigrationError(
+                "the migration already cut over to \(target.endpoint); use dbctl rollback to return to SQLite")
         }
         let source = try SQLiteSource(path: sourcePath, writable: true)
         defer { source.close() }
@@ -111,14 +140,17 @@ public enum OnlineMaintenance {
             throw MigrationError("\(sourcePath) is fenced (the shop moved to MariaDB); use dbctl rollback")
         }
         let snapshot = state["snapshot"] ?? Snapshot.defaultPath(for: sourcePath)
-        var steps = ["remove the change capture (triggers, change log) from \(sourcePath)",
-                     "drop \(OnlineState.table) and \(Migrator.stateTable) in \(target.endpoint) (the copied rows stay; drop the database to start over)"]
+        var steps = [
+            "remove the change capture (triggers, change log) from \(sourcePath)",
+            "drop \(OnlineState.table) and \(Migrator.stateTable) in \(target.endpoint) (the copied rows stay; drop the database to start over)",
+        ]
         if FileManager.default.fileExists(atPath: snapshot) { steps.append("delete the snapshot \(snapshot)") }
         guard execute else { return steps }
         try ChangeCapture.remove(from: source)
         try ReverseCapture.remove(on: connection)
         try OnlineState.drop(on: connection)
-        try connection.execute(MariaDBQuery(unsafeSQL: "DROP TABLE IF EXISTS \(MariaDBIdentifier.quote(Migrator.stateTable))"))
+        try connection.execute(
+            MariaDBQuery(unsafeSQL: "DROP TABLE IF EXISTS \(MariaDBIdentifier.quote(Migrator.stateTable))"))
         Snapshot.discard(snapshot)
         return steps
     }

@@ -36,25 +36,46 @@ public struct Rollback {
         defer { connection.close() }
         let state = try OnlineState.all(on: connection)
         if state["phase"] != OnlineState.Phase.cutOver.rawValue {
-            checks.append(Check(name: "rollback.state", status: .failed, detail: "\(target.endpoint) has no cut-over online migration to roll back (phase \(state["phase"] ?? "none"))"))
+            checks.append(
+                Check(
+                    name: "rollback.state", status: .failed,
+                    detail:
+                        "\(target.endpoint) has no cut-over online migration to roll back (phase \(state["phase"] ?? "none"))"
+                ))
         } else {
-            checks.append(Check(name: "rollback.state", status: .ok, detail: "cut over at \(state["cut_over_at"] ?? "?"); MariaDB's changes since then are captured"))
+            checks.append(
+                Check(
+                    name: "rollback.state", status: .ok,
+                    detail: "cut over at \(state["cut_over_at"] ?? "?"); MariaDB's changes since then are captured"))
         }
         let file = try SQLiteSource(path: sourcePath)
         defer { file.close() }
-        checks.append(try Fence.isInstalled(file)
-            ? Check(name: "rollback.source", status: .ok, detail: "\(sourcePath) is fenced (no write reached it since the cut-over)")
-            : Check(name: "rollback.source", status: .failed, detail: "\(sourcePath) carries no fence: it is not the file this migration left"))
+        checks.append(
+            try Fence.isInstalled(file)
+                ? Check(
+                    name: "rollback.source", status: .ok,
+                    detail: "\(sourcePath) is fenced (no write reached it since the cut-over)")
+                : Check(
+                    name: "rollback.source", status: .failed,
+                    detail: "\(sourcePath) carries no fence: it is not the file this migration left"))
         if apps.isEmpty {
-            checks.append(Check(name: "rollback.apps", status: .failed, detail: "name the running storefront instances with --app URL (and --app-key-file)"))
+            checks.append(
+                Check(
+                    name: "rollback.apps", status: .failed,
+                    detail: "name the running storefront instances with --app URL (and --app-key-file)"))
         }
         let control = AppControl(apps: apps)
         for (app, result) in zip(apps, control.onAll({ try control.state($0) })) {
             switch result {
             case .failure(let error): checks.append(Check(name: "rollback.apps", status: .failed, detail: "\(error)"))
             case .success(let s) where s.backend != "mariadb":
-                checks.append(Check(name: "rollback.apps", status: .failed, detail: "app \(app.url) runs on \(s.backend) \(s.database), not on MariaDB"))
-            case .success(let s): checks.append(Check(name: "rollback.apps", status: .ok, detail: "app \(app.url): mariadb \(s.database)"))
+                checks.append(
+                    Check(
+                        name: "rollback.apps", status: .failed,
+                        detail: "app \(app.url) runs on \(s.backend) \(s.database), not on MariaDB"))
+            case .success(let s):
+                checks.append(
+                    Check(name: "rollback.apps", status: .ok, detail: "app \(app.url): mariadb \(s.database)"))
             }
         }
         return checks
@@ -66,7 +87,8 @@ public struct Rollback {
         let admin = try BlockingConnection.connect(target)
         defer { admin.close() }
         let state = try OnlineState.all(on: admin)
-        guard let text = state["plan"], let plan = try? JSONDecoder().decode(MigrationPlan.self, from: Data(text.utf8)) else {
+        guard let text = state["plan"], let plan = try? JSONDecoder().decode(MigrationPlan.self, from: Data(text.utf8))
+        else {
             throw MigrationError("\(target.endpoint): the online migration's plan is missing from \(OnlineState.table)")
         }
         let live = try SQLiteSource(path: sourcePath, writable: true, busyTimeoutMilliseconds: 5_000)
@@ -82,7 +104,10 @@ public struct Rollback {
             let applied = try applier.applyNext(to: live, limit: 2_000)
             let lag = try applier.lag()
             if Date().timeIntervalSince(lastLog) >= 1 {
-                log(String(format: "applying back: %d changes applied, %d pending, oldest %.1f s", applier.applied, lag.pending, lag.oldestSeconds))
+                log(
+                    String(
+                        format: "applying back: %d changes applied, %d pending, oldest %.1f s", applier.applied,
+                        lag.pending, lag.oldestSeconds))
                 lastLog = Date()
             }
             if lag.pending <= 1_000 && Date() >= nextAttempt {
@@ -93,8 +118,13 @@ public struct Rollback {
                     outcome.pauseMs = record.pauseMs
                     break
                 }
-                log(String(format: "rollback attempt %d backed off after %.0f ms: %@", attempt, record.pauseMs, record.reason ?? ""))
-                guard attempt < maxAttempts else { throw MigrationError("the rollback backed off \(attempt) times; the shop stays on MariaDB") }
+                log(
+                    String(
+                        format: "rollback attempt %d backed off after %.0f ms: %@", attempt, record.pauseMs,
+                        record.reason ?? ""))
+                guard attempt < maxAttempts else {
+                    throw MigrationError("the rollback backed off \(attempt) times; the shop stays on MariaDB")
+                }
                 nextAttempt = Date().addingTimeInterval(backOff)
                 backOff = min(backOff * 2, 8)
             }
@@ -109,11 +139,16 @@ public struct Rollback {
         return outcome
     }
 
-    func cutBack(_ number: Int, plan: MigrationPlan, live: SQLiteSource, applier: ReverseApplier, control: AppControl) throws -> CutOverAttempt {
+    func cutBack(
+        _ number: Int, plan: MigrationPlan, live: SQLiteSource, applier: ReverseApplier, control: AppControl
+    ) throws -> CutOverAttempt {
         var record = CutOverAttempt(attempt: number, outcome: "switched")
         let started = Date()
         var mark = started
-        func step(_ name: String) { record.steps[name] = Date().timeIntervalSince(mark) * 1000; mark = Date() }
+        func step(_ name: String) {
+            record.steps[name] = Date().timeIntervalSince(mark) * 1000
+            mark = Date()
+        }
         func over() -> Bool { Date().timeIntervalSince(started) * 1000 > Double(maxPauseMs) }
         var frozen: [AppInstance] = []
         var locked = false
@@ -126,7 +161,9 @@ public struct Rollback {
             return record
         }
         let before = control.onAll { try control.state($0) }
-        let freezes = control.onAll { [leaseMs, maxPauseMs] in try control.freeze($0, leaseMs: leaseMs, drainTimeoutMs: max(50, maxPauseMs / 2)) }
+        let freezes = control.onAll { [leaseMs, maxPauseMs] in
+            try control.freeze($0, leaseMs: leaseMs, drainTimeoutMs: max(50, maxPauseMs / 2))
+        }
         for (app, result) in zip(apps, freezes) { if case .success = result { frozen.append(app) } }
         if frozen.count != apps.count { return backOff("freeze failed on \(apps.count - frozen.count) instance(s)") }
         step("freeze")
@@ -145,13 +182,17 @@ public struct Rollback {
         var differences: [String] = []
         let targetCounts = try counts.value()
         for table in plan.tables {
-            if case .integer(let n) = try live.scalar("SELECT count(*) FROM \(SourceInspector.quote(table.name))"), n != targetCounts[table.name] {
+            if case .integer(let n) = try live.scalar("SELECT count(*) FROM \(SourceInspector.quote(table.name))"),
+                n != targetCounts[table.name]
+            {
                 differences.append("\(table.name): SQLite \(n), MariaDB \(targetCounts[table.name] ?? -1)")
             }
         }
         if !differences.isEmpty {
             _ = backOff("counts differ")
-            throw MigrationError("row counts differ after applying MariaDB's changes back: \(differences.joined(separator: "; ")); the shop stays on MariaDB")
+            throw MigrationError(
+                "row counts differ after applying MariaDB's changes back: \(differences.joined(separator: "; ")); the shop stays on MariaDB"
+            )
         }
         step("counts")
         if over() { return backOff("the checks took the pause past \(maxPauseMs) ms") }
@@ -160,19 +201,34 @@ public struct Rollback {
         locked = false
         step("unfence")
         let path = URL(fileURLWithPath: sourcePath).standardizedFileURL.path
-        let switches = control.onAll { try control.switchDatabase($0, url: "sqlite://" + path, passwordFile: nil, timeoutMs: 5_000) }
-        if let failure = switches.first(where: { if case .failure = $0 { return true }; return false }), case .failure(let error) = failure {
+        let switches = control.onAll {
+            try control.switchDatabase($0, url: "sqlite://" + path, passwordFile: nil, timeoutMs: 5_000)
+        }
+        if let failure = switches.first(where: {
+            if case .failure = $0 { return true }
+            return false
+        }), case .failure(let error) = failure {
             // Put the ones that moved back on MariaDB and fence SQLite again before anyone writes there.
             for (index, result) in switches.enumerated() {
-                guard case .success = result, case .success(let old) = before[index], old.backend == "mariadb" else { continue }
-                _ = try? control.switchDatabase(apps[index], url: appTargetURL ?? "mysql://\(target.endpoint)", passwordFile: appPasswordFile, timeoutMs: 5_000)
+                guard case .success = result, case .success(let old) = before[index], old.backend == "mariadb" else {
+                    continue
+                }
+                _ = try? control.switchDatabase(
+                    apps[index], url: appTargetURL ?? "mysql://\(target.endpoint)", passwordFile: appPasswordFile,
+                    timeoutMs: 5_000)
             }
-            try live.executeScript("BEGIN IMMEDIATE; " + Fence.installScript(tables: try Fence.applicationTables(live), message: Fence.message(target: target.endpoint)) + "COMMIT;")
+            try live.executeScript(
+                "BEGIN IMMEDIATE; "
+                    + Fence.installScript(
+                        tables: try Fence.applicationTables(live), message: Fence.message(target: target.endpoint))
+                    + "COMMIT;")
             return backOff("switch: \(error)")
         }
         step("switch")
         let thaws = control.onAll { try control.thaw($0) }
-        for result in thaws { if case .success(let s) = result, let paused = s.paused_ms { record.gatePauseMs.append(paused) } }
+        for result in thaws {
+            if case .success(let s) = result, let paused = s.paused_ms { record.gatePauseMs.append(paused) }
+        }
         step("thaw")
         record.pauseMs = Date().timeIntervalSince(started) * 1000
         return record

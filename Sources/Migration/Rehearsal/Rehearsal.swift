@@ -33,16 +33,28 @@ public struct RehearsalReport: Sendable, Codable {
     public var text: String {
         var lines: [String] = []
         if let copy { lines.append(copy.text) }
-        lines.append(String(format: "snapshot of the live file: %.1f MiB in %.2f s (the shop was not paused)", Double(snapshotBytes) / 1_048_576, snapshotSeconds))
+        lines.append(
+            String(
+                format: "snapshot of the live file: %.1f MiB in %.2f s (the shop was not paused)",
+                Double(snapshotBytes) / 1_048_576, snapshotSeconds))
         for result in smoke {
-            lines.append(String(format: "  %@ %@ → %d (%.0f ms)%@", result.ok ? "✓" : "✗", result.name, result.status, result.milliseconds,
-                                result.detail.map { " — \($0)" } ?? ""))
+            lines.append(
+                String(
+                    format: "  %@ %@ → %d (%.0f ms)%@", result.ok ? "✓" : "✗", result.name, result.status,
+                    result.milliseconds,
+                    result.detail.map { " — \($0)" } ?? ""))
         }
-        lines.append(String(format: "source write rate: %.1f inserts/s (sampled %.0f s)", sourceInsertsPerSecond, sampleSeconds))
-        lines.append(String(format: "applier on staging: %.0f changes/s; count check %.0f ms", applierChangesPerSecond, countCheckMs))
+        lines.append(
+            String(format: "source write rate: %.1f inserts/s (sampled %.0f s)", sourceInsertsPerSecond, sampleSeconds))
+        lines.append(
+            String(
+                format: "applier on staging: %.0f changes/s; count check %.0f ms", applierChangesPerSecond, countCheckMs
+            ))
         lines.append(String(format: "predicted cut-over pause: %.0f ms (budget %d ms)", predictedPauseMs, maxPauseMs))
-        lines.append(go ? "GO: staging verified identical, smoke checks passed, the pause fits the budget"
-                        : "NO-GO: " + reasons.joined(separator: "; "))
+        lines.append(
+            go
+                ? "GO: staging verified identical, smoke checks passed, the pause fits the budget"
+                : "NO-GO: " + reasons.joined(separator: "; "))
         return lines.joined(separator: "\n")
     }
 }
@@ -64,7 +76,9 @@ public struct Rehearsal {
 
     /// `prepare` runs on the staging database before the copy (the application's own migrations); `smoke`
     /// after it.
-    public func run(prepare: () throws -> Void, smoke: () throws -> [SmokeResult], log: (String) -> Void) throws -> RehearsalReport {
+    public func run(
+        prepare: () throws -> Void, smoke: () throws -> [SmokeResult], log: (String) -> Void
+    ) throws -> RehearsalReport {
         let started = Date()
         var report = RehearsalReport(source: session.sourcePath, staging: session.target.endpoint)
         report.maxPauseMs = maxPauseMs
@@ -84,9 +98,11 @@ public struct Rehearsal {
         copySession.sourcePath = snapshotPath
         let inspection = try copySession.inspect()
         guard inspection.failed.isEmpty else {
-            throw MigrationError("staging: \(inspection.failed.map { "\($0.name): \($0.detail)" }.joined(separator: "; "))")
+            throw MigrationError(
+                "staging: \(inspection.failed.map { "\($0.name): \($0.detail)" }.joined(separator: "; "))")
         }
-        let copy = try copySession.execute(inspection, options: MigrationOptions(), verify: true, reporter: ProgressReporter(enabled: false))
+        let copy = try copySession.execute(
+            inspection, options: MigrationOptions(), verify: true, reporter: ProgressReporter(enabled: false))
         report.copy = copy
         report.verified = copy.verified
         log("copied and verified: \(copy.verified ? "identical" : "DIFFERENCES")")
@@ -108,13 +124,18 @@ public struct Rehearsal {
         // The pause: every instance answers three calls (freeze, switch, thaw: a few ms each, and the switch
         // builds and checks a new pool), the counts, and the changes written during the pause's first
         // steps (about the first 50 ms) drained at the applier's speed.
-        let drain = report.applierChangesPerSecond > 0 ? report.sourceInsertsPerSecond * 4 * 0.05 / report.applierChangesPerSecond * 1000 : 0
+        let drain =
+            report.applierChangesPerSecond > 0
+            ? report.sourceInsertsPerSecond * 4 * 0.05 / report.applierChangesPerSecond * 1000 : 0
         report.predictedPauseMs = report.countCheckMs + drain + Double(instances) * 30
         if !report.verified { report.reasons.append("staging did not verify identical") }
         let failed = report.smoke.filter { !$0.ok }
-        if !failed.isEmpty { report.reasons.append("smoke checks failed: " + failed.map(\.name).joined(separator: ", ")) }
+        if !failed.isEmpty {
+            report.reasons.append("smoke checks failed: " + failed.map(\.name).joined(separator: ", "))
+        }
         if report.predictedPauseMs > Double(maxPauseMs) {
-            report.reasons.append(String(format: "the predicted pause %.0f ms exceeds %d ms", report.predictedPauseMs, maxPauseMs))
+            report.reasons.append(
+                String(format: "the predicted pause %.0f ms exceeds %d ms", report.predictedPauseMs, maxPauseMs))
         }
         report.go = report.reasons.isEmpty
         report.totalSeconds = Date().timeIntervalSince(started)
@@ -125,7 +146,9 @@ public struct Rehearsal {
     static func rowids(_ file: SQLiteSource) throws -> [String: Int64] {
         var result: [String: Int64] = [:]
         for table in try SourceInspector(source: file).schema().tables where !table.withoutRowID {
-            if case .integer(let n) = try file.scalar("SELECT coalesce(max(rowid), 0) FROM \(SourceInspector.quote(table.name))") {
+            if case .integer(let n) = try file.scalar(
+                "SELECT coalesce(max(rowid), 0) FROM \(SourceInspector.quote(table.name))")
+            {
                 result[table.name] = n
             }
         }
@@ -145,13 +168,19 @@ public struct Rehearsal {
     /// Touches up to 2,000 rows of the largest table in the scratch copy under a capture and applies them
     /// to staging; the values do not change, so staging stays identical.
     func applierRate(plan: MigrationPlan, snapshot: String) throws -> Double {
-        guard let table = plan.tables.filter({ !$0.withoutRowID && !$0.primaryKey.isEmpty && $0.primaryKey.count <= ChangeCapture.maximumKeyColumns })
-            .max(by: { $0.rows < $1.rows }), table.rows > 0 else { return 0 }
+        guard
+            let table = plan.tables.filter({
+                !$0.withoutRowID && !$0.primaryKey.isEmpty && $0.primaryKey.count <= ChangeCapture.maximumKeyColumns
+            })
+            .max(by: { $0.rows < $1.rows }), table.rows > 0
+        else { return 0 }
         let file = try SQLiteSource(path: snapshot, writable: true)
         defer { file.close() }
         try ChangeCapture(tables: [table]).install(on: file, target: session.target.endpoint)
         let key = SourceInspector.quote(table.primaryKey[0])
-        try file.execute("UPDATE \(SourceInspector.quote(table.name)) SET \(key) = \(key) WHERE rowid IN (SELECT rowid FROM \(SourceInspector.quote(table.name)) LIMIT 2000)")
+        try file.execute(
+            "UPDATE \(SourceInspector.quote(table.name)) SET \(key) = \(key) WHERE rowid IN (SELECT rowid FROM \(SourceInspector.quote(table.name)) LIMIT 2000)"
+        )
         let admin = try BlockingConnection.connect(session.target)
         defer { admin.close() }
         try OnlineState.create(on: admin)

@@ -30,53 +30,84 @@ public struct StorefrontSmoke: Sendable {
 
     public func run() -> [SmokeResult] {
         var results: [SmokeResult] = []
-        func step(_ name: String, _ method: HTTPMethod, _ path: String, _ body: [String: any Sendable]? = nil,
-                  expect: Int) -> [String: Any]? {
+        func step(
+            _ name: String, _ method: HTTPMethod, _ path: String, _ body: [String: any Sendable]? = nil,
+            expect: Int
+        ) -> [String: Any]? {
             let started = Date()
             do {
                 let (status, json) = try request(method, path, body)
                 let ok = status == expect
-                results.append(SmokeResult(name: name, ok: ok, status: status, milliseconds: Date().timeIntervalSince(started) * 1000,
-                                           detail: ok ? nil : "expected \(expect)"))
+                results.append(
+                    SmokeResult(
+                        name: name, ok: ok, status: status, milliseconds: Date().timeIntervalSince(started) * 1000,
+                        detail: ok ? nil : "expected \(expect)"))
                 return ok ? json : nil
             } catch {
-                results.append(SmokeResult(name: name, ok: false, status: 0, milliseconds: Date().timeIntervalSince(started) * 1000,
-                                           detail: "\(error)"))
+                results.append(
+                    SmokeResult(
+                        name: name, ok: false, status: 0, milliseconds: Date().timeIntervalSince(started) * 1000,
+                        detail: "\(error)"))
                 return nil
             }
         }
         guard let ready = step("GET /health/ready", .GET, "/health/ready", expect: 200) else { return results }
         if ready["database"] as? String != "mariadb" {
-            results.append(SmokeResult(name: "backend", ok: false, status: 200, milliseconds: 0, detail: "the shop reports \(ready["database"] ?? "?")"))
+            results.append(
+                SmokeResult(
+                    name: "backend", ok: false, status: 200, milliseconds: 0,
+                    detail: "the shop reports \(ready["database"] ?? "?")"))
         }
         _ = step("GET /categories", .GET, "/categories", expect: 200)
         let products = step("GET /products", .GET, "/products?per=50", expect: 200)?["items"] as? [[String: Any]] ?? []
-        guard let product = products.first(where: { ($0["stock"] as? Int ?? 0) > 0 && ($0["active"] as? Bool ?? true) }),
-              let productID = product["id"] as? Int else {
-            results.append(SmokeResult(name: "catalog", ok: false, status: 0, milliseconds: 0, detail: "no product in stock among the first 50"))
+        guard
+            let product = products.first(where: { ($0["stock"] as? Int ?? 0) > 0 && ($0["active"] as? Bool ?? true) }),
+            let productID = product["id"] as? Int
+        else {
+            results.append(
+                SmokeResult(
+                    name: "catalog", ok: false, status: 0, milliseconds: 0,
+                    detail: "no product in stock among the first 50"))
             return results
         }
         _ = step("GET /products/{id}", .GET, "/products/\(productID)", expect: 200)
-        guard let customer = step("POST /customers", .POST, "/customers",
-                                  ["email": "rehearsal-\(UUID().uuidString.prefix(8).lowercased())@example.invalid", "name": "Rehearsal"],
-                                  expect: 201), let customerID = customer["id"] as? Int else { return results }
+        guard
+            let customer = step(
+                "POST /customers", .POST, "/customers",
+                [
+                    "email": "rehearsal-\(UUID().uuidString.prefix(8).lowercased())@example.invalid",
+                    "name": "Rehearsal",
+                ],
+                expect: 201), let customerID = customer["id"] as? Int
+        else { return results }
         guard let cart = step("POST /carts", .POST, "/carts", ["customer_id": customerID], expect: 201),
-              let cartID = cart["id"] as? Int else { return results }
-        _ = step("PUT /carts/{id}/items", .PUT, "/carts/\(cartID)/items", ["product_id": productID, "quantity": 1], expect: 200)
-        guard let order = step("POST /carts/{id}/checkout", .POST, "/carts/\(cartID)/checkout",
-                               ["customer_id": customerID, "payment_method": "card"], expect: 201),
-              let orderID = order["id"] as? Int else { return results }
+            let cartID = cart["id"] as? Int
+        else { return results }
+        _ = step(
+            "PUT /carts/{id}/items", .PUT, "/carts/\(cartID)/items", ["product_id": productID, "quantity": 1],
+            expect: 200)
+        guard
+            let order = step(
+                "POST /carts/{id}/checkout", .POST, "/carts/\(cartID)/checkout",
+                ["customer_id": customerID, "payment_method": "card"], expect: 201),
+            let orderID = order["id"] as? Int
+        else { return results }
         _ = step("GET /orders/{id}", .GET, "/orders/\(orderID)", expect: 200)
         if let history = step("GET /customers/{id}/orders", .GET, "/customers/\(customerID)/orders", expect: 200) {
             let ids = (history["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? Int }
             if !ids.contains(orderID) {
-                results.append(SmokeResult(name: "order history", ok: false, status: 200, milliseconds: 0, detail: "order \(orderID) missing from the customer's history"))
+                results.append(
+                    SmokeResult(
+                        name: "order history", ok: false, status: 200, milliseconds: 0,
+                        detail: "order \(orderID) missing from the customer's history"))
             }
         }
         return results
     }
 
-    public func request(_ method: HTTPMethod, _ path: String, _ body: [String: any Sendable]?) throws -> (Int, [String: Any]) {
+    public func request(
+        _ method: HTTPMethod, _ path: String, _ body: [String: any Sendable]?
+    ) throws -> (Int, [String: Any]) {
         var headers = HTTPHeaders([("Accept", "application/json")])
         var requestBody: HTTPClient.Body?
         if let body {
