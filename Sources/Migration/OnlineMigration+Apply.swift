@@ -96,11 +96,14 @@ extension OnlineMigration {
                         log(
                             String(
                                 format:
-                                    "cut-over attempt %d backed off after %.0f ms: %@; the shop writes on SQLite, retrying in %.1f s",
+                                    "cut-over attempt %d backed off after %.0f ms: %@; the shop writes on SQLite, "
+                                        + "retrying in %.1f s",
                                 attempt, record.pauseMs, record.reason ?? "", backOff))
                         guard attempt < options.maxAttempts else {
                             throw MigrationError(
-                                "the cut-over backed off \(attempt) times (last: \(record.reason ?? "?")); the shop stays on SQLite and the changes keep being captured: rerun to try again, or dbctl migrate abort"
+                                "the cut-over backed off \(attempt) times (last: \(record.reason ?? "?")); the shop "
+                                    + "stays on SQLite and the changes keep being captured: rerun to try again, or "
+                                        + "dbctl migrate abort"
                             )
                         }
                         nextAttempt = Date().addingTimeInterval(backOff)

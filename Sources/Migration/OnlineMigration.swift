@@ -67,7 +67,8 @@ public struct OnlineReport: Sendable, Codable {
         if let pauseMs {
             lines.append(String(format: "cut over: writes paused %.0f ms; the shop now writes to %@", pauseMs, target))
             lines.append(
-                "rollback window open: dbctl rollback moves the shop back to SQLite with every order; dbctl migrate finish closes it"
+                "rollback window open: dbctl rollback moves the shop back to SQLite with every order; dbctl migrate "
+                    + "finish closes it"
             )
         }
         lines.append(String(format: "total %.1f s", totalSeconds))
@@ -153,7 +154,8 @@ public struct OnlineMigration {
                 : Check(
                     name: "online.keys", status: .failed,
                     detail:
-                        "the change capture needs a primary key of at most \(ChangeCapture.maximumKeyColumns) columns: \(unsupported.joined(separator: ", "))"
+                        "the change capture needs a primary key of at most \(ChangeCapture.maximumKeyColumns) "
+                            + "columns: \(unsupported.joined(separator: ", "))"
                 ))
         let own = try live.rows(
             "SELECT name FROM sqlite_master WHERE type = 'trigger' AND substr(name, 1, 7) <> '_dbctl_'"
@@ -177,14 +179,16 @@ public struct OnlineMigration {
                 : Check(
                     name: "online.journal_mode", status: .warning,
                     detail:
-                        "\(mode): switched to WAL before the capture starts (persistent; readers then never block the shop's writers)"
+                        "\(mode): switched to WAL before the capture starts (persistent; readers then never block "
+                            + "the shop's writers)"
                 ))
         if options.apps.isEmpty && options.hooks.cutOver == nil {
             checks.append(
                 Check(
                     name: "online.apps", status: .failed,
                     detail:
-                        "name the running storefront instances with --app URL (and --app-key-file), or pass --cutover-hook CMD for any other application"
+                        "name the running storefront instances with --app URL (and --app-key-file), or pass "
+                            + "--cutover-hook CMD for any other application"
                 ))
         }
         let control = AppControl(apps: options.apps)
@@ -207,7 +211,8 @@ public struct OnlineMigration {
                     Check(
                         name: "online.apps", status: .ok,
                         detail:
-                            "app \(app.url): sqlite \(state.database), write gate ready (generation \(state.generation))"
+                            "app \(app.url): sqlite \(state.database), write gate ready (generation "
+                                + "\(state.generation))"
                     ))
             }
         }
@@ -215,7 +220,9 @@ public struct OnlineMigration {
             Check(
                 name: "online.pause", status: .ok,
                 detail:
-                    "cut-over only when ≤ \(options.maxLagRows) changes wait; writes paused at most \(options.maxPauseMs) ms per attempt, else thawed on SQLite and retried (up to \(options.maxAttempts) attempts)"
+                    "cut-over only when ≤ \(options.maxLagRows) changes wait; writes paused at most "
+                        + "\(options.maxPauseMs) ms per attempt, else thawed on SQLite and retried (up to "
+                            + "\(options.maxAttempts) attempts)"
             ))
         return checks
     }
@@ -259,7 +266,8 @@ public struct OnlineMigration {
         let started = Date()
         guard inspection.failed.isEmpty else {
             throw MigrationError(
-                "\(inspection.failed.count) check(s) failed (\(inspection.failed.map(\.name).joined(separator: ", "))); nothing was written"
+                "\(inspection.failed.count) check(s) failed "
+                    + "(\(inspection.failed.map(\.name).joined(separator: ", "))); nothing was written"
             )
         }
         var report = OnlineReport(source: session.sourcePath, target: session.target.endpoint)
@@ -283,7 +291,8 @@ public struct OnlineMigration {
         } else {
             report.resumed = true
             log(
-                "resuming the online migration (phase \(state["phase"] ?? "?"), applied up to change \(state["applied_seq"] ?? "?"))"
+                "resuming the online migration (phase \(state["phase"] ?? "?"), applied up to change "
+                    + "\(state["applied_seq"] ?? "?"))"
             )
         }
         if state["phase"] == OnlineState.Phase.copying.rawValue && state["snapshot_position"] == nil {
@@ -306,7 +315,8 @@ public struct OnlineMigration {
             let path = state["snapshot"] ?? snapshotPath
             guard FileManager.default.fileExists(atPath: path) else {
                 throw MigrationError(
-                    "snapshot \(path) is gone, so the interrupted copy cannot resume; run dbctl migrate abort, empty the target and start again"
+                    "snapshot \(path) is gone, so the interrupted copy cannot resume; run dbctl migrate abort, empty "
+                        + "the target and start again"
                 )
             }
             var copySession = session
@@ -317,7 +327,8 @@ public struct OnlineMigration {
             report.copy = copy
             guard copy.verified else {
                 throw MigrationError(
-                    "the snapshot's copy did not verify identical; the shop stays on SQLite (the capture stays installed: fix and rerun, or dbctl migrate abort)"
+                    "the snapshot's copy did not verify identical; the shop stays on SQLite (the capture stays "
+                        + "installed: fix and rerun, or dbctl migrate abort)"
                 )
             }
             try OnlineState.set("rows_copied", String(copy.copy?.tables.reduce(0) { $0 + $1.rows } ?? 0), on: admin)

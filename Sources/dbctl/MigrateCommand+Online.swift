@@ -98,7 +98,8 @@ extension MigrateCommand {
                   1. install change capture (3 triggers per table, change log _dbctl_changes) in \(session.sourcePath)
                   2. snapshot the file (VACUUM INTO) and copy it into \(session.target.endpoint) (the offline path, verified)
                   3. apply the captured changes in order, checkpointed in the target (_dbctl_online)
-                  4. when ≤ \(online.maxLagRows) changes wait: freeze \(online.apps.isEmpty ? "(the --cutover-hook application)" : online.apps.joined(separator: ", ")), \
+                  4. when ≤ \(online.maxLagRows) changes wait: freeze \(online.apps.isEmpty ? "(the --cutover-hook "
+                      + "application)" : online.apps.joined(separator: ", ")), \
                 drain, compare counts, fence SQLite, switch, thaw — at most \(online.maxPauseMs) ms, else thaw on SQLite and retry
                 """)
             let failed = inspection.failed

@@ -8,7 +8,8 @@ struct RehearseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rehearse",
         abstract:
-            "Rehearse the migration on staging: copy the live SQLite file, migrate, verify, smoke-check, predict the pause."
+            "Rehearse the migration on staging: copy the live SQLite file, migrate, verify, smoke-check, predict the "
+                + "pause."
     )
     @Option(help: "The live SQLite database (it is only read).") var source: String
     @Option(help: "The staging database: mysql://user@host:port/database.") var staging: String
@@ -36,9 +37,11 @@ struct RehearseCommand: ParsableCommand {
                 """
                 rehearsal plan (the live file is only read):
                   1. snapshot \(path) with VACUUM INTO (one read transaction; the shop keeps writing)
-                  2. \(appBinary.map { "run \($0) migrate on staging, then " } ?? "")migrate the snapshot into \(configuration.endpoint) and verify it
+                  2. \(appBinary.map { "run \($0) migrate on staging, then "
+                      + "" } ?? "")migrate the snapshot into \(configuration.endpoint) and verify it
                   3. measure the change applier and the count check on staging; sample the live write rate for \(Int(sampleSeconds)) s
-                  4. smoke: \(appBinary.map { "\($0) serve on staging: catalog, customer, cart, checkout, order history" } ?? smoke ?? "none")
+                  4. smoke: \(appBinary.map { "\($0) serve on staging: catalog, customer, cart, checkout, order "
+                      + "history" } ?? smoke ?? "none")
                   5. go/no-go: verified, smoke passed, predicted pause ≤ \(maxPauseMs) ms
                 dry run: nothing was written. Add --execute to rehearse.
                 """)

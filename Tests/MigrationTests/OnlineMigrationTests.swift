@@ -50,7 +50,8 @@ final class SQLiteWriter: @unchecked Sendable {
                             "DELETE FROM reviews WHERE id = ?", binds: [.integer(Int64(1 + (n * 7) % reviews))])
                         if n % 25 == 0 {  // a key change: logged as the old key's delete and the new key's upsert
                             try file.execute(
-                                "UPDATE reviews SET id = id + 1000000 WHERE id = (SELECT min(id) FROM reviews WHERE id < 1000000)"
+                                "UPDATE reviews SET id = id + 1000000 WHERE id = (SELECT min(id) FROM reviews WHERE "
+                                    + "id < 1000000)"
                             )
                         }
                         try file.executeScript("COMMIT")
@@ -178,7 +179,9 @@ final class SQLiteWriter: @unchecked Sendable {
             }, "\(remaining)")
         let left = try query(
             shop.target,
-            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE '\\_dbctl%'"
+            """
+            SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE '\\_dbctl%'
+            """
         )
         #expect(left.isEmpty)
     }

@@ -142,7 +142,8 @@ public final class ChangeApplier: @unchecked Sendable {
                     table, rows: Array(chunk), excluding: Set(targetKeys.map { $0.map(Verifier.canonical) }))
                 guard !others.isEmpty else {
                     throw MigrationError(
-                        "table \(table.name): applying changes hit a duplicate key the source does not have (\(error.safeMessageForReport)); nothing of this batch was applied"
+                        "table \(table.name): applying changes hit a duplicate key the source does not have "
+                            + "(\(error.safeMessageForReport)); nothing of this batch was applied"
                     )
                 }
                 throw UniqueClash(keys: [table.name: others])
@@ -180,13 +181,16 @@ public final class ChangeApplier: @unchecked Sendable {
                     separator: ", ")
                 guard let want = expected[key] else {
                     throw MigrationError(
-                        "table \(table.name), primary key \(description): the row is gone from the source but still in the target after applying"
+                        "table \(table.name), primary key \(description): the row is gone from the source but still "
+                            + "in the target after applying"
                     )
                 }
                 if want != values {
                     let differing = zip(zip(want, values), table.columns).filter { $0.0.0 != $0.0.1 }.map { $0.1.name }
                     throw MigrationError(
-                        "table \(table.name), primary key \(description), column \(differing.joined(separator: ", ")): the target holds another value than the source after applying"
+                        "table \(table.name), primary key \(description), column "
+                            + "\(differing.joined(separator: ", ")): the target holds another value than the source "
+                                + "after applying"
                     )
                 }
                 found += 1

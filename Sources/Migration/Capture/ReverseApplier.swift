@@ -41,12 +41,14 @@ public final class ReverseApplier: @unchecked Sendable {
     public func applyNext(to file: SQLiteSource, limit: Int) throws -> Int {
         var changes: [(seq: Int64, table: String, key: [MariaDBValue])] = []
         let sql =
-            "SELECT seq, tbl, k1, k2, k3, k4 FROM \(ReverseCapture.quote(ReverseCapture.changeTable)) WHERE applied = 0 ORDER BY seq LIMIT ?"
+            "SELECT seq, tbl, k1, k2, k3, k4 FROM \(ReverseCapture.quote(ReverseCapture.changeTable)) WHERE applied "
+                + "= 0 ORDER BY seq LIMIT ?"
         for row in try connection.query(MariaDBQuery(unsafeSQL: sql, binds: [.int(Int64(limit))])).rows {
             let table = try row.decode(1, as: String.self)
             guard let plan = plan.table(table) else {
                 throw MigrationError(
-                    "MariaDB change log seq \(try row.decode(0, as: Int64.self)): table \(table) is not in the migration plan"
+                    "MariaDB change log seq \(try row.decode(0, as: Int64.self)): table \(table) is not in the "
+                        + "migration plan"
                 )
             }
             let key = try (0..<plan.primaryKey.count).map {
@@ -83,7 +85,8 @@ public final class ReverseApplier: @unchecked Sendable {
             try connection.execute(
                 MariaDBQuery(
                     unsafeSQL:
-                        "UPDATE \(ReverseCapture.quote(ReverseCapture.changeTable)) SET applied = 1 WHERE seq IN (\(list))",
+                        "UPDATE \(ReverseCapture.quote(ReverseCapture.changeTable)) SET applied = 1 WHERE seq IN "
+                            + "(\(list))",
                     binds: chunk.map { .int($0) }))
         }
         applied += changes.count
@@ -126,10 +129,12 @@ public final class ReverseApplier: @unchecked Sendable {
             try file.execute("DELETE FROM \(name) WHERE \(match)", binds: sqliteKey)
         }
         let insert =
-            "INSERT INTO \(name) (\(table.columns.map { SourceInspector.quote($0.name) }.joined(separator: ", "))) VALUES ("
+            "INSERT INTO \(name) (\(table.columns.map { SourceInspector.quote($0.name) }.joined(separator: ", "))) "
+                + "VALUES ("
             + Array(repeating: "?", count: table.columns.count).joined(separator: ", ") + ")"
         let select =
-            "SELECT \(table.columns.map { SourceInspector.quote($0.name) }.joined(separator: ", ")) FROM \(name) WHERE \(match)"
+            "SELECT \(table.columns.map { SourceInspector.quote($0.name) }.joined(separator: ", ")) FROM \(name) "
+                + "WHERE \(match)"
         for row in rows {
             let values = try zip(table.columns.indices, row).map { index, value in
                 try ReverseConversion.convert(value, column: table.columns[index], style: styles[index])
@@ -150,7 +155,9 @@ public final class ReverseApplier: @unchecked Sendable {
                     roundDecimals: column.roundsDecimals)
                 guard let forward, Verifier.canonical(forward) == Verifier.canonical(row[index]) else {
                     throw MigrationError(
-                        "table \(table.name), primary key \(description), column \(column.name): the value cannot be written back to SQLite exactly (\(Verifier.canonical(row[index]).prefix(64))); nothing of this batch was applied"
+                        "table \(table.name), primary key \(description), column \(column.name): the value cannot be "
+                            + "written back to SQLite exactly (\(Verifier.canonical(row[index]).prefix(64))); "
+                                + "nothing of this batch was applied"
                     )
                 }
             }
@@ -164,7 +171,8 @@ public final class ReverseApplier: @unchecked Sendable {
         var result: [ColumnStyle] = []
         for column in table.columns {
             let sample = try file.rows(
-                "SELECT \(SourceInspector.quote(column.name)) FROM \(SourceInspector.quote(table.name)) WHERE \(SourceInspector.quote(column.name)) IS NOT NULL LIMIT 1"
+                "SELECT \(SourceInspector.quote(column.name)) FROM \(SourceInspector.quote(table.name)) WHERE "
+                    + "\(SourceInspector.quote(column.name)) IS NOT NULL LIMIT 1"
             ).first?.first
             result.append(sample.map { ColumnStyle.learn($0, column: column) } ?? Self.defaultStyle(column))
         }

@@ -61,7 +61,8 @@ public enum ReverseCapture {
             (
                 prefix + "_u",
                 "CREATE TRIGGER \(quote(prefix + "_u")) AFTER UPDATE ON \(on) FOR EACH ROW "
-                    + "IF @dbctl_applier IS NULL THEN IF \(changed) THEN \(insert("d", "OLD")); END IF; \(insert("u", "NEW")); END IF"
+                    + "IF @dbctl_applier IS NULL THEN IF \(changed) THEN \(insert("d", "OLD")); END IF; "
+                        + "\(insert("u", "NEW")); END IF"
             ),
             (
                 prefix + "_d",

@@ -30,7 +30,8 @@ public struct Snapshot: Sendable {
             as? Int, free < sourceBytes + sourceBytes / 10
         {
             throw MigrationError(
-                "snapshot \(path): \(free / 1_048_576) MiB free, the copy needs about \(sourceBytes / 1_048_576) MiB; pass --snapshot-file on a larger disk"
+                "snapshot \(path): \(free / 1_048_576) MiB free, the copy needs about \(sourceBytes / 1_048_576) "
+                    + "MiB; pass --snapshot-file on a larger disk"
             )
         }
         // Written under a temporary name and renamed when complete: a run killed meanwhile leaves no file

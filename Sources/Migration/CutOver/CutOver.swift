@@ -215,7 +215,8 @@ struct CutOver {
         }
         if !differences.isEmpty {
             throw CutOverAbort.stop(
-                "row counts differ after draining the change log: \(differences.joined(separator: "; ")); the shop stays on SQLite"
+                "row counts differ after draining the change log: \(differences.joined(separator: "; ")); the shop "
+                    + "stays on SQLite"
             )
         }
     }

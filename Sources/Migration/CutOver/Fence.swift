@@ -15,7 +15,8 @@ public enum Fence {
     static func quote(_ name: String) -> String { SourceInspector.quote(name) }
 
     public static func message(target: String, at date: Date = Date()) -> String {
-        "this SQLite database moved to MariaDB \(target) at \(ISO8601DateFormatter().string(from: date)); writes here are refused (point the application at the new database, or run dbctl rollback)"
+        "this SQLite database moved to MariaDB \(target) at \(ISO8601DateFormatter().string(from: date)); writes "
+            + "here are refused (point the application at the new database, or run dbctl rollback)"
     }
 
     public static func installScript(tables: [String], message: String) -> String {

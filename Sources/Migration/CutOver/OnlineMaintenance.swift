@@ -41,7 +41,8 @@ public enum OnlineMaintenance {
             if let cutOverAt { lines.append("cut over at: \(cutOverAt)") }
             if let changesSinceCutOver {
                 lines.append(
-                    "changes on MariaDB since the cut-over: \(changesSinceCutOver) (dbctl rollback carries them back; dbctl migrate finish closes the window)"
+                    "changes on MariaDB since the cut-over: \(changesSinceCutOver) (dbctl rollback carries them "
+                        + "back; dbctl migrate finish closes the window)"
                 )
             }
             return lines.joined(separator: "\n")
@@ -108,7 +109,8 @@ public enum OnlineMaintenance {
         }
         guard phase == .cutOver else {
             throw MigrationError(
-                "the online migration is in phase \(phase.rawValue), not cut over: finish closes the rollback window after a cut-over; use dbctl migrate abort to stop before it"
+                "the online migration is in phase \(phase.rawValue), not cut over: finish closes the rollback window "
+                    + "after a cut-over; use dbctl migrate abort to stop before it"
             )
         }
         let steps = [
@@ -142,7 +144,8 @@ public enum OnlineMaintenance {
         let snapshot = state["snapshot"] ?? Snapshot.defaultPath(for: sourcePath)
         var steps = [
             "remove the change capture (triggers, change log) from \(sourcePath)",
-            "drop \(OnlineState.table) and \(Migrator.stateTable) in \(target.endpoint) (the copied rows stay; drop the database to start over)",
+            "drop \(OnlineState.table) and \(Migrator.stateTable) in \(target.endpoint) (the copied rows stay; drop "
+                + "the database to start over)",
         ]
         if FileManager.default.fileExists(atPath: snapshot) { steps.append("delete the snapshot \(snapshot)") }
         guard execute else { return steps }

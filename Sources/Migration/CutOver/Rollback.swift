@@ -40,7 +40,8 @@ public struct Rollback {
                 Check(
                     name: "rollback.state", status: .failed,
                     detail:
-                        "\(target.endpoint) has no cut-over online migration to roll back (phase \(state["phase"] ?? "none"))"
+                        "\(target.endpoint) has no cut-over online migration to roll back (phase "
+                            + "\(state["phase"] ?? "none"))"
                 ))
         } else {
             checks.append(
@@ -191,7 +192,8 @@ public struct Rollback {
         if !differences.isEmpty {
             _ = backOff("counts differ")
             throw MigrationError(
-                "row counts differ after applying MariaDB's changes back: \(differences.joined(separator: "; ")); the shop stays on MariaDB"
+                "row counts differ after applying MariaDB's changes back: \(differences.joined(separator: "; ")); "
+                    + "the shop stays on MariaDB"
             )
         }
         step("counts")

@@ -179,7 +179,8 @@ public struct Rehearsal {
         try ChangeCapture(tables: [table]).install(on: file, target: session.target.endpoint)
         let key = SourceInspector.quote(table.primaryKey[0])
         try file.execute(
-            "UPDATE \(SourceInspector.quote(table.name)) SET \(key) = \(key) WHERE rowid IN (SELECT rowid FROM \(SourceInspector.quote(table.name)) LIMIT 2000)"
+            "UPDATE \(SourceInspector.quote(table.name)) SET \(key) = \(key) WHERE rowid IN (SELECT rowid FROM "
+                + "\(SourceInspector.quote(table.name)) LIMIT 2000)"
         )
         let admin = try BlockingConnection.connect(session.target)
         defer { admin.close() }
