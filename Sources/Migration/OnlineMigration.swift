@@ -170,6 +170,18 @@ public struct OnlineMigration {
                         their translations on the target would fire again on every applied row; migrate this database offline
                         """))
         }
+        let virtual = try live.rows(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND upper(sql) LIKE 'CREATE VIRTUAL TABLE%'"
+        ).map { SQLiteValue.string($0[0]) }
+        if !virtual.isEmpty {
+            checks.append(
+                Check(
+                    name: "online.virtual_tables", status: .failed,
+                    detail: """
+                        the source has virtual tables (\(virtual.prefix(5).joined(separator: ", "))) whose changes the \
+                        capture cannot follow; migrate this database offline
+                        """))
+        }
         let mode = SQLiteValue.string(try live.scalar("PRAGMA journal_mode")).lowercased()
         checks.append(
             mode == "wal"

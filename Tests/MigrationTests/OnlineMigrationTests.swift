@@ -244,6 +244,7 @@ final class SQLiteWriter: @unchecked Sendable {
             CREATE TABLE log (at TEXT, what TEXT);
             CREATE TRIGGER items_touch AFTER UPDATE ON items BEGIN INSERT INTO log VALUES (datetime('now'), NEW.name); END;
             INSERT INTO items VALUES (1, 'a', NULL);
+            CREATE VIRTUAL TABLE notes USING fts5(body);
             """)
         defer { fixture.remove() }
         var options = OnlineOptions()
@@ -254,6 +255,7 @@ final class SQLiteWriter: @unchecked Sendable {
         let failed = try migration.inspect().failed
         let triggers = failed.first { $0.name == "online.triggers" }
         #expect(triggers?.detail.contains("items_touch") == true, "\(failed)")
+        #expect(failed.first { $0.name == "online.virtual_tables" }?.detail.contains("notes") == true, "\(failed)")
         let keys = failed.first { $0.name == "online.keys" }
         #expect(keys?.detail.contains("log (no primary key)") == true, "\(failed)")
     }
