@@ -187,5 +187,18 @@ import Testing
         load.stop()
         #expect(load.failed.isEmpty, "\(load.failed.prefix(5))")
         #expect(try Self.orders(load.acknowledged, missingFrom: shop.target).isEmpty)
+
+        // A rollback killed right after lifting the fence (before switching) leaves the file unfenced but
+        // marked cut over: the next rollback fences it again first, then brings every order back.
+        let file = try SQLiteSource(path: shop.path, writable: true)
+        try file.executeScript("BEGIN IMMEDIATE;\n" + (try Fence.removeScript(file)) + "COMMIT;")
+        file.close()
+        let back = try ProgramRunner.run(dbctl, [
+            "rollback", "--source", shop.path, "--target", url, "--password-file", passwordFile, "--app", a.url,
+            "--app", b.url, "--app-key-file", keyFile, "--execute",
+        ])
+        #expect(back.0 == 0 && back.1.contains("interrupted rollback"), "\(back.1)")
+        #expect(try Self.orders(load.acknowledged, missingFrom: shop.path).isEmpty)
+        for shopProcess in [a, b] { #expect(try shopProcess.state()["backend"] as? String == "sqlite") }
     }
 }

@@ -52,13 +52,7 @@ public struct Rollback {
         let file = try SQLiteSource(path: sourcePath)
         defer { file.close() }
         checks.append(
-            try Fence.isInstalled(file)
-                ? Check(
-                    name: "rollback.source", status: .ok,
-                    detail: "\(sourcePath) is fenced (no write reached it since the cut-over)")
-                : Check(
-                    name: "rollback.source", status: .failed,
-                    detail: "\(sourcePath) carries no fence: it is not the file this migration left"))
+            try Self.sourceCheck(file, path: sourcePath))
         if apps.isEmpty {
             checks.append(
                 Check(
@@ -82,6 +76,30 @@ public struct Rollback {
         return checks
     }
 
+    /// The file must be the one the cut-over fenced. A rollback killed between lifting the fence and
+    /// switching the instances leaves it unfenced but still marked as cut over: the fence goes back first.
+    static func sourceCheck(_ file: SQLiteSource, path: String) throws -> Check {
+        if try Fence.isInstalled(file) {
+            return Check(name: "rollback.source", status: .ok, detail: "\(path) is fenced (no write reached it since the cut-over)")
+        }
+        if try interruptedRollback(file) {
+            return Check(
+                name: "rollback.source", status: .warning,
+                detail: "\(path) is unfenced by an interrupted rollback; the fence is put back before anything else")
+        }
+        return Check(
+            name: "rollback.source", status: .failed,
+            detail: "\(path) carries no fence: it is not the file this migration left")
+    }
+
+    static func interruptedRollback(_ file: SQLiteSource) throws -> Bool {
+        guard try ChangeCapture.isInstalled(file) else { return false }
+        let phase = try file.rows(
+            "SELECT value FROM \(ChangeCapture.quote(ChangeCapture.metaTable)) WHERE name = 'phase'"
+        ).first?.first
+        return phase.map(SQLiteValue.string) == OnlineState.Phase.cutOver.rawValue
+    }
+
     public func run(log: @escaping (String) -> Void) throws -> Outcome {
         let started = Date()
         var outcome = Outcome()
@@ -94,6 +112,12 @@ public struct Rollback {
         }
         let live = try SQLiteSource(path: sourcePath, writable: true, busyTimeoutMilliseconds: 5_000)
         defer { live.close() }
+        if try !Fence.isInstalled(live), try Self.interruptedRollback(live) {
+            let fence = Fence.installScript(
+                tables: try Fence.applicationTables(live), message: Fence.message(target: target.endpoint))
+            try live.executeScript("BEGIN IMMEDIATE;\n" + fence + "COMMIT;")
+            log("an interrupted rollback had lifted the fence on \(sourcePath): fenced again")
+        }
         let applier = try ReverseApplier(plan: plan, target: target)
         defer { applier.close() }
         let control = AppControl(apps: apps)
