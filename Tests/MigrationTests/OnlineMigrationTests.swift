@@ -141,11 +141,14 @@ final class SQLiteWriter: @unchecked Sendable {
         let writer = SQLiteWriter(path: shop.path, products: 300, reviews: 150)
         defer { writer.finish() }
         writer.waitUntil(committed: 20)
-        let options = Self.options(shop, postpone: true)
+        var options = Self.options(shop, postpone: true)
+        let successFile = shop.directory + "/success"
+        options.hooks.success = "echo \"$DBCTL_EVENT $DBCTL_PAUSE_MS $DBCTL_TARGET\" > '\(successFile)'"
         // The cut-over may start once the writer has done plenty of work during the window.
+        let flag = options.postponeFlagFile!
         Thread.detachNewThread {
             writer.waitUntil(committed: 300)
-            try? FileManager.default.removeItem(atPath: options.postponeFlagFile!)
+            try? FileManager.default.removeItem(atPath: flag)
         }
         let migration = OnlineMigration(session: Self.session(shop), options: options)
         let inspection = try migration.inspect()
@@ -170,6 +173,10 @@ final class SQLiteWriter: @unchecked Sendable {
         #expect(!FileManager.default.fileExists(atPath: options.snapshotPath!))
         let status = try OnlineMaintenance.status(target: shop.target, sourcePath: nil)
         #expect(status.phase == "cut_over")
+        // The success hook saw the event, the pause and the target's endpoint (never a password).
+        let hookSaw = try String(contentsOfFile: successFile, encoding: .utf8).split(separator: " ")
+        #expect(hookSaw.first == "success" && Double(hookSaw.dropFirst().first ?? "") != nil, "\(hookSaw)")
+        #expect(hookSaw.last.map(String.init)?.hasPrefix(shop.target.endpoint) == true, "\(hookSaw)")
         // Finish closes the window: capture gone on both sides, the fence stays.
         _ = try OnlineMaintenance.finish(sourcePath: shop.path, target: shop.target, execute: true)
         let remaining = try Self.toolObjects(shop.path)
@@ -222,11 +229,15 @@ final class SQLiteWriter: @unchecked Sendable {
         defer { shop.remove() }
         var options = Self.options(shop, hook: "echo cannot reload >&2; exit 3", postpone: false)
         options.maxAttempts = 1
+        let failureFile = shop.directory + "/failure"
+        options.hooks.failure = "echo \"$DBCTL_EVENT: $DBCTL_ERROR\" > '\(failureFile)'"
         let migration = OnlineMigration(session: Self.session(shop), options: options)
         let inspection = try migration.inspect()
         #expect(throws: MigrationError.self) {
             try migration.run(inspection, copyOptions: MigrationOptions()) { _ in }
         }
+        let failure = try String(contentsOfFile: failureFile, encoding: .utf8)
+        #expect(failure.hasPrefix("failure: hook cut-over: exit status 3: cannot reload"), "\(failure)")
         // Not fenced: the application keeps writing to SQLite, and its changes are still captured.
         let file = try SQLiteSource(path: shop.path, writable: true)
         defer { file.close() }
