@@ -211,7 +211,7 @@ import Testing
     @Test func inProductionASwitchTargetWithoutTLSIsRefused() async throws {
         try await LiveShop.run(.sqlite, adminKey: "a-production-admin-key",
                                configure: { $0.environment = .production }) { shop in
-            #expect(try await shop.admin(.post, "/admin/database/freeze", json: "{}").status == 200)
+            #expect(try await shop.admin(.post, "/admin/database/freeze", json: #"{"lease_ms": 60000}"#).status == 200)
             let reply = try await shop.admin(.post, "/admin/database/switch",
                                              json: #"{"url": "mysql://shop@127.0.0.1:3306/shop?sslmode=prefer"}"#)
             #expect(reply.status == 400, "\(reply.text)")

@@ -75,7 +75,7 @@ import Testing
             try await Self.waitUntil("the replaced SQLite database is shut down") { original.hasShutDown }
 
             // And back, the same way.
-            #expect(try await shop.admin(.post, "/admin/database/freeze", json: "{}").status == 200)
+            #expect(try await shop.admin(.post, "/admin/database/freeze", json: #"{"lease_ms": 60000}"#).status == 200)
             let back = try await shop.admin(.post, "/admin/database/switch", json: #"{"url": "sqlite://\#(path)"}"#)
             #expect(back.status == 200, "\(back.text)")
             #expect(back["backend"] as? String == "sqlite")
@@ -166,7 +166,7 @@ import Testing
             let read = Task { try await shop.request(.get, "/customers/\(id)") }
             try await Task.sleep(for: .milliseconds(300))
 
-            #expect(try await shop.admin(.post, "/admin/database/freeze", json: "{}").status == 200)
+            #expect(try await shop.admin(.post, "/admin/database/freeze", json: #"{"lease_ms": 60000}"#).status == 200)
             let switched = try await shop.admin(.post, "/admin/database/switch",
                                                 json: #"{"url": "sqlite://\#(target)"}"#)
             #expect(switched.status == 200, "\(switched.text)")
