@@ -85,7 +85,7 @@ struct LiveShop: Sendable {
 
     /// Polls `GET /admin/database` until `condition` holds (fails the test after `timeout`).
     @discardableResult
-    func waitForStatus(timeout: Duration = .seconds(10), _ what: String,
+    func waitForStatus(timeout: Duration = .seconds(60), _ what: String,
                        _ condition: (ShopClient.Reply) -> Bool) async throws -> ShopClient.Reply {
         let deadline = ContinuousClock.now + timeout
         while true {
