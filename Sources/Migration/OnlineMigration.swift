@@ -28,7 +28,7 @@ public struct OnlineOptions: Sendable {
 }
 
 /// The outcome of an online migration.
-public struct OnlineReport: Sendable, Codable {
+public struct OnlineReport: Sendable, Codable, ReportJSON {
     public var source: String
     public var target: String
     public var phase: String = OnlineState.Phase.copying.rawValue
@@ -42,12 +42,6 @@ public struct OnlineReport: Sendable, Codable {
     public var attempts: [CutOverAttempt] = []
     public var pauseMs: Double?
     public var totalSeconds = 0.0
-
-    public func json() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(self)
-    }
 
     public var text: String {
         var lines: [String] = []

@@ -2,7 +2,7 @@ import Foundation
 import MariaDB
 
 /// The go/no-go record of a rehearsal on staging.
-public struct RehearsalReport: Sendable, Codable {
+public struct RehearsalReport: Sendable, Codable, ReportJSON {
     public var source: String
     public var staging: String
     public var snapshotSeconds = 0.0
@@ -23,12 +23,6 @@ public struct RehearsalReport: Sendable, Codable {
     public var go = false
     public var reasons: [String] = []
     public var totalSeconds = 0.0
-
-    public func json() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(self)
-    }
 
     public var text: String {
         var lines: [String] = []

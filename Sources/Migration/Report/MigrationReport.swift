@@ -1,7 +1,7 @@
 import Foundation
 
 /// Everything a run found and did, as JSON and as text.
-public struct MigrationReport: Sendable, Codable {
+public struct MigrationReport: Sendable, Codable, ReportJSON {
     public var source: String
     public var target: String
     public var mode: String
@@ -38,12 +38,6 @@ public struct MigrationReport: Sendable, Codable {
         self.orphans = orphans
         self.schemaObjects = plan.schemaObjects.map { $0.map(SchemaObjectOutcome.planned) }
         self.totalSeconds = 0
-    }
-
-    public func json() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(self)
     }
 
     public var text: String {
