@@ -15,6 +15,10 @@ public final class StorefrontDatabase: Sendable {
     /// Where the data lives, for status and messages: the SQLite path or `host:port/db`, never a password.
     public let location: String
     private let eventLoopGroup: MultiThreadedEventLoopGroup
+    /// SQLite's blocking calls run here, not on the process-wide pool: a busy wait on a locked file (another
+    /// process writing, a cut-over holding the write lock) then stalls only this database, never the others of
+    /// the process (the one being switched to, a second shop) that share the global pool's few threads.
+    private let threadPool: NIOThreadPool?
     private let logger: Logger
     private let isShutDown = NIOLockedValueBox(false)
 
@@ -27,7 +31,10 @@ public final class StorefrontDatabase: Sendable {
             // SQLite has one writer at a time: one connection, one loop. Concurrent requests of this process
             // queue here; other processes on the same file are waited for (busy timeout, BEGIN IMMEDIATE).
             eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-            databases = Databases(threadPool: NIOThreadPool.singleton, on: eventLoopGroup)
+            let pool = NIOThreadPool(numberOfThreads: 1)
+            pool.start()
+            threadPool = pool
+            databases = Databases(threadPool: pool, on: eventLoopGroup)
             let storage: SQLiteConfiguration.Storage
             if case .sqlite(let path) = configuration.database { storage = .file(path: path) } else { storage = .memory }
             let sqlite = DatabaseConfigurationFactory.sqlite(
@@ -39,6 +46,7 @@ public final class StorefrontDatabase: Sendable {
             if case .sqlite(let path) = configuration.database { location = path } else { location = ":memory:" }
         case .mariaDB(let box):
             eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            threadPool = nil
             databases = Databases(threadPool: NIOThreadPool.singleton, on: eventLoopGroup)
             var pool = PoolConfiguration(minimumConnections: configuration.poolMinimum, maximumConnections: configuration.poolMaximum,
                                          acquireTimeout: configuration.poolAcquireTimeout, name: "primary")
@@ -122,6 +130,7 @@ public final class StorefrontDatabase: Sendable {
         }
         guard first else { return }
         await databases.shutdownAsync()
+        try? await threadPool?.shutdownGracefully()
         try? await eventLoopGroup.shutdownGracefully()
     }
 
