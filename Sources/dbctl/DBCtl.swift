@@ -17,7 +17,7 @@ struct DBCtl: AsyncParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "dbctl",
-        abstract: "Database operations for Storefront: local servers, connectivity checks, and (soon) SQLite → MySQL migration.",
-        subcommands: [MigrateGroup.self, RollbackCommand.self, RehearseCommand.self, VerifyCommand.self, ServerCommand.self, PingCommand.self, DemoCommand.self]
+        abstract: "Database operations for Storefront: SQLite → MySQL migration, backups and restores, local servers.",
+        subcommands: [MigrateGroup.self, BackupCommand.self, AgentCommand.self, RollbackCommand.self, RehearseCommand.self, VerifyCommand.self, ServerCommand.self, PingCommand.self, DemoCommand.self]
     )
 }

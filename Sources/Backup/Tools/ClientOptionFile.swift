@@ -1,0 +1,33 @@
+import Foundation
+import MariaDB
+
+/// A `--defaults-extra-file` for MariaDB's own tools, mode 0600 in the work directory, so the password never
+/// appears on a command line or in the environment. Removed when done.
+struct ClientOptionFile {
+    let path: String
+
+    static func write(_ configuration: MariaDBConfiguration, in directory: String) throws -> ClientOptionFile {
+        var lines = ["[client]", "user=\(quote(configuration.username))"]
+        if let password = configuration.password { lines.append("password=\(quote(password))") }
+        if let socket = configuration.unixSocket {
+            lines.append("socket=\(quote(socket))")
+        } else {
+            lines += ["host=\(quote(configuration.host))", "port=\(configuration.port)", "protocol=TCP"]
+        }
+        let path = directory + "/client-\(UUID().uuidString.prefix(8)).cnf"
+        guard FileManager.default.createFile(atPath: path, contents: Data((lines.joined(separator: "\n") + "\n").utf8),
+                                             attributes: [.posixPermissions: 0o600]) else {
+            throw BackupError(.precondition, "cannot write a client option file in \(directory)")
+        }
+        return ClientOptionFile(path: path)
+    }
+
+    /// Option-file values in double quotes, with `\` and `"` escaped the way MariaDB reads them.
+    static func quote(_ value: String) -> String {
+        "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    var argument: String { "--defaults-extra-file=\(path)" }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}

@@ -1,0 +1,123 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One run of an alert program, waited for without blocking a thread.
+///
+/// Standard input and output are files in a private temporary directory, not pipes: a program that never
+/// reads its input or prints a lot can then neither block the run nor raise SIGPIPE in this process.
+struct CommandRun {
+    enum Outcome: Equatable {
+        case exited(Int32)
+        case signalled(Int32)
+        case timedOut
+    }
+
+    var outcome: Outcome
+    /// ": <the last line the program printed>", or empty.
+    var lastLine: String
+
+    static func run(
+        executable: String, arguments: [String], input: Data, environment: [String: String],
+        timeout: TimeInterval
+    ) async throws -> CommandRun {
+        let fileManager = FileManager.default
+        let directory = fileManager.temporaryDirectory.appendingPathComponent("dbctl-alert-\(UUID().uuidString)")
+        do {
+            try fileManager.createDirectory(
+                at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw NotifyError(.launch, target: executable, "cannot create \(directory.path): \(error)")
+        }
+        defer { try? fileManager.removeItem(at: directory) }
+        let inputURL = directory.appendingPathComponent("input.json")
+        let outputURL = directory.appendingPathComponent("output")
+        let process = Process()
+        let exit = ExitSignal()
+        do {
+            try input.write(to: inputURL)
+            _ = fileManager.createFile(atPath: outputURL.path, contents: nil)
+            let inputHandle = try FileHandle(forReadingFrom: inputURL)
+            let outputHandle = try FileHandle(forWritingTo: outputURL)
+            defer {
+                try? inputHandle.close()
+                try? outputHandle.close()
+            }
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+            process.standardInput = inputHandle
+            process.standardOutput = outputHandle
+            process.standardError = outputHandle
+            process.terminationHandler = { _ in exit.fire() }
+            try process.run()
+        } catch {
+            throw NotifyError(.launch, target: executable, "cannot start: \(error.localizedDescription)")
+        }
+        let pid = process.processIdentifier
+        let timedOut = TimeoutFlag()
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+            guard !exit.hasFired else { return }
+            timedOut.set()
+            Self.signal(pid, SIGTERM)
+            DispatchQueue.global().asyncAfter(deadline: .now() + 2) {
+                if !exit.hasFired { Self.signal(pid, SIGKILL) }
+            }
+        }
+        await exit.wait()
+        let output = (try? Data(contentsOf: outputURL)) ?? Data()
+        let last = String(decoding: output.suffix(2_048), as: UTF8.self)
+            .split(whereSeparator: \.isNewline).last.map { String($0.prefix(200)) } ?? ""
+        let line = last.isEmpty ? "" : ": \(last)"
+        if timedOut.isSet { return CommandRun(outcome: .timedOut, lastLine: line) }
+        if process.terminationReason == .uncaughtSignal {
+            return CommandRun(outcome: .signalled(process.terminationStatus), lastLine: line)
+        }
+        return CommandRun(outcome: .exited(process.terminationStatus), lastLine: line)
+    }
+
+    /// Signals the program, and its process group when it leads one, so a script's children go too.
+    static func signal(_ pid: pid_t, _ signal: Int32) {
+        if getpgid(pid) == pid { kill(-pid, signal) }
+        kill(pid, signal)
+    }
+}
+
+/// Set once when the program exits; awaited by the run.
+final class ExitSignal: @unchecked Sendable {
+    private let lock = NSLock()
+    private var fired = false
+    private var waiter: CheckedContinuation<Void, Never>?
+
+    var hasFired: Bool { lock.withLock { fired } }
+
+    func fire() {
+        let waiting: CheckedContinuation<Void, Never>? = lock.withLock {
+            fired = true
+            defer { waiter = nil }
+            return waiter
+        }
+        waiting?.resume()
+    }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let done = lock.withLock {
+                if fired { return true }
+                waiter = continuation
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+}
+
+final class TimeoutFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Backup
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// `dbctl agent`: one long-running process for the configuration's schedules (backups, binlog archiving,
+/// drills, retention) and their alerts; stops gracefully on SIGTERM or SIGINT.
+struct AgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agent", abstract: "Run the configuration's schedules: backups, binlogs, drills, retention, alerts.")
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardOutput(label: label)
+            handler.logLevel = .info
+            return handler
+        }
+        let configuration = try options.load()
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let logger = Logger(label: "dbctl.agent")
+        do {
+            var services: [any Service] = []
+            if configuration.backup != nil {
+                let environment = try BackupEnvironment(configuration: configuration, httpClient: client,
+                                                        output: { logger.info("\($0)") })
+                services.append(try BackupScheduleService(environment: environment))
+            }
+            guard !services.isEmpty else {
+                throw ValidationError("\(configuration.file) has no section the agent runs (backup)")
+            }
+            let group = ServiceGroup(configuration: .init(
+                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+            try await group.run()
+            try await client.shutdown()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+}

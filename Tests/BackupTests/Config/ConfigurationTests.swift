@@ -1,0 +1,75 @@
+import DbctlConfig
+import Foundation
+import Testing
+
+/// The configuration file: the documented example loads, and every mistake is one line naming the key.
+@Suite struct ConfigurationTests {
+    static let example = """
+        server:    {url: "mysql://backup@127.0.0.1:3306/", password_file: /etc/dbctl/backup.pw, data_dir: /var/lib/mysql}
+        backup:
+          work_dir: /var/lib/dbctl
+          key_file: /etc/dbctl/backup.key
+          schedule: {full: "0 1 * * *", incremental: "0 * * * *", binlogs: continuous, drill: "30 3 * * *"}
+          locations:
+            - {name: local,   type: posix, path: /srv/backups}
+            - {name: offsite, type: s3,    endpoint: "http://127.0.0.1:9000", bucket: shop-backups, region: us-east-1,
+               access_key_file: /etc/dbctl/s3.id, secret_key_file: /etc/dbctl/s3.secret}
+            - {name: vault,   type: sftp,  host: 127.0.0.1, port: 2222, user: backup, identity_file: /etc/dbctl/id_ed25519,
+               known_hosts_file: /etc/dbctl/known_hosts, path: /backups}
+          retention: {hourly: 24, daily: 7, weekly: 4, monthly: 12, yearly: 2}
+        alerts:
+          - {type: webhook, url: "http://127.0.0.1:9099/alerts"}
+          - {type: command, run: /usr/local/bin/page-oncall}
+        """
+
+    @Test func theDocumentedExampleLoads() throws {
+        let config = try DbctlConfiguration.parse(Self.example, file: "dbctl.yaml")
+        #expect(config.server?.url == "mysql://backup@127.0.0.1:3306/")
+        #expect(config.server?.passwordFile == "/etc/dbctl/backup.pw")
+        let backup = try #require(config.backup)
+        #expect(backup.locations.map(\.name) == ["local", "offsite", "vault"])
+        #expect(backup.locations[1].kind == .s3(endpoint: "http://127.0.0.1:9000", bucket: "shop-backups",
+                                                region: "us-east-1", accessKeyFile: "/etc/dbctl/s3.id",
+                                                secretKeyFile: "/etc/dbctl/s3.secret", prefix: ""))
+        #expect(backup.locations[2].kind == .sftp(host: "127.0.0.1", port: 2222, user: "backup",
+                                                  identityFile: "/etc/dbctl/id_ed25519",
+                                                  knownHostsFile: "/etc/dbctl/known_hosts", path: "/backups"))
+        #expect(backup.schedule.binlogs == "continuous")
+        #expect(backup.retention.monthly == 12)
+        #expect(config.alerts == [.webhook(url: "http://127.0.0.1:9099/alerts"),
+                                  .command(run: "/usr/local/bin/page-oncall", arguments: [])])
+    }
+
+    @Test(arguments: [
+        ("server: {url: \"mysql://a@h/\", pasword_file: x}", "dbctl.yaml: server.pasword_file: unknown key"),
+        ("backup: {key_file: k, locations: [{name: a, type: posix, path: /x}]}", "backup.work_dir: required key"),
+        ("backup: {work_dir: w, key_file: k, locations: [{name: a, type: ftp, path: /x}]}",
+         "backup.locations[0].type: unknown location type ftp"),
+        ("backup: {work_dir: w, key_file: k, locations: [{name: a, type: posix, path: /x, bucket: b}]}",
+         "backup.locations[0].bucket: not a setting of a posix location"),
+        ("backup: {work_dir: w, key_file: k, locations: [{name: a, type: posix, path: /x}, {name: a, type: posix, path: /y}]}",
+         "backup.locations[1].name: location name a is used twice"),
+        ("backup: {work_dir: w, key_file: k, locations: [{name: a, type: posix, path: /x}], retention: {daily: -1}}",
+         "backup.retention.daily: expected a whole number"),
+        ("server: {url: \"mysql://backup:hunter2@127.0.0.1/\"}", "server.url: a password in the URL is refused"),
+        ("alerts: [{type: pager}]", "alerts[0].type: unknown alert type pager"),
+        ("tuning: {}", "dbctl.yaml: tuning: unknown key"),
+        ("server: [1, 2", "dbctl.yaml: not valid YAML"),
+    ])
+    func mistakesNameTheKey(_ text: String, _ expected: String) {
+        do {
+            _ = try DbctlConfiguration.parse(text, file: "dbctl.yaml")
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect("\(error)".contains(expected), "\(error)")
+            #expect(!"\(error)".contains("hunter2"), "never echoes a password")
+        }
+    }
+
+    @Test func aMissingFileIsNamed() {
+        #expect(throws: ConfigurationError.self) { try DbctlConfiguration.load(path: "/nonexistent/dbctl.yaml") }
+        do { _ = try DbctlConfiguration.load(path: "/nonexistent/dbctl.yaml") } catch {
+            #expect("\(error)".contains("/nonexistent/dbctl.yaml"))
+        }
+    }
+}
