@@ -8,7 +8,10 @@ import Darwin
 /// One run of an alert program, waited for without blocking a thread.
 ///
 /// Standard input and output are files in a private temporary directory, not pipes: a program that never
-/// reads its input or prints a lot can then neither block the run nor raise SIGPIPE in this process.
+/// reads its input or prints a lot can then neither block the run nor raise SIGPIPE in this process. The
+/// program leads its own process group (Foundation starts it so), and a timeout signals the whole group.
+/// A program that exits but leaves a background process holding its descriptors is waited for until the
+/// timeout, and then counts as timed out.
 struct CommandRun {
     enum Outcome: Equatable {
         case exited(Int32)
@@ -64,7 +67,11 @@ struct CommandRun {
             timedOut.set()
             Self.signal(pid, SIGTERM)
             DispatchQueue.global().asyncAfter(deadline: .now() + 2) {
-                if !exit.hasFired { Self.signal(pid, SIGKILL) }
+                guard !exit.hasFired else { return }
+                Self.signal(pid, SIGKILL)
+                // Exit is noticed only once every inherited descriptor is closed; a descendant that left the
+                // process group could hold one for ever, so stop waiting soon after the kill.
+                DispatchQueue.global().asyncAfter(deadline: .now() + 1) { exit.fire() }
             }
         }
         await exit.wait()

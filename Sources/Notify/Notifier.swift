@@ -42,7 +42,9 @@ public struct Notifier: Sendable {
     }
 
     /// Sends `notifications` to every channel, all at once.
-    public func deliver(_ notifications: [AlertNotification], stateFailure: NotifyError? = nil) async -> DeliveryReport {
+    public func deliver(
+        _ notifications: [AlertNotification], stateFailure: NotifyError? = nil
+    ) async -> DeliveryReport {
         var report = DeliveryReport(sent: notifications, stateFailure: stateFailure)
         if let stateFailure { logger.error("alert state: \(stateFailure)") }
         let failures = await withTaskGroup(of: ChannelFailure?.self) { group in

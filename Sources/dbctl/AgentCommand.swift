@@ -19,7 +19,7 @@ struct AgentCommand: AsyncParsableCommand {
             return handler
         }
         let configuration = try options.load()
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: S3Location.httpClientConfiguration())
         let logger = Logger(label: "dbctl.agent")
         do {
             var services: [any Service] = []

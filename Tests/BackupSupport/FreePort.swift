@@ -15,7 +15,7 @@ public enum FreePort {
         defer { close(fd) }
         var address = loopback(port: 0)
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, addressLength) }
         }
         guard bound == 0 else { throw TestServerError("bind(127.0.0.1:0) failed: errno \(errno)") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -36,7 +36,7 @@ public enum FreePort {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = loopback(port: port)
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, addressLength) }
         }
         guard connected == 0 else { return false }
         guard let banner else { return true }
@@ -44,6 +44,8 @@ public enum FreePort {
         let count = recv(fd, &bytes, bytes.count, 0)
         return count > 0 && String(decoding: bytes[0..<count], as: UTF8.self).hasPrefix(banner)
     }
+
+    private static let addressLength = socklen_t(MemoryLayout<sockaddr_in>.size)
 
     private static func loopback(port: Int) -> sockaddr_in {
         var address = sockaddr_in()

@@ -20,12 +20,17 @@ public final class S3Server: @unchecked Sendable {
     public let accessKeyFile: String
     public let secretKeyFile: String
     public let httpClient: HTTPClient
+    private let ownsClient: Bool
     private var process: ServerProcess?
 
     public var endpoint: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
-    private init(directory: TemporaryDirectory, port: Int, bucket: String, verifySignatures: Bool, httpClient: HTTPClient) {
+    private init(
+        directory: TemporaryDirectory, port: Int, bucket: String, verifySignatures: Bool, httpClient: HTTPClient,
+        ownsClient: Bool
+    ) {
         self.directory = directory
+        self.ownsClient = ownsClient
         self.port = port
         self.bucket = bucket
         self.verifiesSignatures = verifySignatures
@@ -34,16 +39,20 @@ public final class S3Server: @unchecked Sendable {
         secretKeyFile = directory.file("secret_key")
     }
 
-    /// Starts moto on a free port, waits until it answers and creates `bucket`.
+    /// Starts moto on a free port, waits until it answers and creates `bucket`. Without `httpClient`, the server
+    /// brings its own (``S3Location/httpClientConfiguration(connectTimeout:)`` with a 2 s connect timeout) and
+    /// shuts it down in ``stop()``.
     public static func start(
-        bucket: String = "backups", verifySignatures: Bool = false, httpClient: HTTPClient = .shared
+        bucket: String = "backups", verifySignatures: Bool = false, httpClient: HTTPClient? = nil
     ) async throws -> S3Server {
         let command = try motoCommand()
         var lastError: (any Error)?
         for _ in 0..<3 {
+            let client = httpClient
+                ?? HTTPClient(configuration: S3Location.httpClientConfiguration(connectTimeout: 2))
             let server = S3Server(
                 directory: try TemporaryDirectory("s3-server"), port: try FreePort.next(), bucket: bucket,
-                verifySignatures: verifySignatures, httpClient: httpClient)
+                verifySignatures: verifySignatures, httpClient: client, ownsClient: httpClient == nil)
             do {
                 try await server.launch(command)
                 return server
@@ -53,6 +62,21 @@ public final class S3Server: @unchecked Sendable {
             }
         }
         throw lastError ?? TestServerError("moto_server did not start")
+    }
+
+    /// Runs `body` with a fresh server and stops it afterwards, whether `body` succeeded or threw.
+    public static func run<T: Sendable>(
+        bucket: String = "backups", verifySignatures: Bool = false, _ body: (S3Server) async throws -> T
+    ) async throws -> T {
+        let server = try await start(bucket: bucket, verifySignatures: verifySignatures)
+        do {
+            let result = try await body(server)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
     }
 
     /// A location in `bucket` (the server's own by default).
@@ -86,10 +110,11 @@ public final class S3Server: @unchecked Sendable {
         try await launch(try Self.motoCommand())
     }
 
-    /// Stops the server (by PID) and removes its directory.
+    /// Stops the server (by PID), removes its directory and shuts down its own HTTP client.
     public func stop() async {
         await halt()
         directory.remove()
+        if ownsClient { try? await httpClient.shutdown() }
     }
 
     private func launch(_ command: [String]) async throws {
@@ -137,7 +162,10 @@ public final class S3Server: @unchecked Sendable {
         var fields = parameters
         fields["Version"] = "2010-05-08"
         let body = fields.sorted { $0.key < $1.key }
-            .map { "\(SigV4Signer.uriEncode($0.key, encodeSlash: true))=\(SigV4Signer.uriEncode($0.value, encodeSlash: true))" }
+            .map { field in
+                SigV4Signer.uriEncode(field.key, encodeSlash: true) + "="
+                    + SigV4Signer.uriEncode(field.value, encodeSlash: true)
+            }
             .joined(separator: "&")
         let signer = SigV4Signer(accessKey: "AKIAMOTOSETUP", secretKey: "setup", region: region, service: "iam")
         let signed = signer.sign(
@@ -153,13 +181,15 @@ public final class S3Server: @unchecked Sendable {
         let response = try await httpClient.execute(request, timeout: .seconds(10))
         let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
         guard response.status == .ok else {
-            throw TestServerError("moto IAM \(parameters["Action"] ?? "") answered \(response.status): \(text.prefix(300))")
+            let action = parameters["Action"] ?? ""
+            throw TestServerError("moto IAM \(action) answered \(response.status): \(text.prefix(300))")
         }
         return text
     }
 
     private static func element(_ name: String, in xml: String) -> String? {
-        guard let start = xml.range(of: "<\(name)>"), let end = xml.range(of: "</\(name)>", range: start.upperBound..<xml.endIndex)
+        guard let start = xml.range(of: "<\(name)>"),
+            let end = xml.range(of: "</\(name)>", range: start.upperBound..<xml.endIndex)
         else { return nil }
         return String(xml[start.upperBound..<end.lowerBound])
     }

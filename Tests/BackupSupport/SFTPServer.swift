@@ -60,6 +60,19 @@ public final class SFTPServer: @unchecked Sendable {
         throw lastError ?? TestServerError("sshd did not start")
     }
 
+    /// Runs `body` with a fresh server and stops it afterwards, whether `body` succeeded or threw.
+    public static func run<T: Sendable>(_ body: (SFTPServer) async throws -> T) async throws -> T {
+        let server = try await start()
+        do {
+            let result = try await body(server)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+
     /// A location on this server under `dataDirectory/path`.
     public func location(name: String = "sftp", path: String = "", connectTimeout: Int = 5) -> SFTPLocation {
         SFTPLocation(
@@ -99,6 +112,13 @@ public final class SFTPServer: @unchecked Sendable {
         let port = port
         try await server.wait(
             until: { FreePort.accepts(port, banner: "SSH-") }, timeout: 15, what: "on 127.0.0.1:\(port)")
+        // A first login proves the keys and the account; sshd refuses accounts with a locked password ("!"
+        // in /etc/shadow) when PAM is off, and its log is where that shows.
+        do {
+            _ = try await location().list(prefix: "")
+        } catch {
+            throw TestServerError("cannot log in to the test sshd as \(user): \(error); sshd log: \(server.logTail())")
+        }
     }
 
     private func writeKeysAndConfig(keygen: String) throws {

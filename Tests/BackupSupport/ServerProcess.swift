@@ -1,31 +1,89 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A server program started for tests, known by its PID, with its output in a log file.
+///
+/// Started with `posix_spawn` rather than Foundation's `Process`: sshd closes every inherited descriptor at
+/// start-up, which on Linux makes `Process`'s exit monitor wait for sshd itself, and every `Process` started
+/// after it (ssh-keygen, for one) is then never reported as finished.
 final class ServerProcess: @unchecked Sendable {
-    // `process` is only touched through methods that are called one at a time by the owning server.
-    let process: Process
+    // `status` is guarded by `lock`: `isRunning` may be asked from several tasks.
+    let pid: pid_t
     let logFile: String
     let name: String
+    private let lock = NSLock()
+    private var status: Int32?
 
-    init(name: String, executable: String, arguments: [String], logFile: String, environment: [String: String]? = nil)
-        throws {
+    init(name: String, executable: String, arguments: [String], logFile: String) throws {
         self.name = name
         self.logFile = logFile
-        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        try? log.close()
+        let log = open(logFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer {
+            if log >= 0 { close(log) }
+            if null >= 0 { close(null) }
+        }
+        guard log >= 0, null >= 0 else { throw TestServerError("cannot open \(logFile): errno \(errno)") }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        #if canImport(Darwin)
+        var actions: posix_spawn_file_actions_t?
+        var attributes: posix_spawnattr_t?
+        #else
+        var actions = posix_spawn_file_actions_t()
+        var attributes = posix_spawnattr_t()
+        #endif
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawn_file_actions_adddup2(&actions, null, 0)
+        posix_spawn_file_actions_adddup2(&actions, log, 1)
+        posix_spawn_file_actions_adddup2(&actions, log, 2)
+        var flags = Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
+        #if canImport(Darwin)
+        flags |= Int32(POSIX_SPAWN_CLOEXEC_DEFAULT)
+        #else
+        // A long-lived server must not keep other children's pipes open (glibc 2.34+, looked up because
+        // Swift's Glibc module does not declare this GNU extension).
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
+            _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
+        }
+        #endif
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(flags))
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        guard result == 0 else { throw TestServerError("cannot start \(executable): errno \(result)") }
+        self.pid = pid
     }
 
-    var pid: Int32 { process.processIdentifier }
-    var isRunning: Bool { process.isRunning }
+    var isRunning: Bool {
+        lock.withLock {
+            if status == nil {
+                var raw: Int32 = 0
+                if waitpid(pid, &raw, WNOHANG) == pid { status = raw }
+            }
+            return status == nil
+        }
+    }
+
+    var exitDescription: String {
+        guard let raw = lock.withLock({ status }) else { return "running" }
+        let signal = raw & 0x7F
+        return signal == 0 ? "exit status \((raw >> 8) & 0xFF)" : "signal \(signal)"
+    }
 
     /// The last lines of the log, for error messages.
     func logTail(_ count: Int = 5) -> String {
@@ -53,9 +111,7 @@ final class ServerProcess: @unchecked Sendable {
     func wait(until ready: @Sendable () async -> Bool, timeout: TimeInterval, what: String) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if !isRunning {
-                throw TestServerError("\(name) exited with status \(process.terminationStatus) \(what): \(logTail())")
-            }
+            if !isRunning { throw TestServerError("\(name) ended (\(exitDescription)) \(what): \(logTail())") }
             if await ready() { return }
             try await Task.sleep(nanoseconds: 50_000_000)
         }

@@ -11,7 +11,8 @@ import Testing
             let book = try AlertBook(file: "\(directory)/alerts.json")
             let alert = NotifyFixtures.failedBackup()
             let first = await book.raise(alert, now: start)
-            #expect(first == [AlertNotification(alert: alert, state: .firing, firedAt: start, repeatCount: 0, sentAt: start)])
+            #expect(first == [AlertNotification(alert: alert, state: .firing, firedAt: start, repeatCount: 0,
+                sentAt: start)])
             #expect(await book.raise(alert, now: at(hours: 0.1)) == [])
             #expect(await book.raise(alert, now: at(hours: 3.99)) == [])
             let repeated = await book.raise(alert, now: at(hours: 4))
@@ -113,7 +114,8 @@ import Testing
             }
             let names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
             #expect(names == ["alerts.json", "alerts.json.lock"], "no temporary files left behind")
-            let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any]
+            let data = try Data(contentsOf: URL(fileURLWithPath: file))
+            let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
             #expect(object?["version"] as? Int == 1)
             let alerts = try #require(object?["alerts"] as? [[String: Any]])
             #expect(alerts.count == 20)

@@ -106,3 +106,25 @@ import Glibc
         }
     }
 }
+
+extension CommandChannelTests {
+    @Test func aDescendantThatLeftTheGroupDoesNotHoldTheRunForEver() async throws {
+        try await NotifyFixtures.withTemporaryDirectory { directory in
+            let script = "\(directory)/escape.sh"
+            // setsid takes the sleeper out of the process group, out of reach of the group kill; it keeps the
+            // descriptors it inherited.
+            try NotifyFixtures.writeScript("#!/bin/sh\nsetsid sleep 30 &\necho $! > \"$1/child.pid\"\nwait\n",
+                at: script)
+            let started = Date()
+            await #expect(throws: NotifyError.self) {
+                try await CommandChannel(executable: script, arguments: [directory], timeout: 0.3)
+                    .send(NotifyFixtures.notification())
+            }
+            #expect(Date().timeIntervalSince(started) < 6)
+            if let text = try? String(contentsOfFile: "\(directory)/child.pid", encoding: .utf8),
+               let child = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                kill(child, SIGKILL)
+            }
+        }
+    }
+}

@@ -12,7 +12,8 @@ import Testing
         try await channel.send(NotifyFixtures.notification(state: .resolved))
         let lines = log.lines
         #expect(lines.map(\.level) == [.info, .warning, .critical, .notice])
-        #expect(lines[0].message == "firing backup.failed/local: full backup 20261202T0100Z failed: mariadb-backup exited 1")
+        #expect(lines[0].message
+            == "firing backup.failed/local: full backup 20261202T0100Z failed: mariadb-backup exited 1")
         #expect(lines[3].message.hasPrefix("resolved backup.failed/local: "))
         #expect(lines[2].metadata["location"] == "local")
         #expect(lines[2].metadata["backup"] == "20261202T0100Z-full")

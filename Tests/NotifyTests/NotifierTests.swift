@@ -6,7 +6,8 @@ import Testing
     let start = NotifyFixtures.start
 
     @Test func aFailingChannelDoesNotStopTheOthersAndIsReported() async throws {
-        let broken = RecordingChannel(name: "broken", failure: NotifyError(.httpStatus, target: "http://x/", status: 500, "POST answered 500"))
+        let broken = RecordingChannel(name: "broken", failure: NotifyError(.httpStatus, target: "http://x/",
+            status: 500, "POST answered 500"))
         let working = RecordingChannel(name: "working")
         let log = CapturedLog()
         let notifier = Notifier(book: try AlertBook(file: nil), channels: [broken, working], logger: log.logger)
@@ -43,7 +44,8 @@ import Testing
         try await NotifyFixtures.withTemporaryDirectory { directory in
             try await WebhookReceiver.with { receiver in
                 let script = "\(directory)/record.sh"
-                try NotifyFixtures.writeScript("#!/bin/sh\ncat >> \"$1/received\"\necho >> \"$1/received\"\n", at: script)
+                try NotifyFixtures.writeScript("#!/bin/sh\ncat >> \"$1/received\"\necho >> \"$1/received\"\n",
+                    at: script)
                 let log = CapturedLog()
                 let notifier = Notifier(
                     book: try AlertBook(file: "\(directory)/alerts.json"),
@@ -56,7 +58,8 @@ import Testing
                 #expect(await notifier.raise(alert, now: start).failures.isEmpty)
                 #expect(await notifier.raise(alert, now: start.addingTimeInterval(60)).sent.isEmpty)
                 #expect(await notifier.resolve(id: alert.id, now: start.addingTimeInterval(120)).failures.isEmpty)
-                let states = try receiver.requests.map { try JSONDecoder().decode(AlertNotification.self, from: $0.body).state }
+                let states = try receiver.requests.map { try JSONDecoder().decode(AlertNotification.self,
+                    from: $0.body).state }
                 #expect(states == [.firing, .resolved])
                 let lines = try String(contentsOfFile: "\(directory)/received", encoding: .utf8).split(separator: "\n")
                 #expect(lines.count == 2)

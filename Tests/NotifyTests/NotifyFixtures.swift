@@ -15,12 +15,14 @@ enum NotifyFixtures {
     }
 
     static func notification(_ alert: Alert = failedBackup(), state: AlertState = .firing) -> AlertNotification {
-        AlertNotification(alert: alert, state: state, firedAt: start, repeatCount: 2, sentAt: start.addingTimeInterval(8 * 3_600))
+        AlertNotification(alert: alert, state: state, firedAt: start, repeatCount: 2,
+            sentAt: start.addingTimeInterval(8 * 3_600))
     }
 
     /// Runs `body` with a fresh private directory and removes it afterwards, also when `body` throws.
     static func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("notify-test-\(UUID().uuidString)").path
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("notify-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: path) }
         return try await body(path)

@@ -62,7 +62,9 @@ import Testing
 
     @Test func aClientErrorIsNotRetried() async throws {
         try await WebhookReceiver.with(statuses: [404]) { receiver in
-            await #expect(throws: NotifyError.self) { try await Self.fastChannel(receiver.url).send(NotifyFixtures.notification()) }
+            await #expect(throws: NotifyError.self) {
+                try await Self.fastChannel(receiver.url).send(NotifyFixtures.notification())
+            }
             #expect(receiver.requests.count == 1)
         }
     }
@@ -77,7 +79,8 @@ import Testing
     @Test func nobodyListeningIsUnreachableNamingTheURL() async throws {
         let port = try await WebhookReceiver.closedPort()
         do {
-            try await Self.fastChannel("http://127.0.0.1:\(port)/hook", attempts: 2, timeout: 1).send(NotifyFixtures.notification())
+            try await Self.fastChannel("http://127.0.0.1:\(port)/hook", attempts: 2,
+                timeout: 1).send(NotifyFixtures.notification())
             Issue.record("delivered to a closed port")
         } catch let error as NotifyError {
             #expect(error.code == .unreachable)
@@ -100,7 +103,8 @@ import Testing
     }
 
     @Test func errorsDoNotShowTokensFromTheURL() async throws {
-        let channel = WebhookChannel(url: "https://user:pw@hooks.example.com/services/T0001/B0002/abcdefghijklmnopqrstuvwx?token=s3cret")
+        let channel = WebhookChannel(
+            url: "https://user:pw@hooks.example.com/services/T0001/B0002/abcdefghijklmnopqrstuvwx?token=s3cret")
         #expect(channel.displayURL == "https://hooks.example.com/services/T0001/B0002/…?…")
         #expect(channel.name == "webhook hooks.example.com")
         do {

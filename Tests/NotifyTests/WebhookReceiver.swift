@@ -133,7 +133,8 @@ final class WebhookReceiver: Sendable {
             var headers = HTTPHeaders()
             headers.add(name: "Content-Length", value: String(text.utf8.count))
             headers.add(name: "Connection", value: "close")
-            let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers)
+            let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status),
+                headers: headers)
             context.write(wrapOutboundOut(.head(head)), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in

@@ -99,8 +99,18 @@ enum LocalFiles {
         return total
     }
 
+    /// fsync; devices and pipes that cannot be synced (EINVAL) have nothing to make durable.
     static func syncFile(_ fd: Int32, path: String) throws {
-        guard fsync(fd) == 0 else { throw SystemCallError("fsync", path, errno: errno) }
+        guard fsync(fd) == 0 || errno == EINVAL else { throw SystemCallError("fsync", path, errno: errno) }
+    }
+
+    /// Whether `path` exists and is neither a regular file nor a directory (`/dev/null`, a FIFO): a download
+    /// goes straight into it, since renaming a finished file over it would replace the device.
+    static func isSpecial(_ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return false }
+        let type = info.st_mode & S_IFMT
+        return type != S_IFREG && type != S_IFDIR
     }
 
     /// Makes a rename or unlink in `directory` durable: without this a crash can bring back the old entry.

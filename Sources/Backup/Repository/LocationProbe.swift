@@ -11,7 +11,7 @@ enum LocationProbe {
     static let directory = ".probe"
 
     static func run<Location: BackupLocation & LocationErrorContext>(on location: Location) async throws {
-        let host = ProcessInfo.processInfo.hostName.filter { $0.isLetter || $0.isNumber || $0 == "-" }
+        let host = hostName().filter { $0.isLetter || $0.isNumber || $0 == "-" }
         let key = "\(directory)/\(host.isEmpty ? "host" : host)-\(UUID().uuidString.lowercased())"
         let payload = Data("probe \(key) \(Date().timeIntervalSince1970)\n".utf8)
         try await location.put(key, data: payload)
@@ -29,5 +29,13 @@ enum LocationProbe {
                 message: "the probe object read back differs from what was written (\(returned.count) of "
                     + "\(payload.count) bytes)")
         }
+    }
+
+    /// This machine's name, without the DNS lookup that `ProcessInfo.hostName` may make.
+    private static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "" }
+        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -42,14 +42,15 @@ public struct PosixLocation: BackupLocation, LocationErrorContext {
     public func get(_ key: String, toFile destination: String) async throws -> UInt64 {
         let source = try file(for: key)
         return try await LocalFiles.offload { [self] in
-            let partial = destination + LocationKey.partialSuffix
+            let special = LocalFiles.isSpecial(destination)
+            let partial = special ? destination : destination + LocationKey.partialSuffix
             do {
                 guard try LocalFiles.regularFile(source) != nil else { throw notFound(key) }
                 let size = try LocalFiles.copy(source, to: partial)
-                try LocalFiles.move(partial, to: destination)
+                if !special { try LocalFiles.move(partial, to: destination) }
                 return size
             } catch let error as SystemCallError {
-                _ = try? LocalFiles.removeFile(partial)
+                if !special { _ = try? LocalFiles.removeFile(partial) }
                 throw failure(key, error, local: error.path != source)
             }
         }
@@ -149,7 +150,14 @@ extension PosixLocation {
         let partial = target + LocationKey.partialSuffix
         let directory = LocalFiles.parent(of: target)
         do {
-            try LocalFiles.makeDirectories(directory)
+            do {
+                try LocalFiles.makeDirectories(directory)
+            } catch let error as SystemCallError where error.errno == ENOTDIR {
+                let blocking = String(error.path.dropFirst(path.count + 1))
+                throw locationError(
+                    .invalidKey, key: key,
+                    message: "'\(blocking)' is an object, so nothing can be stored below it")
+            }
             let size = try write(partial)
             try LocalFiles.move(partial, to: target)
             try LocalFiles.syncDirectory(directory)

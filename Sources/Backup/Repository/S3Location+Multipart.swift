@@ -19,7 +19,8 @@ extension S3Location {
             headers: [("x-amz-checksum-algorithm", "SHA256")])
         let answer = try await sendCollecting(initiate, key: key)
         guard let uploadID = XMLTree.parse(answer)?["UploadId"], !uploadID.isEmpty else {
-            throw locationError(.protocolError, key: key, message: "the multipart upload was started without an UploadId")
+            throw locationError(
+                .protocolError, key: key, message: "the multipart upload was started without an UploadId")
         }
         do {
             let parts = try await uploadParts(key, objectKey: objectKey, uploadID: uploadID, source: source, size: size)

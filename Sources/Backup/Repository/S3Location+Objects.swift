@@ -32,7 +32,8 @@ extension S3Location {
         guard let size = response.headers.first(name: "content-length").flatMap(UInt64.init) else {
             throw locationError(.protocolError, key: key, message: "HEAD answered without Content-Length")
         }
-        let etag = response.headers.first(name: "etag").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        let etag = response.headers.first(name: "etag")
+            .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
         let modified = response.headers.first(name: "last-modified").flatMap(Self.parseHTTPDate)
         return S3ObjectInfo(
             size: size, etag: etag, modified: modified,
@@ -52,13 +53,14 @@ extension S3Location {
                 let fd = try LocalFiles.openForReading(path)
                 defer { close(fd) }
                 var hasher = SHA256()
-                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: LocalFiles.copyBufferSize, alignment: 4096)
+                let buffer = UnsafeMutableRawBufferPointer.allocate(
+                    byteCount: LocalFiles.copyBufferSize, alignment: 4096)
                 defer { buffer.deallocate() }
                 var done: UInt64 = 0
                 while done < length {
                     let want = Int(min(UInt64(buffer.count), length - done))
-                    let got = try LocalFiles.readChunk(
-                        fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]), at: offset + done, path: path)
+                    let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want])
+                    let got = try LocalFiles.readChunk(fd, into: slice, at: offset + done, path: path)
                     guard got == want else { throw SystemCallError("read", path, errno: EIO) }
                     hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<got]))
                     done += UInt64(got)
@@ -99,7 +101,8 @@ extension S3Location {
         } catch let error as LocationError {
             throw error
         } catch {
-            throw locationError(.unreachable, key: key, message: "the download broke off after \(received) bytes: \(error)")
+            throw locationError(
+                .unreachable, key: key, message: "the download broke off after \(received) bytes: \(error)")
         }
         if pending.readableBytes > 0 { try await consume(pending) }
         guard received == info.size else {
@@ -110,7 +113,8 @@ extension S3Location {
         if let stored, !stored.contains("-") {
             let actual = Data(hasher.finalize()).base64EncodedString()
             guard actual == stored else {
-                throw locationError(.integrity, key: key, message: "SHA-256 \(actual) differs from the stored \(stored)")
+                throw locationError(
+                    .integrity, key: key, message: "SHA-256 \(actual) differs from the stored \(stored)")
             }
         }
         return received

@@ -16,7 +16,8 @@ extension S3Location {
     var bucketName: String { prefix.isEmpty ? bucket : "\(bucket)/\(prefix)" }
 
     func locationError(_ code: LocationError.Code, key: String?, message: String) -> LocationError {
-        LocationError(code, location: name, kind: kind, key: key, host: endpointName, bucket: bucketName, message: message)
+        LocationError(
+            code, location: name, kind: kind, key: key, host: endpointName, bucket: bucketName, message: message)
     }
 
     /// The full object key of `key`, after checking the key and the configuration.
@@ -29,7 +30,9 @@ extension S3Location {
     }
 
     func validateConfiguration() throws {
-        func refuse(_ message: String) -> LocationError { locationError(.invalidConfiguration, key: nil, message: message) }
+        func refuse(_ message: String) -> LocationError {
+            locationError(.invalidConfiguration, key: nil, message: message)
+        }
         guard let scheme = endpoint.scheme?.lowercased(), scheme == "http" || scheme == "https",
             let host = endpoint.host, !host.isEmpty
         else { throw refuse("the endpoint must be an http:// or https:// URL with a host") }
@@ -52,7 +55,9 @@ extension S3Location {
     }
 
     private func readKey(_ path: String, what: String, secret: Bool) throws -> String {
-        func refuse(_ message: String) -> LocationError { locationError(.invalidConfiguration, key: nil, message: message) }
+        func refuse(_ message: String) -> LocationError {
+            locationError(.invalidConfiguration, key: nil, message: message)
+        }
         if secret {
             var info = stat()
             guard stat(path, &info) == 0 else { throw refuse("the \(what) file \(path) cannot be read") }
@@ -143,7 +148,11 @@ extension S3Location {
         let path = requestPath(request.objectKey)
         let digest = request.payload.digest
         var headers = [("Host", hostHeader), ("x-amz-content-sha256", digest.hex)] + request.headers
-        if request.sendsChecksum { headers.append(("x-amz-checksum-sha256", digest.base64)) }
+        if request.sendsChecksum {
+            // The algorithm header is what SDKs send with the checksum; some servers only keep one with it.
+            headers.append(("x-amz-sdk-checksum-algorithm", "SHA256"))
+            headers.append(("x-amz-checksum-sha256", digest.base64))
+        }
         let signed = signer.sign(
             method: request.method.rawValue, path: path, query: request.query, headers: headers,
             payloadHash: digest.hex, date: Date())
@@ -157,7 +166,8 @@ extension S3Location {
         case .data(let data, _):
             outgoing.body = .bytes(ByteBuffer(bytes: data))
         case .file(let file, let offset, let length, _):
-            outgoing.body = .stream(FileChunks(path: file, offset: offset, length: length), length: .known(Int64(length)))
+            let chunks = FileChunks(path: file, offset: offset, length: length)
+            outgoing.body = .stream(chunks, length: .known(Int64(length)))
         }
         let seconds = timeout ?? self.timeout(moving: request.payload.length)
         return try await httpClient.execute(outgoing, timeout: .milliseconds(Int64(seconds * 1000)), logger: logger)

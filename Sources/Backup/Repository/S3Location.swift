@@ -24,6 +24,8 @@ public struct S3Location: BackupLocation, LocationErrorContext {
     public let secretKeyFile: String
     /// Prepended to every key (`storefront/`); empty or ending with `/`.
     public let prefix: String
+    /// The client for all requests. Give it ``httpClientConfiguration(connectTimeout:)``: with AsyncHTTPClient's
+    /// defaults a refused connection is retried silently until the request's deadline.
     public let httpClient: HTTPClient
     /// Files larger than this are uploaded in parts.
     public var multipartThreshold: UInt64 = 64 << 20
@@ -78,7 +80,8 @@ public struct S3Location: BackupLocation, LocationErrorContext {
     }
 
     public func get(_ key: String, toFile destination: String) async throws -> UInt64 {
-        let partial = destination + LocationKey.partialSuffix
+        let special = LocalFiles.isSpecial(destination)
+        let partial = special ? destination : destination + LocationKey.partialSuffix
         let output: Int32
         do {
             output = try await LocalFiles.offload { try LocalFiles.openForWriting(partial) }
@@ -96,10 +99,10 @@ public struct S3Location: BackupLocation, LocationErrorContext {
             try await LocalFiles.offload { try LocalFiles.syncFile(output, path: partial) }
             closed = true
             guard close(output) == 0 else { throw SystemCallError("close", partial, errno: errno) }
-            try await LocalFiles.offload { try LocalFiles.move(partial, to: destination) }
+            if !special { try await LocalFiles.offload { try LocalFiles.move(partial, to: destination) } }
             return size
         } catch {
-            _ = try? LocalFiles.removeFile(partial)
+            if !special { _ = try? LocalFiles.removeFile(partial) }
             if error is LocationError { throw error }
             throw locationError(.io, key: key, message: "local file: \(error)")
         }
@@ -128,10 +131,13 @@ public struct S3Location: BackupLocation, LocationErrorContext {
                 throw locationError(.protocolError, key: nil, message: "the listing is not a ListBucketResult")
             }
             for entry in tree.children("Contents") {
-                guard let fullKey = entry["Key"], fullKey.hasPrefix(prefix), let size = entry["Size"].flatMap(UInt64.init)
+                // Keys ending in "/" are directory markers other tools create, not objects.
+                guard let fullKey = entry["Key"], fullKey.hasPrefix(prefix), !fullKey.hasSuffix("/"),
+                    let size = entry["Size"].flatMap(UInt64.init)
                 else { continue }
+                let key = String(fullKey.dropFirst(prefix.count))
                 let modified = entry["LastModified"].flatMap(Self.parseDate)
-                objects.append(LocationObject(key: String(fullKey.dropFirst(prefix.count)), size: size, modified: modified))
+                objects.append(LocationObject(key: key, size: size, modified: modified))
             }
             token = tree["IsTruncated"] == "true" ? tree["NextContinuationToken"] : nil
         } while token != nil
@@ -158,6 +164,22 @@ public struct S3Location: BackupLocation, LocationErrorContext {
 
     public func freeSpace() async throws -> (free: UInt64, total: UInt64)? {
         nil
+    }
+}
+
+extension S3Location {
+    /// A client configuration that suits locations: connections fail fast (10 s to connect, no silent
+    /// reconnect loop, since the location retries on its own and a backup must learn soon that a store is
+    /// down), a connection that stops delivering data is dropped after 60 s, and redirects are not followed
+    /// (from S3 they mean a wrong region or endpoint, which the error should say).
+    public static func httpClientConfiguration(connectTimeout: TimeInterval = 10) -> HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(
+            connect: .milliseconds(Int64(connectTimeout * 1000)), read: .seconds(60))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .disabled
+        return configuration
     }
 }
 

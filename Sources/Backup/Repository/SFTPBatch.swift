@@ -1,4 +1,4 @@
-/// The commands of one `sftp -b -` session, in sftp's batch syntax.
+/// The commands of one `sftp -b -` run, in sftp's batch syntax.
 ///
 /// sftp splits each line itself: an argument in double quotes keeps its spaces, `'` and `#`, and glob
 /// characters inside quotes are matched literally. Keys and paths never contain `"`, `\` or control

@@ -38,7 +38,7 @@ enum SFTPListing {
             modified: date(month: fields[5], day: fields[6], timeOrYear: fields[7], now: now))
     }
 
-    /// `Dec  2 16:57` (within half a year of now, year implied) or `Dec  2  2025`.
+    /// `Dec  2 16:57` (less than half a year old, year implied) or `Dec  2  2025`.
     static func date(month: Substring, day: Substring, timeOrYear: Substring, now: Date) -> Date? {
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         guard let monthIndex = months.firstIndex(of: String(month)), let dayNumber = Int(day) else { return nil }
@@ -50,14 +50,15 @@ enum SFTPListing {
             else { return nil }
             parts.hour = hour
             parts.minute = minute
-            // The year is the one that puts the date nearest to now.
+            // sftp prints the time instead of the year for dates less than half a year before now (and for
+            // any later date), so the year is the earliest that puts the date in that range.
             let year = calendar.component(.year, from: now)
-            let candidates = [year - 1, year, year + 1].compactMap { candidate -> Date? in
+            let halfYearAgo = now.addingTimeInterval(-365 * 24 * 3600 / 2)
+            return [year - 1, year, year + 1].lazy.compactMap { candidate -> Date? in
                 var dated = parts
                 dated.year = candidate
                 return calendar.date(from: dated)
-            }
-            return candidates.min { abs($0.timeIntervalSince(now)) < abs($1.timeIntervalSince(now)) }
+            }.first { $0 > halfYearAgo }
         }
         guard let year = Int(timeOrYear) else { return nil }
         parts.year = year

@@ -1,7 +1,7 @@
 import Foundation
 
 extension SFTPLocation {
-    /// Turns a failed session into an error, from what ssh and sftp printed (in the C locale).
+    /// Turns a failed run into an error, from what ssh and sftp printed (in the C locale).
     func failure(_ output: ProcessOutput, key: String?, during operation: String) -> LocationError {
         let text = output.standardError
         let lines = Self.meaningfulLines(text)

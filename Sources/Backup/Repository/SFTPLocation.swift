@@ -2,12 +2,12 @@ import Foundation
 
 /// A backup location on an SFTP server, reached with OpenSSH's `sftp` client in batch mode.
 ///
-/// Every operation is one `sftp -b -` session with the commands on standard input: strict host key checking
-/// against `knownHostsFile`, key authentication with `identityFile` only, no prompts, no user or system
-/// `ssh_config`. Uploads go to `key.partial` and are renamed over `key` (OpenSSH servers rename atomically;
-/// servers whose rename does not overwrite get the old object removed first), then listed to confirm the
-/// stored size. A server that stops answering is given up on after `connectTimeout` while connecting and
-/// after 15 s without keep-alive answers once connected.
+/// Each operation runs `sftp -b -` (once, or once per directory level for a listing) with its commands on
+/// standard input: strict host key checking against `knownHostsFile`, key authentication with `identityFile`
+/// only, no prompts, no user or system `ssh_config`. Uploads go to `key.partial` and are renamed over `key`
+/// (OpenSSH servers rename atomically; for servers whose rename does not overwrite, the old object is removed
+/// first), then listed to confirm the stored size. A server that stops answering is given up on after
+/// `connectTimeout` while connecting and after 15 s without keep-alive answers once connected.
 public struct SFTPLocation: BackupLocation, LocationErrorContext {
     public let name: String
     public let host: String
@@ -21,7 +21,7 @@ public struct SFTPLocation: BackupLocation, LocationErrorContext {
     public let path: String
     /// Seconds allowed for the TCP connection and the SSH banner.
     public var connectTimeout: Int
-    /// The longest a session that moves no object data may take.
+    /// The longest a connection that moves no object data may take.
     public var commandTimeout: TimeInterval = 120
     /// Transfers may additionally take their size divided by this rate (bytes per second).
     public var minimumTransferRate: UInt64 = 1 << 20
@@ -62,8 +62,7 @@ public struct SFTPLocation: BackupLocation, LocationErrorContext {
         batch.add("rename", partial, target)
         let rename = batch.lines.last
         batch.add("ls -lna", target)
-        let timeout = transferTimeout(size)
-        var output = try await run(batch, key: key, timeout: timeout)
+        var output = try await run(batch, key: key, timeout: transferTimeout(size))
         if output.status != 0, batch.lastStarted(in: output.standardOutput) == rename {
             // The server's rename does not replace an existing file (no posix-rename extension).
             var replace = SFTPBatch()
@@ -73,10 +72,21 @@ public struct SFTPLocation: BackupLocation, LocationErrorContext {
             output = try await run(replace, key: key, timeout: commandTimeout)
         }
         guard output.status == 0 else {
-            let error = failure(output, key: key, during: "upload")
-            var cleanup = SFTPBatch()
-            cleanup.add("rm", partial, mayFail: true)
-            _ = try? await run(cleanup, key: key, timeout: commandTimeout)
+            var error = failure(output, key: key, during: "upload")
+            if error.code == .notFound {
+                // The directories were created just before: missing now means they cannot be.
+                error.code = .invalidConfiguration
+                error.message = "upload: the remote directory does not exist and cannot be created: "
+                    + (Self.meaningfulLines(output.standardError).last ?? "")
+            }
+            // Without a working connection there is nothing to clean up, and trying would double the wait.
+            let connected = ![.unreachable, .timeout, .hostKeyMismatch].contains(error.code)
+                && !error.message.hasPrefix("upload: authentication")
+            if connected {
+                var cleanup = SFTPBatch()
+                cleanup.add("rm", partial, mayFail: true)
+                _ = try? await run(cleanup, key: key, timeout: commandTimeout)
+            }
             throw error
         }
         guard let stored = SFTPListing.entries(in: output.standardOutput).first(where: { $0.path == target }),
@@ -101,10 +111,23 @@ public struct SFTPLocation: BackupLocation, LocationErrorContext {
     public func get(_ key: String, toFile destination: String) async throws -> UInt64 {
         let source = try remote(key)
         if let problem = SFTPBatch.problem(with: destination) {
-            throw locationError(.io, key: key, message: "local file \(destination) cannot be passed to sftp: \(problem)")
+            throw locationError(
+                .io, key: key, message: "local file \(destination) cannot be passed to sftp: \(problem)")
         }
         guard let listed = try await entry(source, key: key), listed.isFile else {
             throw locationError(.notFound, key: key, message: "no such object")
+        }
+        if LocalFiles.isSpecial(destination) {
+            // sftp checks what it wrote by its size; a device or pipe gets the checked copy.
+            let staging = try StagingDirectory(location: self, key: key)
+            defer { staging.remove() }
+            let size = try await get(key, toFile: staging.file)
+            do {
+                _ = try await LocalFiles.offload { try LocalFiles.copy(staging.file, to: destination) }
+            } catch {
+                throw locationError(.io, key: key, message: "local file: \(error)")
+            }
+            return size
         }
         let partial = destination + LocationKey.partialSuffix
         var batch = SFTPBatch()
@@ -147,7 +170,7 @@ public struct SFTPLocation: BackupLocation, LocationErrorContext {
         let startKey = prefix.contains("/") ? String(prefix[..<prefix.lastIndex(of: "/")!]) : ""
         var level = [startKey.isEmpty ? (root == "/" ? "/" : root) : base + "/" + startKey]
         var objects: [LocationObject] = []
-        // One session per directory level: sftp cannot list recursively, backups are a few levels deep.
+        // One connection per directory level: sftp cannot list recursively, backups are a few levels deep.
         while !level.isEmpty {
             var batch = SFTPBatch()
             for directory in level { batch.add("ls -lna", directory, mayFail: true) }

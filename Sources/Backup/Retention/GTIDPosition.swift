@@ -35,7 +35,8 @@ public struct GTIDPosition: Sendable, Hashable, CustomStringConvertible {
     public init?(_ text: String) {
         var gtids: [GTID] = []
         for item in text.split(separator: ",") {
-            let parts = item.trimmingCharacters(in: .whitespaces).split(separator: "-", omittingEmptySubsequences: false)
+            let parts = item.trimmingCharacters(in: .whitespaces)
+                .split(separator: "-", omittingEmptySubsequences: false)
             guard parts.count == 3, let domain = UInt32(parts[0]), let server = UInt32(parts[1]),
                   let sequence = UInt64(parts[2])
             else { return nil }

@@ -21,10 +21,11 @@ extension RetentionPlanner {
             return
         }
         let positions = kept.map { ($0, $0.gtidStart.flatMap(GTIDPosition.init)) }
+        let lasts = files.map { $0.lastGTID.flatMap(GTIDPosition.init) }
         var firstNeeded = files.count
         for index in files.indices {
             let covered = positions.allSatisfy { backup, position in
-                isCovered(files, index, by: backup, at: position)
+                isCovered(files, lasts, index, by: backup, at: position)
             }
             if !covered {
                 firstNeeded = index
@@ -46,11 +47,12 @@ extension RetentionPlanner {
 
     /// Every transaction of `files[index]` is in `backup`.
     static func isCovered(
-        _ files: [RetainedBinlog], _ index: Int, by backup: RetainedBackup, at position: GTIDPosition?
+        _ files: [RetainedBinlog], _ lasts: [GTIDPosition?], _ index: Int, by backup: RetainedBackup,
+        at position: GTIDPosition?
     ) -> Bool {
         let file = files[index]
         guard file.lastTime < backup.end else { return false }
-        if let position, let last = file.lastGTID.flatMap(GTIDPosition.init), !last.isEmpty {
+        if let position, let last = lasts[index], !last.isEmpty {
             return position.includes(last)
         }
         // Binlogs are written at commit: a file followed by one begun before the consistent point was closed
@@ -71,7 +73,8 @@ extension RetentionPlanner {
                 let digits = String(number)
                 return "\(left.base).\(String(repeating: "0", count: max(0, width - digits.count)))\(digits)"
             }
-            let shown = missing.count > 3 ? "\(missing[0]) … \(missing[missing.count - 1])" : missing.joined(separator: ", ")
+            let shown = missing.count > 3
+                ? "\(missing[0]) … \(missing[missing.count - 1])" : missing.joined(separator: ", ")
             plan.warnings.append(
                 "binlog gap: \(shown) missing between \(previous.name) and \(next.name); point-in-time recovery"
                     + " cannot cross it")

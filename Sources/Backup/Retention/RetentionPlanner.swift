@@ -5,7 +5,8 @@ import Foundation
 /// GFS, like restic's `forget --keep-hourly/daily/weekly/monthly/yearly`: for each period kind, walking
 /// verified backups newest first, the newest backup of each distinct hour (day, ISO week, month, year) is
 /// kept until that kind's count of periods is filled. Only restorable backups count: verified, and for an
-/// incremental, every backup under it verified and present.
+/// incremental, every backup under it verified and present. Of two backups with the same time, the one with
+/// the larger id counts as the newer. Periods begin in the policy's time zone (UTC unless told).
 ///
 /// Which backup stands for a period: in the hourly kind, the newest of the hour, full or incremental (hourly
 /// backups are usually incrementals). In the daily, weekly, monthly and yearly kinds, the period's newest
@@ -27,24 +28,24 @@ public enum RetentionPlanner {
     public static func plan(
         backups: [RetainedBackup], binlogs: [RetainedBinlog], policy: RetentionPolicy, now: Date
     ) -> RetentionPlan {
-        var planning = Planning(backups: backups, policy: policy, now: now)
-        planning.selectBackups()
-        var plan = RetentionPlan(warnings: planning.warnings)
-        for backup in planning.backups {
-            if let reasons = planning.reasons[backup.id] {
+        var selection = RetentionSelection(backups: backups, policy: policy, now: now)
+        selection.selectBackups()
+        var plan = RetentionPlan(warnings: selection.warnings)
+        for backup in selection.backups {
+            if let reasons = selection.reasons[backup.id] {
                 plan.keep[backup.id] = reasons.joined(separator: ", ")
             } else {
-                plan.expire[backup.id] = planning.expiryReason(backup)
+                plan.expire[backup.id] = selection.expiryReason(backup)
             }
         }
-        let kept = planning.backups.filter { plan.keep[$0.id] != nil }
-        planBinlogs(binlogs, keeping: kept, noVerifiedBackup: planning.counted.isEmpty, into: &plan)
+        let kept = selection.backups.filter { plan.keep[$0.id] != nil }
+        planBinlogs(binlogs, keeping: kept, noVerifiedBackup: selection.counted.isEmpty, into: &plan)
         return plan
     }
 }
 
 /// The working state of one backup selection.
-struct Planning {
+struct RetentionSelection {
     let policy: RetentionPolicy
     let now: Date
     /// Newest first; the first of a repeated id.

@@ -27,7 +27,6 @@ public enum Format {
     /// One line for any error: our own errors as they describe themselves, Foundation's by their reason and
     /// file rather than their dictionary dump.
     public static func error(_ error: any Error) -> String {
-        if error is CustomStringConvertible, !(error is NSError) { return "\(error)" }
         let ns = error as NSError
         if ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain {
             let path = (ns.userInfo[NSFilePathErrorKey] as? String).map { " (\($0))" } ?? ""

@@ -23,7 +23,7 @@ enum BackupSession {
     static func run<T>(_ options: ConfigOptions, quiet: Bool = false,
                        _ body: (BackupEnvironment) async throws -> T) async throws -> T {
         let configuration = try options.load()
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: S3Location.httpClientConfiguration())
         do {
             let output: @Sendable (String) -> Void
             if quiet { output = { _ in } } else { output = { line in print(line) } }

@@ -62,11 +62,10 @@ final class BackupFixture: @unchecked Sendable {
                     sftp = started
                     locations.append("    - {name: vault, type: sftp, host: 127.0.0.1, port: \(started.port), "
                                      + "user: \(started.user), identity_file: \(started.identityFile), "
-                                     + "known_hosts_file: \(started.knownHostsFile), path: \(started.root)/backups}")
+                                     + "known_hosts_file: \(started.knownHostsFile), path: \(started.dataDirectory)/backups}")
                 case .s3:
-                    let started = try await S3Server.start()
+                    let started = try await S3Server.start(bucket: "shop-backups")
                     s3 = started
-                    try await started.createBucket("shop-backups")
                     locations.append("    - {name: offsite, type: s3, endpoint: \"\(started.endpoint)\", "
                                      + "bucket: shop-backups, region: us-east-1, access_key_file: \(started.accessKeyFile), "
                                      + "secret_key_file: \(started.secretKeyFile)}")
@@ -85,7 +84,7 @@ final class BackupFixture: @unchecked Sendable {
                 """
             let configFile = root + "/dbctl.yaml"
             try yaml.write(toFile: configFile, atomically: true, encoding: .utf8)
-            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: S3Location.httpClientConfiguration())
             let environment = try BackupEnvironment(configuration: try DbctlConfiguration.load(path: configFile),
                                                     httpClient: client, output: { _ in }, now: now)
             return BackupFixture(root: root, server: server, client: client, configFile: configFile, keyFile: keyFile,

@@ -20,7 +20,7 @@ import Testing
             let shop = try TestServer.freshDatabase("down")
             try await ShopWorkload(configuration: shop).seed(rows: 5)
             let sftp = try #require(fixture.sftp)
-            try await sftp.pause()
+            await sftp.halt()
             let environment = fixture.environment
             let alerts = try BackupAlerts(environment: environment)
             let plan = try await PhysicalBackup(environment: environment, kind: .full).plan()
@@ -33,7 +33,7 @@ import Testing
             #expect(receiver.events.contains { $0.id == "backup.partial/vault" && $0.state == "firing" },
                     "\(receiver.events)")
 
-            try await sftp.resume()
+            try await sftp.restart()
             let caught = try await CatchUp(environment: environment).run()
             #expect(caught.copied.contains { $0.contains(record.id) }, "\(caught)")
             let catalog = try await BackupCatalog.load(environment)

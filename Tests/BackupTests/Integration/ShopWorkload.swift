@@ -7,6 +7,8 @@ final class ShopWorkload: @unchecked Sendable {
     let configuration: MariaDBConfiguration
     private var task: Task<Int, any Error>?
     private let stopFlag = StopFlag()
+    private let pauseFlag = StopFlag()
+    private let idleFlag = StopFlag()
 
     static let schema = [
         "CREATE TABLE customers (id BIGINT PRIMARY KEY AUTO_INCREMENT, email VARCHAR(120) NOT NULL UNIQUE, "
@@ -36,16 +38,35 @@ final class ShopWorkload: @unchecked Sendable {
 
     func start() {
         let stopFlag = stopFlag
+        let pauseFlag = pauseFlag
+        let idleFlag = idleFlag
         task = Task {
             let connection = try await MariaDBConnection.connect(configuration)
             var count = 0
             while !stopFlag.isSet {
+                if pauseFlag.isSet {
+                    idleFlag.set()
+                    try await Task.sleep(for: .milliseconds(20))
+                    continue
+                }
+                idleFlag.clear()
                 try await writeOnce(using: connection)
                 count += 1
             }
             try await connection.close()
             return count
         }
+    }
+
+    /// Holds the writer between two transactions (none is open when this returns).
+    func pause() async throws {
+        idleFlag.clear()
+        pauseFlag.set()
+        while !idleFlag.isSet && task != nil && !stopFlag.isSet { try await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    func resume() {
+        pauseFlag.clear()
     }
 
     /// Stops the writer; returns how many write transactions it made.
@@ -58,12 +79,11 @@ final class ShopWorkload: @unchecked Sendable {
     func writeOnce(using existing: MariaDBConnection?) async throws {
         let connection: MariaDBConnection
         if let existing { connection = existing } else { connection = try await MariaDBConnection.connect(configuration) }
-        let customer = Int64.random(in: 1...20)
         try await connection.transaction { tx in
             _ = try await tx.execute("""
                 INSERT INTO orders (customer_id, status, total, created)
                 SELECT id, 'new', \(MariaDBDecimal("\(Int.random(in: 100...99999)).\(Int.random(in: 10...99))")!),
-                       NOW(6) FROM customers WHERE id = \(customer)
+                       NOW(6) FROM customers ORDER BY RAND() LIMIT 1
                 """)
             let order = try await tx.query("SELECT LAST_INSERT_ID()").rows[0][0].description
             for line in 0..<2 {
@@ -87,10 +107,11 @@ final class StopFlag: @unchecked Sendable {
     private var value = false
     var isSet: Bool { lock.withLock { value } }
     func set() { lock.withLock { value = true } }
+    func clear() { lock.withLock { value = false } }
 }
 
-/// The state of the shop's tables at one instant, taken under `FLUSH TABLES WITH READ LOCK` so no write is
-/// half in: the GTID position, the wall-clock second after which nothing was written, and every checksum.
+/// The state of the shop's tables at one instant: the GTID position, every checksum, and the wall-clock second
+/// after which nothing was written.
 struct ShopMarker: Sendable {
     var gtid: String
     var time: Date
@@ -98,18 +119,20 @@ struct ShopMarker: Sendable {
 
     static let tables = ["customers", "orders", "order_lines"]
 
-    static func take(_ admin: MariaDBConfiguration, database: String) async throws -> ShopMarker {
+    /// With the writer held between transactions (so no transaction spans the instant), the GTID position,
+    /// every checksum, and a second of wall clock after which nothing was written until it resumes: a restore
+    /// to `time` must give exactly this state.
+    static func take(_ admin: MariaDBConfiguration, database: String, holding workload: ShopWorkload?) async throws
+        -> ShopMarker {
+        try await workload?.pause()
         let connection = try await MariaDBConnection.connect(admin)
-        _ = try await connection.execute("FLUSH TABLES WITH READ LOCK")
         let gtid = try await connection.query("SELECT @@gtid_binlog_pos").rows[0][0].description
         let checksums = try await checksums(connection, database: database)
-        // Writes committed before the lock carry this second at the latest; writes after it the next one
-        // or later, so a restore to `time` is exactly this state.
         try await Task.sleep(for: .milliseconds(1100))
         let time = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
         try await Task.sleep(for: .milliseconds(1100))
-        _ = try await connection.execute("UNLOCK TABLES")
         try await connection.close()
+        workload?.resume()
         return ShopMarker(gtid: gtid, time: time, checksums: checksums)
     }
 

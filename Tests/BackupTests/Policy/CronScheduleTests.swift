@@ -75,7 +75,7 @@ import Testing
         #expect(backward == expected.reversed(), "\(expression) backward")
 
         // From points between minutes and on them.
-        var generator = SeededGenerator(seed: UInt64(index) + 1)
+        var generator = PolicySeededGenerator(seed: UInt64(index) + 1)
         let span = Self.windowEnd.timeIntervalSince(Self.windowStart)
         for _ in 0..<200 {
             let offset = (Double.random(in: 0..<span, using: &generator) / 30).rounded(.down) * 30
@@ -137,7 +137,8 @@ import Testing
         ("1,,2 * * * *", "minute field has an empty list item (1,,2) in \"1,,2 * * * *\""),
         ("5/15 * * * *", "minute field step 5/15 needs a range or * before the / in \"5/15 * * * *\""),
         ("1-2-3 * * * *", "minute field has a malformed range 1-2-3 in \"1-2-3 * * * *\""),
-        ("0 0 30 2 *", "day-of-month field never matches: no chosen month has day 30 (longest is 29) in \"0 0 30 2 *\""),
+        ("0 0 30 2 *",
+            "day-of-month field never matches: no chosen month has day 30 (longest is 29) in \"0 0 30 2 *\""),
         ("@reboot", "unknown alias @reboot (@hourly, @daily, @weekly, @monthly, @yearly) in \"@reboot\""),
         ("", "expected 5 fields (minute hour day-of-month month day-of-week), found 0 in \"\""),
     ])
@@ -164,7 +165,8 @@ import Testing
         let data = try JSONEncoder().encode(entries)
         #expect(String(decoding: data, as: UTF8.self) == #"["0 1 * * *","continuous"]"#)
         #expect(try JSONDecoder().decode([ScheduleEntry].self, from: data) == entries)
-        #expect(throws: (any Error).self) { try JSONDecoder().decode([CronSchedule].self, from: Data(#"["61 * * * *"]"#.utf8)) }
+        #expect(throws: (any Error).self) { try JSONDecoder().decode([CronSchedule].self,
+            from: Data(#"["61 * * * *"]"#.utf8)) }
     }
 
     @Test func scheduleEntriesParseContinuousOrCron() throws {

@@ -11,8 +11,10 @@ struct CronTimeZoneTests {
     @Test func timesAreWallClockTimesOfTheZone() throws {
         let daily = try CronSchedule("0 1 * * *")
         // 01:00 CET is 00:00 UTC in winter, 01:00 CEST is 23:00 UTC the day before in summer.
-        #expect(daily.next(after: PolicyClock.utc("2026-12-01T12:00"), in: berlin) == PolicyClock.utc("2026-12-02T00:00"))
-        #expect(daily.next(after: PolicyClock.utc("2026-07-01T12:00"), in: berlin) == PolicyClock.utc("2026-07-01T23:00"))
+        #expect(daily.next(after: PolicyClock.utc("2026-12-01T12:00"), in: berlin)
+            == PolicyClock.utc("2026-12-02T00:00"))
+        #expect(daily.next(after: PolicyClock.utc("2026-07-01T12:00"), in: berlin)
+            == PolicyClock.utc("2026-07-01T23:00"))
     }
 
     @Test func aTimeInsideTheSpringGapFiresAtTheJump() throws {
@@ -33,7 +35,8 @@ struct CronTimeZoneTests {
         #expect(night.previous(before: PolicyClock.utc("2026-10-25T01:45"), in: berlin) == first)
         let hourly = try CronSchedule("0 * * * *")
         // 02:00 CEST (00:00 UTC), then 03:00 CET (02:00 UTC): the second 02:00 is the same wall time again.
-        #expect(hourly.next(after: PolicyClock.utc("2026-10-25T00:00"), in: berlin) == PolicyClock.utc("2026-10-25T02:00"))
+        #expect(hourly.next(after: PolicyClock.utc("2026-10-25T00:00"), in: berlin)
+            == PolicyClock.utc("2026-10-25T02:00"))
         #expect(hourly.previous(before: PolicyClock.utc("2026-10-25T02:00"), in: berlin)
             == PolicyClock.utc("2026-10-25T00:00"))
     }

@@ -9,7 +9,8 @@ import Testing
         #expect(position.sequence(inDomain: 2) == nil)
         #expect(position.description == "0-1-42,1-2-7")
         #expect(GTIDPosition("")?.isEmpty == true)
-        for bad in ["0-1", "a-1-2", "0-1-2-3", "0-1-", "-1-2", "0-1-2,x"] { #expect(GTIDPosition(bad) == nil, "\(bad)") }
+        for bad in ["0-1", "a-1-2", "0-1-2-3", "0-1-", "-1-2", "0-1-2,x"] { #expect(GTIDPosition(bad) == nil,
+            "\(bad)") }
     }
 
     @Test func comparesPerDomainBySequenceNotAsText() throws {

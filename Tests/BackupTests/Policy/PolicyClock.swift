@@ -21,7 +21,7 @@ enum PolicyClock {
 }
 
 /// A fixed-seed generator, so the randomised tests fail the same way every run.
-struct SeededGenerator: RandomNumberGenerator {
+struct PolicySeededGenerator: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

@@ -179,7 +179,8 @@ import Testing
             previous = id
         }
         let policy = RetentionPolicy(hourly: 0, daily: 5, weekly: 2, monthly: 0, yearly: 0)
-        let plan = RetentionPlanner.plan(backups: backups, binlogs: [], policy: policy, now: PolicyClock.utc("2026-11-22T00:00"))
+        let plan = RetentionPlanner.plan(backups: backups, binlogs: [], policy: policy,
+            now: PolicyClock.utc("2026-11-22T00:00"))
         for day in 17...21 { #expect(plan.keep["202611\(day)T0100Z-inc"]?.contains("daily 2026-11-\(day)") == true) }
         #expect(plan.keep["20261115T0100Z-full"]?.contains("parent of kept 20261116T0100Z-inc") == true)
         // Weekly: the week of 16-22 November has no full, so its newest incremental stands for it.
@@ -198,8 +199,10 @@ import Testing
         month.backups.removeAll { $0.id == "20261202T0500Z-inc" }
         let plan = RetentionPlanner.plan(
             backups: month.backups, binlogs: month.binlogs, policy: Self.policy, now: month.now)
-        #expect(plan.warnings.contains("incremental 20261202T0600Z-inc: its parent 20261202T0500Z-inc is not in this location"))
-        #expect(plan.keep["20261202T0600Z-inc"]?.hasPrefix("chain incomplete (parent 20261202T0500Z-inc missing)") == true)
+        #expect(plan.warnings.contains(
+            "incremental 20261202T0600Z-inc: its parent 20261202T0500Z-inc is not in this location"))
+        #expect(plan.keep["20261202T0600Z-inc"]?.hasPrefix("chain incomplete (parent 20261202T0500Z-inc missing)")
+            == true)
         #expect(plan.keep["20261202T0800Z-inc"]?.hasPrefix("chain unverified below 20261202T0700Z-inc") == true)
         // With 06:00-10:00 not counted, the hourly kind reaches back 5 more hours.
         #expect(plan.keep["20261201T0600Z-inc"]?.contains("hourly 2026-12-01T06") == true)
@@ -207,10 +210,12 @@ import Testing
 
     @Test func aMissingBinlogIsAGapWarning() throws {
         var month = MonthOfBackups()
-        month.binlogs.removeAll { $0.name == MonthOfBackups.binlogName(700) || $0.name == MonthOfBackups.binlogName(701) }
+        month.binlogs.removeAll { $0.name == MonthOfBackups.binlogName(700) || $0.name
+            == MonthOfBackups.binlogName(701) }
         let plan = RetentionPlanner.plan(
             backups: month.backups, binlogs: month.binlogs, policy: Self.policy, now: month.now)
-        #expect(plan.warnings == ["binlog gap: mariadb-bin.000700, mariadb-bin.000701 missing between mariadb-bin.000699"
+        #expect(plan.warnings
+            == ["binlog gap: mariadb-bin.000700, mariadb-bin.000701 missing between mariadb-bin.000699"
             + " and mariadb-bin.000702; point-in-time recovery cannot cross it"])
         #expect(plan.keepBinlogs[MonthOfBackups.binlogName(699)] != nil)
         #expect(plan.keepBinlogs[MonthOfBackups.binlogName(702)] != nil)
@@ -221,7 +226,8 @@ import Testing
         let backups = [RetainedBackup(id: "full", kind: .full, end: end, verified: true, gtidStart: "0-1-100,1-2-50")]
         func binlog(_ number: Int, _ first: String, _ last: String, hours: Double) -> RetainedBinlog {
             RetainedBinlog(name: MonthOfBackups.binlogName(number), firstGTID: first, lastGTID: last,
-                           firstTime: end.addingTimeInterval(-hours * 3_600), lastTime: end.addingTimeInterval(-hours * 3_600 + 600))
+                           firstTime: end.addingTimeInterval(-hours * 3_600),
+                               lastTime: end.addingTimeInterval(-hours * 3_600 + 600))
         }
         let binlogs = [
             binlog(1, "0-1-1", "0-1-60", hours: 5),              // within, one domain
@@ -242,7 +248,8 @@ import Testing
         let end = PolicyClock.utc("2026-12-02T01:00")
         let backups = [RetainedBackup(id: "full", kind: .full, end: end, verified: true, gtidStart: "0-1-100")]
         let binlogs = [RetainedBinlog(name: "mariadb-bin.000001", firstGTID: "2-3-1", lastGTID: "2-3-9",
-                                      firstTime: end.addingTimeInterval(-7_200), lastTime: end.addingTimeInterval(-3_600))]
+                                      firstTime: end.addingTimeInterval(-7_200),
+                                          lastTime: end.addingTimeInterval(-3_600))]
         let plan = RetentionPlanner.plan(backups: backups, binlogs: binlogs, policy: Self.policy, now: end)
         #expect(plan.keepBinlogs.keys.sorted() == ["mariadb-bin.000001"])
     }
@@ -279,12 +286,13 @@ import Testing
     }
 
     @Test func randomCatalogsKeepTheInvariants() {
-        var generator = SeededGenerator(seed: 20_261_202)
+        var generator = PolicySeededGenerator(seed: 20_261_202)
         for round in 0..<200 {
             var backups: [RetainedBackup] = []
             let count = Int.random(in: 0...60, using: &generator)
             for index in 0..<count {
-                let end = MonthOfBackups.start.addingTimeInterval(Double(index) * 3_600 * Double.random(in: 1...30, using: &generator).rounded())
+                let end = MonthOfBackups.start.addingTimeInterval(Double(index) * 3_600 * Double.random(in: 1...30,
+                    using: &generator).rounded())
                 let full = backups.isEmpty || Int.random(in: 0..<5, using: &generator) == 0
                 let parent = full ? nil : backups.randomElement(using: &generator)?.id
                 backups.append(RetainedBackup(
@@ -315,5 +323,21 @@ import Testing
             let picks = RetentionOracle.gfs(backups, policy).values.reduce(Set<String>()) { $0.union($1) }
             #expect(picks.isSubset(of: Set(plan.keep.keys)), "round \(round): every GFS pick kept")
         }
+    }
+}
+
+extension RetentionPlannerTests {
+    /// A year of hourly backups and hourly binlogs: planned well within a retention run's budget.
+    @Test func aYearOfHourlyBackupsIsPlannedQuickly() throws {
+        let month = MonthOfBackups(until: MonthOfBackups.start.addingTimeInterval(365 * 86_400 + 1_800))
+        let started = Date()
+        let plan = RetentionPlanner.plan(
+            backups: month.backups, binlogs: month.binlogs, policy: Self.policy, now: month.now)
+        let seconds = Date().timeIntervalSince(started)
+        print("retention plan: \(month.backups.count) backups, \(month.binlogs.count) binlogs in "
+            + String(format: "%.3f", seconds) + " s")
+        #expect(seconds < 20)
+        try Self.expectPointInTimeWindow(plan, month)
+        Self.expectClosedChains(plan, month.byID)
     }
 }

@@ -35,7 +35,8 @@ import Testing
         var scheduler = Scheduler(jobs: try Self.backupJobs(), since: start)
         let runs = Self.simulate(&scheduler, from: start, to: PolicyClock.utc("2028-03-02T00:00"))
         let fulls = runs.filter { $0.1 == "full" }.map(\.0)
-        #expect(fulls == ["2028-02-27", "2028-02-28", "2028-02-29", "2028-03-01"].map { PolicyClock.utc($0 + "T01:00") })
+        #expect(fulls == ["2028-02-27", "2028-02-28", "2028-02-29",
+            "2028-03-01"].map { PolicyClock.utc($0 + "T01:00") })
         let incrementals = runs.filter { $0.1 == "incremental" }.map(\.0)
         #expect(incrementals.count == 23 + 24 + 24 + 24)  // 01:00 on the 27th … 23:00 on 1 March
         #expect(incrementals.first == PolicyClock.utc("2028-02-27T01:00"))
@@ -68,7 +69,8 @@ import Testing
     }
 
     @Test func aRunThatOverranItsNextTimeIsFollowedByOneRunNotOnePerTime() throws {
-        var scheduler = Scheduler(jobs: [ScheduledJob(name: "incremental", entry: .cron(try CronSchedule("*/15 * * * *")))])
+        var scheduler = Scheduler(jobs: [ScheduledJob(name: "incremental",
+            entry: .cron(try CronSchedule("*/15 * * * *")))])
         scheduler.recordRun("incremental", at: PolicyClock.utc("2026-12-02T10:00"))
         // The run took until 10:50: 10:15, 10:30 and 10:45 passed.
         #expect(scheduler.due(now: PolicyClock.utc("2026-12-02T10:50")) == ["incremental"])

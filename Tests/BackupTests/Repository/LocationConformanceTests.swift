@@ -27,6 +27,23 @@ struct LocationConformanceTests {
         ])
     }
 
+    /// A download into a pipe or device (`/dev/null` to just verify) goes into it: renaming a finished file
+    /// over it would replace the device with a regular file.
+    @Test(arguments: LocationKind.allCases)
+    func downloadingIntoAPipeWritesIntoIt(kind: LocationKind) async throws {
+        let fixture = try LocationFixture.make(kind)
+        defer { fixture.remove() }
+        try await fixture.location.put("backups/x", data: Data(repeating: 1, count: 10_000))
+        let fifo = fixture.scratch.file("pipe")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let reader = PipeReader(path: fifo)
+        #expect(try await fixture.location.get("backups/x", toFile: fifo) == 10_000)
+        #expect(await reader.total() == 10_000)
+        let type = try FileManager.default.attributesOfItem(atPath: fifo)[.type] as? FileAttributeType
+        #expect(type != .typeRegular)
+        #expect(!FileManager.default.fileExists(atPath: fifo + ".partial"))
+    }
+
     @Test(arguments: LocationKind.allCases)
     func smallDataRoundTrips(kind: LocationKind) async throws {
         let fixture = try LocationFixture.make(kind)
@@ -37,7 +54,7 @@ struct LocationConformanceTests {
         #expect(try await location.get("backups/20261202T0100Z-full/manifest.json") == manifest)
         try await location.put("empty", data: Data())
         #expect(try await location.get("empty") == Data())
-        let odd = "backups/2026 12/a+b=c$d~e,f@g.txt"
+        let odd = "backups/2026 12/a+b=c$d~e,f@g'h#i*j?[1]&%20.txt"
         try await location.put(odd, data: Data("odd".utf8))
         #expect(try await location.get(odd) == Data("odd".utf8))
         #expect(try await location.list(prefix: "backups/2026 ").map(\.key) == [odd])
@@ -160,6 +177,37 @@ struct LocationConformanceTests {
             let known = try #require(space)
             #expect(known.total > 0)
             #expect(known.free <= known.total)
+        }
+    }
+}
+
+/// Reads a named pipe to its end on a thread of its own and counts the bytes.
+private final class PipeReader: @unchecked Sendable {
+    // `count` is written once by the reading thread before `done` is signalled.
+    private var count = 0
+    private let done = DispatchSemaphore(value: 0)
+
+    init(path: String) {
+        Thread.detachNewThread { [self] in
+            let fd = open(path, O_RDONLY)
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while fd >= 0 {
+                let got = read(fd, &buffer, buffer.count)
+                if got <= 0 { break }
+                count += got
+            }
+            if fd >= 0 { close(fd) }
+            done.signal()
+        }
+    }
+
+    /// The bytes read, or -1 when the pipe was not written and closed within 30 s.
+    func total() async -> Int {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { [self] in
+                let finished = done.wait(timeout: .now() + 30) == .success
+                continuation.resume(returning: finished ? count : -1)
+            }
         }
     }
 }

@@ -32,7 +32,8 @@ struct LocationFixture: Sendable {
                 cleanup: { try? FileManager.default.removeItem(atPath: remote) })
         case .s3:
             let server = try LocationServers.require().s3
-            return LocationFixture(location: server.location(name: "cloud", prefix: unique), scratch: scratch, cleanup: {})
+            return LocationFixture(
+                location: server.location(name: "cloud", prefix: unique), scratch: scratch, cleanup: {})
         }
     }
 

@@ -4,7 +4,8 @@ import Testing
 
 @Suite struct ProcessRunnerTests {
     @Test func collectsOutputAndStatus() async throws {
-        let output = try await ProcessRunner.run("/bin/sh", ["-c", "cat; echo err >&2; exit 3"], input: Data("hello".utf8), timeout: 10)
+        let output = try await ProcessRunner.run(
+            "/bin/sh", ["-c", "cat; echo err >&2; exit 3"], input: Data("hello".utf8), timeout: 10)
         #expect(output.status == 3)
         #expect(output.standardOutput == "hello")
         #expect(output.standardError == "err\n")

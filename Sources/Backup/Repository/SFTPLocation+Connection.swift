@@ -40,7 +40,9 @@ extension SFTPLocation {
     }
 
     func validateConfiguration() throws {
-        func refuse(_ message: String) -> LocationError { locationError(.invalidConfiguration, key: nil, message: message) }
+        func refuse(_ message: String) -> LocationError {
+            locationError(.invalidConfiguration, key: nil, message: message)
+        }
         if host.isEmpty || host.hasPrefix("-") || host.contains(where: { $0.isWhitespace || $0 == "@" }) {
             throw refuse("the host '\(host)' is not a host name or address")
         }
@@ -74,7 +76,7 @@ extension SFTPLocation {
         return SFTPListing.entries(in: output.standardOutput).first { $0.path == remotePath }
     }
 
-    /// Runs one batch session. A non-zero exit is returned, not thrown: what it means depends on the batch.
+    /// Runs one batch over one connection. A non-zero exit is returned, not thrown: what it means depends on the batch.
     func run(_ batch: SFTPBatch, key: String?, timeout: TimeInterval) async throws -> ProcessOutput {
         try validateConfiguration()
         let executable = try sftpProgram()
@@ -98,7 +100,7 @@ extension SFTPLocation {
         ]
     }
 
-    /// The process environment without an agent or askpass helper (nothing may prompt or offer other keys),
+    /// The process environment without an agent or askpass program (nothing may prompt or offer other keys),
     /// with the C locale and UTC so that messages and listing dates read the same everywhere.
     static var environment: [String: String] {
         var environment = ProcessInfo.processInfo.environment
