@@ -23,13 +23,13 @@ extension KeyRing {
                 throw BackupCryptoError(.keyFileMissing, "key file \(path) does not exist", path: path)
             }
             throw BackupCryptoError(
-                .keyFileIO, "key file \(path) cannot be opened: \(FileDescriptorIO.message(err))", path: path)
+                .keyFileIO, "key file \(path) cannot be opened: \(SealedFileIO.message(err))", path: path)
         }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
             throw BackupCryptoError(
-                .keyFileIO, "key file \(path) cannot be inspected: \(FileDescriptorIO.message(errno))", path: path)
+                .keyFileIO, "key file \(path) cannot be inspected: \(SealedFileIO.message(errno))", path: path)
         }
         guard info.st_mode & S_IFMT == S_IFREG else {
             throw BackupCryptoError(.keyFileNotRegular, "key file \(path) is not a regular file", path: path)
@@ -53,14 +53,14 @@ extension KeyRing {
     public static func create(path: String, now: Date = Date()) throws -> KeyRing {
         let key = KeyEncryptionKey.generate(id: newKeyID(index: 1, now: now), created: wholeSeconds(now))
         let ring = try KeyRing(keys: [key], path: path)
-        try AtomicFile.write(KeyFileFormat.render(ring.keys), to: path, mode: .createNew)
+        try KeyFileWriter.write(KeyFileFormat.render(ring.keys), to: path, mode: .createNew)
         return ring
     }
 
     /// Writes every key of the ring (old ones included, so old backups stay readable) to `path`, replacing
     /// the file atomically with mode 0600. The ring's `path` becomes `path`.
     public mutating func save(to path: String) throws {
-        try AtomicFile.write(KeyFileFormat.render(keys), to: path, mode: .replace)
+        try KeyFileWriter.write(KeyFileFormat.render(keys), to: path, mode: .replace)
         self.path = path
     }
 
@@ -73,7 +73,7 @@ extension KeyRing {
         var buffer = [UInt8](repeating: 0, count: max(limit, 4096))
         var data = Data()
         while true {
-            let result = buffer.withUnsafeMutableBytes { FileDescriptorIO.readFull(fd, into: $0) }
+            let result = buffer.withUnsafeMutableBytes { SealedFileIO.readFull(fd, into: $0) }
             switch result {
             case .failure(let error):
                 throw BackupCryptoError(.keyFileIO, "key file \(path) cannot be read: \(error.text)", path: path)

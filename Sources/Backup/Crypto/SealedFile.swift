@@ -63,7 +63,7 @@ public enum SealedFile {
         try flush()
         return SealedSummary(
             plainBytes: reader.plainBytes, cipherBytes: reader.cipherBytes, cipherSHA256: readAhead.digest,
-            plainSHA256: plainHash.finalize().hex)
+            plainSHA256: plainHash.finalize().sealedHex)
     }
 
     /// Several chunks per read(2) loop keep per-call overhead low; a bigger chunk size reads one chunk.
@@ -71,15 +71,17 @@ public enum SealedFile {
         max(chunkSize, 4 << 20)
     }
 
-    private static func startReading(_ input: FileHandle, blockSize: Int, identity: String) throws -> ReadAhead {
+    private static func startReading(
+        _ input: FileHandle, blockSize: Int, identity: String
+    ) throws -> SealedFileReadAhead {
         do {
-            return try ReadAhead(fileDescriptor: input.fileDescriptor, blockSize: blockSize)
+            return try SealedFileReadAhead(fileDescriptor: input.fileDescriptor, blockSize: blockSize)
         } catch {
             throw BackupCryptoError(.io, "\(identity): cannot read the input: \(error.text)", identity: identity)
         }
     }
 
-    private static func next(_ readAhead: ReadAhead, identity: String) throws -> ReadAhead.Block? {
+    private static func next(_ readAhead: SealedFileReadAhead, identity: String) throws -> SealedFileReadAhead.Block? {
         do {
             return try readAhead.next()
         } catch {
@@ -89,9 +91,9 @@ public enum SealedFile {
 
     private static func write(_ data: Data, to handle: FileHandle, identity: String) throws {
         guard !data.isEmpty else { return }
-        if let code = data.withUnsafeBytes({ FileDescriptorIO.writeAll(handle.fileDescriptor, $0) }) {
+        if let code = data.withUnsafeBytes({ SealedFileIO.writeAll(handle.fileDescriptor, $0) }) {
             throw BackupCryptoError(
-                .io, "\(identity): writing the output failed: \(FileDescriptorIO.message(code))", identity: identity)
+                .io, "\(identity): writing the output failed: \(SealedFileIO.message(code))", identity: identity)
         }
     }
 }

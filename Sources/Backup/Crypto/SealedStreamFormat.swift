@@ -58,7 +58,7 @@ enum SealedStreamFormat {
 
 extension Digest {
     /// Lower-case hex, as manifests and `sha256sum` show digests.
-    var hex: String {
+    var sealedHex: String {
         let digits = Array("0123456789abcdef".utf8)
         var text = [UInt8]()
         text.reserveCapacity(Self.byteCount * 2)

@@ -51,7 +51,7 @@ public struct SealedStreamReader: Sendable {
 
     /// Lower-case hex SHA-256 of the ciphertext received so far; after `finish()`, of the whole object.
     public var cipherSHA256: String {
-        hashesCiphertext ? cipherHash.finalize().hex : ""
+        hashesCiphertext ? cipherHash.finalize().sealedHex : ""
     }
 
     /// Adds ciphertext; returns the plaintext that became available and authentic, possibly empty.

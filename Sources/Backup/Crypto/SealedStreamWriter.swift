@@ -72,7 +72,7 @@ public struct SealedStreamWriter: Sendable {
 
     /// Lower-case hex SHA-256 of the ciphertext returned so far; after `finish()`, of the whole object.
     public var cipherSHA256: String {
-        cipherHash.finalize().hex
+        cipherHash.finalize().sealedHex
     }
 
     /// Adds plaintext; returns the ciphertext ready to be written (the header first), possibly empty.

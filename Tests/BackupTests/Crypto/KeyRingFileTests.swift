@@ -12,6 +12,8 @@ import Testing
         return "{\"keys\": [\n" + lines.joined(separator: ",\n") + "\n]}\n"
     }
 
+    func base64Key() -> String { CryptoFixtures.base64Key() }
+
     func loadError(_ path: String) -> BackupCryptoError? {
         do {
             _ = try KeyRing.load(path: path)
@@ -28,10 +30,10 @@ import Testing
     }
 
     @Test func createThenLoad() throws {
-        try withTemporaryDirectory { dir in
+        try CryptoFixtures.withTemporaryDirectory { dir in
             let path = dir + "/backup.key"
             let created = try KeyRing.create(path: path, now: Date(timeIntervalSince1970: 1_796_205_600))
-            #expect(try fileMode(path) == 0o600)
+            #expect(try CryptoFixtures.fileMode(path) == 0o600)
             #expect(created.keys.count == 1)
             #expect(created.keys[0].id.hasPrefix("k1-20261202-"))
             let loaded = try KeyRing.load(path: path)
@@ -50,7 +52,7 @@ import Testing
     }
 
     @Test func createRefusesExistingFile() throws {
-        try withTemporaryDirectory { dir in
+        try CryptoFixtures.withTemporaryDirectory { dir in
             let path = dir + "/backup.key"
             try KeyRing.create(path: path)
             let before = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -64,9 +66,9 @@ import Testing
 
     @Test(arguments: [0o644, 0o640, 0o604, 0o660, 0o606, 0o666, 0o620])
     func refusesGroupOrOtherAccess(mode: Int) throws {
-        try withTemporaryDirectory { dir in
+        try CryptoFixtures.withTemporaryDirectory { dir in
             let path = dir + "/backup.key"
-            try writeKeyFile(keyFile([("k1", base64Key())]), at: path, mode: mode_t(mode))
+            try CryptoFixtures.writeKeyFile(keyFile([("k1", base64Key())]), at: path, mode: mode_t(mode))
             let error = try #require(loadError(path))
             #expect(error.code == .keyFilePermissions)
             #expect(error.description.contains("0" + String(mode, radix: 8)), "\(error)")
@@ -76,22 +78,22 @@ import Testing
 
     @Test(arguments: [0o600, 0o400])
     func acceptsOwnerOnly(mode: Int) throws {
-        try withTemporaryDirectory { dir in
+        try CryptoFixtures.withTemporaryDirectory { dir in
             let path = dir + "/backup.key"
-            try writeKeyFile(keyFile([("k1", base64Key())]), at: path, mode: mode_t(mode))
+            try CryptoFixtures.writeKeyFile(keyFile([("k1", base64Key())]), at: path, mode: mode_t(mode))
             #expect(try KeyRing.load(path: path).current.id == "k1")
         }
     }
 
     @Test func missingFile() throws {
-        try withTemporaryDirectory { dir in
+        try CryptoFixtures.withTemporaryDirectory { dir in
             let error = try #require(loadError(dir + "/absent.key"))
             #expect(error.code == .keyFileMissing)
         }
     }
 
     @Test func notARegularFile() throws {
-        try withTemporaryDirectory { dir in
+        try CryptoFixtures.withTemporaryDirectory { dir in
             let path = dir + "/keys"
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
             chmod(path, 0o700)
@@ -104,10 +106,10 @@ import Testing
     }
 
     @Test func malformedJSONSaysWhere() throws {
-        try withTemporaryDirectory { dir in
+        try CryptoFixtures.withTemporaryDirectory { dir in
             let path = dir + "/backup.key"
             let secret = base64Key()
-            try writeKeyFile("{\"keys\": [\n  {\"id\": \"k1\" \"key\": \"\(secret)\"}\n]}", at: path)
+            try CryptoFixtures.writeKeyFile("{\"keys\": [\n  {\"id\": \"k1\" \"key\": \"\(secret)\"}\n]}", at: path)
             let error = try #require(loadError(path))
             #expect(error.code == .keyFileMalformed)
             #expect(error.description.contains("line 2"), "\(error)")
@@ -116,7 +118,7 @@ import Testing
     }
 
     @Test func malformedStructureSaysWhere() throws {
-        try withTemporaryDirectory { dir in
+        try CryptoFixtures.withTemporaryDirectory { dir in
             let path = dir + "/backup.key"
             let cases: [(String, String)] = [
                 ("[]", "top level"),
@@ -134,7 +136,7 @@ import Testing
                 ("", "not valid JSON"),
             ]
             for (text, expected) in cases {
-                try writeKeyFile(text, at: path)
+                try CryptoFixtures.writeKeyFile(text, at: path)
                 let error = try #require(loadError(path))
                 #expect(error.code == .keyFileMalformed, "\(text)")
                 #expect(error.description.contains(expected), "\(error)")
@@ -143,10 +145,10 @@ import Testing
     }
 
     @Test func wrongKeyLengthNamesTheKey() throws {
-        try withTemporaryDirectory { dir in
+        try CryptoFixtures.withTemporaryDirectory { dir in
             let path = dir + "/backup.key"
             let short = Data(repeating: 7, count: 16).base64EncodedString()
-            try writeKeyFile(keyFile([("k1-good", base64Key()), ("k2-short", short)]), at: path)
+            try CryptoFixtures.writeKeyFile(keyFile([("k1-good", base64Key()), ("k2-short", short)]), at: path)
             let error = try #require(loadError(path))
             #expect(error.code == .keyInvalid)
             #expect(error.keyID == "k2-short")
@@ -154,7 +156,7 @@ import Testing
             #expect(error.description.contains("16 bytes"))
             #expect(!error.description.contains(short))
 
-            try writeKeyFile(keyFile([("k3-text", "not*base64")]), at: path)
+            try CryptoFixtures.writeKeyFile(keyFile([("k3-text", "not*base64")]), at: path)
             let text = try #require(loadError(path))
             #expect(text.code == .keyInvalid)
             #expect(text.description.contains("k3-text"))
@@ -163,9 +165,10 @@ import Testing
     }
 
     @Test func duplicateIDs() throws {
-        try withTemporaryDirectory { dir in
+        try CryptoFixtures.withTemporaryDirectory { dir in
             let path = dir + "/backup.key"
-            try writeKeyFile(keyFile([("k1", base64Key()), ("k2", base64Key()), ("k1", base64Key())]), at: path)
+            let entries = [("k1", base64Key()), ("k2", base64Key()), ("k1", base64Key())]
+            try CryptoFixtures.writeKeyFile(keyFile(entries), at: path)
             let error = try #require(loadError(path))
             #expect(error.code == .duplicateKeyID)
             #expect(error.description.contains("k1"))
@@ -173,7 +176,7 @@ import Testing
     }
 
     @Test func documentedFormatLoads() throws {
-        try withTemporaryDirectory { dir in
+        try CryptoFixtures.withTemporaryDirectory { dir in
             let path = dir + "/backup.key"
             let text = """
                 {"keys": [
@@ -183,7 +186,7 @@ import Testing
                    "key": "\(base64Key())"}
                 ]}
                 """
-            try writeKeyFile(text, at: path, mode: 0o400)
+            try CryptoFixtures.writeKeyFile(text, at: path, mode: 0o400)
             let ring = try KeyRing.load(path: path)
             #expect(ring.keys.map(\.id) == ["k1-20261202", "k2-20270601"])
             #expect(ring.keys[0].retireAfter == Date(timeIntervalSince1970: 1_811_808_000))
@@ -193,7 +196,7 @@ import Testing
     }
 
     @Test func keyMaterialNeverPrinted() throws {
-        try withTemporaryDirectory { dir in
+        try CryptoFixtures.withTemporaryDirectory { dir in
             let path = dir + "/backup.key"
             var ring = try KeyRing.create(path: path)
             ring = ring.rotated()

@@ -7,17 +7,17 @@ import Testing
     let identity = "catalog/catalog.json"
 
     @Test func rotationKeepsOldBlobsReadableAndRewrapMovesThem() throws {
-        try withTemporaryDirectory { dir in
+        try CryptoFixtures.withTemporaryDirectory { dir in
             let path = dir + "/backup.key"
             let original = try KeyRing.create(path: path, now: Date(timeIntervalSince1970: 1_796_205_600))
             let oldID = original.current.id
-            let plaintext = Data("{\"backups\": []}".utf8) + pseudoRandomBytes(3000)
+            let plaintext = Data("{\"backups\": []}".utf8) + CryptoFixtures.pseudoRandomBytes(3000)
             let before = try SealedBlob.seal(plaintext, identity: identity, keyRing: original)
             let untouched = try SealedBlob.seal(Data("other".utf8), identity: "manifests/b.json", keyRing: original)
 
             var rotated = try KeyRing.load(path: path).rotated(now: Date(timeIntervalSince1970: 1_811_808_000))
             try rotated.save(to: path)
-            #expect(try fileMode(path) == 0o600)
+            #expect(try CryptoFixtures.fileMode(path) == 0o600)
             let reloaded = try KeyRing.load(path: path)
             #expect(reloaded.keys.count == 2)
             #expect(reloaded.keys[0].id == oldID)
@@ -45,7 +45,8 @@ import Testing
             var json = try #require(
                 JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
             json["keys"] = (json["keys"] as? [[String: Any]])?.filter { ($0["id"] as? String) != oldID }
-            try writeKeyFile(String(decoding: JSONSerialization.data(withJSONObject: json), as: UTF8.self), at: path)
+            let edited = String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self)
+            try CryptoFixtures.writeKeyFile(edited, at: path)
             let pruned = try KeyRing.load(path: path)
             #expect(pruned.keys.map(\.id) == [newID])
 
@@ -92,7 +93,7 @@ import Testing
     }
 
     @Test func saveReplacesAtomicallyWithOwnerOnlyMode() throws {
-        try withTemporaryDirectory { dir in
+        try CryptoFixtures.withTemporaryDirectory { dir in
             let path = dir + "/backup.key"
             try KeyRing.create(path: path)
             #expect(chmod(path, 0o400) == 0)
@@ -100,7 +101,7 @@ import Testing
             let previousUmask = umask(0)
             defer { umask(previousUmask) }
             try ring.save(to: path)
-            #expect(try fileMode(path) == 0o600)
+            #expect(try CryptoFixtures.fileMode(path) == 0o600)
             let loaded = try KeyRing.load(path: path)
             #expect(loaded.keys.map(\.id) == ring.keys.map(\.id))
             #expect(loaded.keys.map(\.created) == ring.keys.map(\.created))

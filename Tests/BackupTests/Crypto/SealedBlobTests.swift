@@ -13,7 +13,7 @@ import Testing
 
     @Test(arguments: [0, 1, 1000, (1 << 20) + 3])
     func roundTrip(size: Int) throws {
-        let plaintext = pseudoRandomBytes(size)
+        let plaintext = CryptoFixtures.pseudoRandomBytes(size)
         let blob = try SealedBlob.seal(plaintext, identity: "manifests/a.json", keyRing: ring)
         #expect(blob.prefix(8) == Data("DBCTLBW1".utf8))
         #expect(try SealedBlob.open(blob, identity: "manifests/a.json", keyRing: ring) == plaintext)
@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func tamperedBodyOrEnvelope() throws {
-        let blob = try SealedBlob.seal(pseudoRandomBytes(500), identity: "c", keyRing: ring)
+        let blob = try SealedBlob.seal(CryptoFixtures.pseudoRandomBytes(500), identity: "c", keyRing: ring)
         let bodyStart = try #require(blob.range(of: Data("DBCTLBK1".utf8))).lowerBound
 
         var body = blob

@@ -43,18 +43,18 @@ import Testing
     @Test(arguments: [(0, 1 << 20), (1, 1 << 20), (3 << 20, 1 << 20), ((9 << 20) + 17, 1 << 20),
                       ((1 << 20) + 5, 4096), (200_000, 1)])
     func fileRoundTrip(size: Int, chunkSize: Int) throws {
-        try withTemporaryDirectory { dir in
-            let plaintext = pseudoRandomBytes(size, seed: UInt64(size))
+        try CryptoFixtures.withTemporaryDirectory { dir in
+            let plaintext = CryptoFixtures.pseudoRandomBytes(size, seed: UInt64(size))
             try plaintext.write(to: URL(fileURLWithPath: dir + "/plain"))
             let key = KeyRing.newDataKey()
             let sealedSummary = try encryptFile(dir + "/plain", to: dir + "/sealed", key: key, chunkSize: chunkSize)
             let sealed = try Data(contentsOf: URL(fileURLWithPath: dir + "/sealed"))
             #expect(sealedSummary.plainBytes == Int64(size))
             #expect(sealedSummary.cipherBytes == Int64(sealed.count))
-            #expect(sealedSummary.plainSHA256 == sha256Hex(plaintext))
-            #expect(sealedSummary.cipherSHA256 == sha256Hex(sealed))
+            #expect(sealedSummary.plainSHA256 == CryptoFixtures.sha256Hex(plaintext))
+            #expect(sealedSummary.cipherSHA256 == CryptoFixtures.sha256Hex(sealed))
             // The file format is the stream format: the in-memory reader opens it.
-            #expect(try open(sealed, key: key, identity: identity).get() == plaintext)
+            #expect(try CryptoFixtures.open(sealed, key: key, identity: identity).get() == plaintext)
 
             let openedSummary = try decryptFile(dir + "/sealed", to: dir + "/opened", key: key)
             #expect(openedSummary == sealedSummary)
@@ -64,8 +64,8 @@ import Testing
 
     /// The backup stream comes from `mariadb-backup --stream` through a pipe; here `cat` plays that part.
     @Test func encryptsFromASubprocessPipe() throws {
-        try withTemporaryDirectory { dir in
-            let plaintext = pseudoRandomBytes((5 << 20) + 333)
+        try CryptoFixtures.withTemporaryDirectory { dir in
+            let plaintext = CryptoFixtures.pseudoRandomBytes((5 << 20) + 333)
             try plaintext.write(to: URL(fileURLWithPath: dir + "/stream"))
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/bin/cat")
@@ -83,16 +83,16 @@ import Testing
             process.waitUntilExit()
             #expect(process.terminationStatus == 0)
             #expect(summary.plainBytes == Int64(plaintext.count))
-            #expect(summary.plainSHA256 == sha256Hex(plaintext))
+            #expect(summary.plainSHA256 == CryptoFixtures.sha256Hex(plaintext))
             let sealed = try Data(contentsOf: URL(fileURLWithPath: dir + "/sealed"))
-            #expect(summary.cipherSHA256 == sha256Hex(sealed))
-            #expect(try open(sealed, key: key, identity: identity).get() == plaintext)
+            #expect(summary.cipherSHA256 == CryptoFixtures.sha256Hex(sealed))
+            #expect(try CryptoFixtures.open(sealed, key: key, identity: identity).get() == plaintext)
         }
     }
 
     /// Short, irregular writes into a pipe: the reader side sees partial reads.
     @Test func encryptsFromAPipeWithShortWrites() throws {
-        let plaintext = pseudoRandomBytes(700_001)
+        let plaintext = CryptoFixtures.pseudoRandomBytes(700_001)
         let pipe = Pipe()
         let writer = Thread {
             var offset = 0
@@ -106,7 +106,7 @@ import Testing
             try? pipe.fileHandleForWriting.close()
         }
         writer.start()
-        try withTemporaryDirectory { dir in
+        try CryptoFixtures.withTemporaryDirectory { dir in
             let key = KeyRing.newDataKey()
             let output = try handle(writing: dir + "/sealed")
             defer { try? output.close() }
@@ -114,13 +114,13 @@ import Testing
                 input: pipe.fileHandleForReading, output: output, dataKey: key, identity: identity, chunkSize: 65_536)
             #expect(summary.plainBytes == Int64(plaintext.count))
             let sealed = try Data(contentsOf: URL(fileURLWithPath: dir + "/sealed"))
-            #expect(try open(sealed, key: key, identity: identity).get() == plaintext)
+            #expect(try CryptoFixtures.open(sealed, key: key, identity: identity).get() == plaintext)
         }
     }
 
     @Test func decryptDetectsDamage() throws {
-        try withTemporaryDirectory { dir in
-            let plaintext = pseudoRandomBytes((2 << 20) + 10)
+        try CryptoFixtures.withTemporaryDirectory { dir in
+            let plaintext = CryptoFixtures.pseudoRandomBytes((2 << 20) + 10)
             try plaintext.write(to: URL(fileURLWithPath: dir + "/plain"))
             let key = KeyRing.newDataKey()
             _ = try encryptFile(dir + "/plain", to: dir + "/sealed", key: key)
@@ -153,13 +153,13 @@ import Testing
         let pipe = Pipe()
         let release = DispatchSemaphore(value: 0)
         let producer = Thread {
-            pipe.fileHandleForWriting.write(pseudoRandomBytes(5 << 20))
+            pipe.fileHandleForWriting.write(CryptoFixtures.pseudoRandomBytes(5 << 20))
             release.wait()
             try? pipe.fileHandleForWriting.close()
         }
         producer.start()
         defer { release.signal() }
-        try withTemporaryDirectory { dir in
+        try CryptoFixtures.withTemporaryDirectory { dir in
             try Data("x".utf8).write(to: URL(fileURLWithPath: dir + "/readonly"))
             let output = try handle(reading: dir + "/readonly")
             defer { try? output.close() }
@@ -174,7 +174,7 @@ import Testing
     }
 
     @Test func ioErrorsNameTheIdentity() throws {
-        try withTemporaryDirectory { dir in
+        try CryptoFixtures.withTemporaryDirectory { dir in
             try Data("x".utf8).write(to: URL(fileURLWithPath: dir + "/plain"))
             let input = try handle(reading: dir + "/plain")
             // A read-only handle as output: write(2) fails with EBADF.

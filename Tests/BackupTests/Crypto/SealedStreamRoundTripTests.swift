@@ -19,17 +19,18 @@ import Testing
     @Test(arguments: chunkedSizes)
     func roundTrip(size: Int, chunkSize: Int) throws {
         let key = KeyRing.newDataKey()
-        let plaintext = pseudoRandomBytes(size, seed: UInt64(size * 31 + chunkSize))
-        let (sealed, writer) = seal(plaintext, key: key, identity: "backups/x/data.mbs", chunkSize: chunkSize)
+        let plaintext = CryptoFixtures.pseudoRandomBytes(size, seed: UInt64(size * 31 + chunkSize))
+        let (sealed, writer) = CryptoFixtures.seal(
+            plaintext, key: key, identity: "backups/x/data.mbs", chunkSize: chunkSize)
 
         let chunks = max(1, (size + chunkSize - 1) / chunkSize)
         #expect(sealed.count == SealedStreamFormat.headerSize + chunks * SealedStreamFormat.tagSize + size)
         #expect(writer.plainBytes == Int64(size))
         #expect(writer.cipherBytes == Int64(sealed.count))
-        #expect(writer.cipherSHA256 == sha256Hex(sealed))
+        #expect(writer.cipherSHA256 == CryptoFixtures.sha256Hex(sealed))
         #expect(sealed.prefix(8) == Data("DBCTLBK1".utf8))
 
-        let opened = try open(sealed, key: key, identity: "backups/x/data.mbs").get()
+        let opened = try CryptoFixtures.open(sealed, key: key, identity: "backups/x/data.mbs").get()
         #expect(opened == plaintext)
     }
 
@@ -39,22 +40,22 @@ import Testing
         let key = KeyRing.newDataKey()
         let identity = "backups/pieces"
         for size in [0, 64, 200, 64 * 5] {
-            let plaintext = pseudoRandomBytes(size, seed: UInt64(size))
-            let (sealed, _) = seal(plaintext, key: key, identity: identity, chunkSize: 64, piece: piece)
-            let opened = try open(sealed, key: key, identity: identity, piece: piece).get()
+            let plaintext = CryptoFixtures.pseudoRandomBytes(size, seed: UInt64(size))
+            let (sealed, _) = CryptoFixtures.seal(plaintext, key: key, identity: identity, chunkSize: 64, piece: piece)
+            let opened = try CryptoFixtures.open(sealed, key: key, identity: identity, piece: piece).get()
             #expect(opened == plaintext, "size \(size) piece \(piece)")
             var reader = SealedStreamReader(dataKey: key, identity: identity)
             _ = try reader.append(sealed)
             _ = try reader.finish()
             #expect(reader.plainBytes == Int64(size))
-            #expect(reader.cipherSHA256 == sha256Hex(sealed))
+            #expect(reader.cipherSHA256 == CryptoFixtures.sha256Hex(sealed))
             #expect(reader.chunkSize == 64)
         }
     }
 
     @Test func headerLayout() throws {
         let key = KeyRing.newDataKey()
-        let (sealed, _) = seal(Data("hello".utf8), key: key, identity: "id", chunkSize: 0x0102_0304)
+        let (sealed, _) = CryptoFixtures.seal(Data("hello".utf8), key: key, identity: "id", chunkSize: 0x0102_0304)
         let bytes = [UInt8](sealed)
         #expect(Array(bytes[0..<8]) == Array("DBCTLBK1".utf8))
         #expect(bytes[8] == 1)
@@ -77,8 +78,8 @@ import Testing
 
     @Test func sealingTwiceDiffers() {
         let key = KeyRing.newDataKey()
-        let a = seal(Data("same".utf8), key: key, identity: "id", chunkSize: 64).sealed
-        let b = seal(Data("same".utf8), key: key, identity: "id", chunkSize: 64).sealed
+        let a = CryptoFixtures.seal(Data("same".utf8), key: key, identity: "id", chunkSize: 64).sealed
+        let b = CryptoFixtures.seal(Data("same".utf8), key: key, identity: "id", chunkSize: 64).sealed
         // A fresh salt per object means fresh derived keys even when a data key were reused.
         #expect(a != b)
     }

@@ -14,10 +14,12 @@ import Testing
 
     let key = KeyRing.newDataKey()
     /// 3 full chunks and a 10-byte final chunk.
-    let plaintext = pseudoRandomBytes(3 * 64 + 10, seed: 7)
+    let plaintext = CryptoFixtures.pseudoRandomBytes(3 * 64 + 10, seed: 7)
 
     func sealed(_ plaintext: Data? = nil) -> Data {
-        seal(plaintext ?? self.plaintext, key: key, identity: Self.identity, chunkSize: Self.chunk).sealed
+        CryptoFixtures.seal(
+            plaintext ?? self.plaintext, key: key, identity: Self.identity, chunkSize: Self.chunk
+        ).sealed
     }
 
     func chunkStart(_ index: Int) -> Int { Self.header + index * Self.window }
@@ -27,7 +29,7 @@ import Testing
         identity: String = identity, sourceLocation: SourceLocation = #_sourceLocation
     ) {
         for piece in Self.pieces {
-            switch open(data, key: key ?? self.key, identity: identity, piece: piece) {
+            switch CryptoFixtures.open(data, key: key ?? self.key, identity: identity, piece: piece) {
             case .success:
                 Issue.record("opened despite damage (piece \(String(describing: piece)))",
                              sourceLocation: sourceLocation)
@@ -55,7 +57,7 @@ import Testing
         let data = sealed()
         #expect(data.count == chunkStart(3) + 10 + 16)
         for piece in Self.pieces {
-            #expect(try open(data, key: key, identity: Self.identity, piece: piece).get() == plaintext)
+            #expect(try CryptoFixtures.open(data, key: key, identity: Self.identity, piece: piece).get() == plaintext)
         }
     }
 
@@ -90,7 +92,7 @@ import Testing
         expectFailure(data.prefix(chunkStart(3)), .truncated, chunk: 3)
         expectFailure(data.prefix(chunkStart(1)), .truncated, chunk: 1)
         // An exact multiple of the chunk size ends with a full final chunk; dropping it is the same case.
-        let full = sealed(pseudoRandomBytes(3 * 64, seed: 3))
+        let full = sealed(CryptoFixtures.pseudoRandomBytes(3 * 64, seed: 3))
         expectFailure(full.prefix(chunkStart(2)), .truncated, chunk: 2)
         // Nothing after the header.
         expectFailure(data.prefix(Self.header), .truncated, chunk: 0)
@@ -136,7 +138,7 @@ import Testing
 
     @Test func bytesAfterFinalChunk() {
         // After a full-size final chunk the reader can prove the end: trailing data.
-        let full = sealed(pseudoRandomBytes(3 * 64, seed: 3))
+        let full = sealed(CryptoFixtures.pseudoRandomBytes(3 * 64, seed: 3))
         expectFailure(full + Data([0, 1, 2, 3, 4]), .trailingData, chunk: 2)
         expectFailure(full + full[chunkStart(2)...], .trailingData, chunk: 2)
         // After a short final chunk its end is unknowable, so the final chunk fails to authenticate.

@@ -18,7 +18,7 @@ import Darwin
 /// The thread reads from its own duplicate of the descriptor, so `stop()` need not wait for a read(2) that a
 /// stalled producer may hold for a long time: the caller can close its handle and kill the producer at once,
 /// and the thread ends (closing the duplicate) when that read returns.
-final class ReadAhead: @unchecked Sendable {
+final class SealedFileReadAhead: @unchecked Sendable {
     struct Block {
         var buffer: [UInt8]
         var count: Int
@@ -29,13 +29,13 @@ final class ReadAhead: @unchecked Sendable {
     private var spare: [[UInt8]]
     private var ready: [Block] = []
     private var reachedEnd = false
-    private var failure: FileDescriptorIO.Errno?
+    private var failure: SealedFileIO.Errno?
     private var stopping = false
     private var inputDigest: String?
 
-    init(fileDescriptor: Int32, blockSize: Int, depth: Int = 3) throws(FileDescriptorIO.Errno) {
+    init(fileDescriptor: Int32, blockSize: Int, depth: Int = 3) throws(SealedFileIO.Errno) {
         let own = dup(fileDescriptor)
-        guard own >= 0 else { throw FileDescriptorIO.Errno(code: errno) }
+        guard own >= 0 else { throw SealedFileIO.Errno(code: errno) }
         spare = (0..<depth).map { _ in [UInt8](repeating: 0, count: blockSize) }
         let thread = Thread { [self] in
             run(own)
@@ -46,7 +46,7 @@ final class ReadAhead: @unchecked Sendable {
     }
 
     /// The next block in input order; nil at end of input.
-    func next() throws(FileDescriptorIO.Errno) -> Block? {
+    func next() throws(SealedFileIO.Errno) -> Block? {
         condition.lock()
         defer { condition.unlock() }
         while ready.isEmpty && !reachedEnd && failure == nil {
@@ -92,7 +92,7 @@ final class ReadAhead: @unchecked Sendable {
             var buffer = spare.removeLast()
             condition.unlock()
 
-            let result = buffer.withUnsafeMutableBytes { FileDescriptorIO.readFull(fd, into: $0) }
+            let result = buffer.withUnsafeMutableBytes { SealedFileIO.readFull(fd, into: $0) }
             switch result {
             case .failure(let error):
                 condition.lock()
@@ -107,7 +107,7 @@ final class ReadAhead: @unchecked Sendable {
                 condition.lock()
                 if count > 0 { ready.append(Block(buffer: buffer, count: count)) } else { spare.append(buffer) }
                 if atEnd {
-                    inputDigest = hash.finalize().hex
+                    inputDigest = hash.finalize().sealedHex
                     reachedEnd = true
                 }
                 condition.broadcast()

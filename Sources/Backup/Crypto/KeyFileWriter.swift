@@ -10,7 +10,7 @@ import Darwin
 
 /// Writes small secret files so that a reader sees either the old content or the new, never a torn file, and
 /// the content is never, even briefly, readable by group or others.
-enum AtomicFile {
+enum KeyFileWriter {
     enum Mode {
         /// Fail with `keyFileExists` when the target exists (link(2) refuses atomically, unlike rename(2)).
         case createNew
@@ -40,7 +40,7 @@ enum AtomicFile {
             defer { close(fd) }
             // The umask may have cleared bits of `permissions`; set them exactly.
             guard fchmod(fd, permissions) == 0 else { throw failure("cannot set mode") }
-            if let err = data.withUnsafeBytes({ FileDescriptorIO.writeAll(fd, $0) }) {
+            if let err = data.withUnsafeBytes({ SealedFileIO.writeAll(fd, $0) }) {
                 throw failure("cannot write \(temporary)", err)
             }
             guard fsync(fd) == 0 else { throw failure("cannot fsync \(temporary)") }

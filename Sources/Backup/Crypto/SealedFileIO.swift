@@ -10,7 +10,7 @@ import Darwin
 
 /// Blocking read(2)/write(2) loops on raw descriptors, so streaming code can reuse one buffer instead of
 /// allocating a `Data` per read, and pipes (short reads) and signals (EINTR) are handled in one place.
-enum FileDescriptorIO {
+enum SealedFileIO {
     /// Writes every byte; returns the errno of the failure, or nil.
     static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? {
         var offset = 0
