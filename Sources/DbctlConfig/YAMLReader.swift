@@ -67,7 +67,8 @@ struct YAMLReader {
             guard let child = child(name) else { return nil }
             let text = try child.scalarText()
             guard let value = Int(text), range.contains(value) else {
-                throw child.error(.invalidValue, "expected a whole number in \(range.lowerBound)...\(range.upperBound), got \(text)")
+                throw child.error(
+                    .invalidValue, "expected a whole number in \(range.lowerBound)...\(range.upperBound), got \(text)")
             }
             return value
         }

@@ -9,7 +9,8 @@ import ServiceLifecycle
 /// drills, retention) and their alerts; stops gracefully on SIGTERM or SIGINT.
 struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "agent", abstract: "Run the configuration's schedules: backups, binlogs, drills, retention, alerts.")
+        commandName: "agent",
+        abstract: "Run the configuration's schedules: backups, binlogs, drills, retention, alerts.")
     @OptionGroup var options: ConfigOptions
 
     func run() async throws {
@@ -24,16 +25,18 @@ struct AgentCommand: AsyncParsableCommand {
         do {
             var services: [any Service] = []
             if configuration.backup != nil {
-                let environment = try BackupEnvironment(configuration: configuration, httpClient: client,
-                                                        output: { logger.info("\($0)") })
+                let environment = try BackupEnvironment(
+                    configuration: configuration, httpClient: client,
+                    output: { logger.info("\($0)") })
                 services.append(try BackupScheduleService(environment: environment))
             }
             guard !services.isEmpty else {
                 throw ValidationError("\(configuration.file) has no section the agent runs (backup)")
             }
-            let group = ServiceGroup(configuration: .init(
-                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger))
             try await group.run()
             try await client.shutdown()
         } catch {

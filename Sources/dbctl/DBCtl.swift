@@ -18,6 +18,9 @@ struct DBCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dbctl",
         abstract: "Database operations for Storefront: SQLite → MySQL migration, backups and restores, local servers.",
-        subcommands: [MigrateGroup.self, BackupCommand.self, AgentCommand.self, RollbackCommand.self, RehearseCommand.self, VerifyCommand.self, ServerCommand.self, PingCommand.self, DemoCommand.self]
+        subcommands: [
+            MigrateGroup.self, BackupCommand.self, AgentCommand.self, RollbackCommand.self, RehearseCommand.self,
+            VerifyCommand.self, ServerCommand.self, PingCommand.self, DemoCommand.self,
+        ]
     )
 }

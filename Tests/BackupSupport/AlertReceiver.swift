@@ -40,7 +40,8 @@ public final class AlertReceiver: Sendable {
     public var events: [(id: String, state: String)] {
         received.compactMap { body in
             guard let alert = body["alert"] as? [String: Any], let id = alert["id"] as? String,
-                  let state = body["state"] as? String else { return nil }
+                let state = body["state"] as? String
+            else { return nil }
             return (id, state)
         }
     }
@@ -66,8 +67,9 @@ public final class AlertReceiver: Sendable {
                 bodies.withLockedValue { $0.append(received) }
                 var headers = HTTPHeaders()
                 headers.add(name: "content-length", value: "0")
-                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))),
-                              promise: nil)
+                context.write(
+                    wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))),
+                    promise: nil)
                 context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             }
         }

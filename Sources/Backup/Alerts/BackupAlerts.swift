@@ -13,8 +13,9 @@ public struct BackupAlerts: Sendable {
     /// `logAlerts`: also one log line per notification (the agent); a command prints its own outcome.
     public init(environment: BackupEnvironment, logAlerts: Bool = false) throws {
         self.environment = environment
-        let book = try AlertBook(file: environment.work.alertsFile,
-                                 repeatInterval: environment.configuration.agent.alertRepeat)
+        let book = try AlertBook(
+            file: environment.work.alertsFile,
+            repeatInterval: environment.configuration.agent.alertRepeat)
         var channels = Self.channels(environment.configuration.alerts, httpClient: environment.httpClient)
         if logAlerts, !channels.contains(where: { $0 is LogChannel }) {
             channels.append(LogChannel(logger: Logger(label: "dbctl.alerts")))
@@ -26,15 +27,17 @@ public struct BackupAlerts: Sendable {
         let channels: [any NotificationChannel] = configs.map { config in
             switch config {
             case .webhook(let url): WebhookChannel(url: url, httpClient: httpClient)
-            case let .command(run, arguments): CommandChannel(executable: run, arguments: arguments)
+            case .command(let run, let arguments): CommandChannel(executable: run, arguments: arguments)
             case .log: LogChannel(logger: Logger(label: "dbctl.alerts"))
             }
         }
         return channels
     }
 
-    func alert(_ id: String, _ severity: Alert.Severity, _ summary: String,
-               _ evidence: [String: String] = [:]) -> Alert {
+    func alert(
+        _ id: String, _ severity: Alert.Severity, _ summary: String,
+        _ evidence: [String: String] = [:]
+    ) -> Alert {
         Alert(id: id, severity: severity, summary: summary, evidence: evidence, source: "backup")
     }
 
@@ -51,8 +54,10 @@ public struct BackupAlerts: Sendable {
     }
 
     public func backupFailed(_ kind: BackupRecord.Kind, error: any Error) async {
-        await raise(alert("backup.failed/\(kind.rawValue)", .critical, "\(kind.rawValue) backup failed: \(Format.error(error))",
-                          ["error": Format.error(error)]))
+        await raise(
+            alert(
+                "backup.failed/\(kind.rawValue)", .critical, "\(kind.rawValue) backup failed: \(Format.error(error))",
+                ["error": Format.error(error)]))
     }
 
     public func backupSucceeded(_ record: BackupRecord) async {
@@ -61,43 +66,62 @@ public struct BackupAlerts: Sendable {
             if state.status == .stored {
                 await resolve("backup.partial/\(name)")
             } else {
-                await raise(alert("backup.partial/\(name)", .warning,
-                                  "backup \(record.id) is partial: location \(name) is missing it",
-                                  ["backup": record.id, "location": name, "error": state.error ?? ""]))
+                await raise(
+                    alert(
+                        "backup.partial/\(name)", .warning,
+                        "backup \(record.id) is partial: location \(name) is missing it",
+                        ["backup": record.id, "location": name, "error": state.error ?? ""]))
             }
         }
     }
 
     public func binlogsArchived(_ outcome: BinlogArchiver.Outcome) async {
         await resolve("binlog.failed")
-        if outcome.gaps.isEmpty { await resolve("binlog.gap") } else {
+        if outcome.gaps.isEmpty {
+            await resolve("binlog.gap")
+        } else {
             await raise(alert("binlog.gap", .critical, outcome.gaps.joined(separator: "; ")))
         }
-        if outcome.problems.isEmpty { await resolve("binlog.partial") } else {
+        if outcome.problems.isEmpty {
+            await resolve("binlog.partial")
+        } else {
             await raise(alert("binlog.partial", .warning, outcome.problems.joined(separator: "; ")))
         }
     }
 
     public func binlogsFailed(_ error: any Error) async {
-        await raise(alert("binlog.failed", .critical, "binlog archiving failed: \(Format.error(error))", ["error": Format.error(error)]))
+        await raise(
+            alert(
+                "binlog.failed", .critical, "binlog archiving failed: \(Format.error(error))",
+                ["error": Format.error(error)]))
     }
 
     public func verified(_ reports: [Verifier.Report]) async {
         for report in reports {
             let id = "backup.verify/\(report.location)"
-            if report.ok { await resolve(id) } else {
-                await raise(alert(id, .critical, "verify found \(report.problems.count) problem(s) in "
-                                  + "\(report.location): \(report.problems.first ?? "")",
-                                  ["problems": report.problems.prefix(20).joined(separator: "\n")]))
+            if report.ok {
+                await resolve(id)
+            } else {
+                await raise(
+                    alert(
+                        id, .critical,
+                        "verify found \(report.problems.count) problem(s) in "
+                            + "\(report.location): \(report.problems.first ?? "")",
+                        ["problems": report.problems.prefix(20).joined(separator: "\n")]))
             }
         }
     }
 
     public func drilled(_ record: DrillRecord) async {
         let id = "backup.drill/\(record.location)"
-        if record.succeeded { await resolve(id) } else {
-            await raise(alert(id, .critical, "restore drill of \(record.backupID) from \(record.location) failed: "
-                              + (record.problems.first ?? ""), ["problems": record.problems.joined(separator: "\n")]))
+        if record.succeeded {
+            await resolve(id)
+        } else {
+            await raise(
+                alert(
+                    id, .critical,
+                    "restore drill of \(record.backupID) from \(record.location) failed: "
+                        + (record.problems.first ?? ""), ["problems": record.problems.joined(separator: "\n")]))
         }
     }
 

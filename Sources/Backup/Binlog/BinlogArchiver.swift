@@ -22,13 +22,18 @@ public struct BinlogArchiver: Sendable {
         let configuration = try environment.serverConfiguration()
         let facts = try await ServerProbe.facts(configuration)
         guard facts.logBin else {
-            throw BackupError(.precondition, "log_bin is OFF on \(configuration.endpoint): there are no binlogs to archive")
+            throw BackupError(
+                .precondition, "log_bin is OFF on \(configuration.endpoint): there are no binlogs to archive")
         }
         let missing = facts.missingPrivileges(["BINLOG MONITOR", "REPLICATION SLAVE", "RELOAD"])
-            .filter { !($0 == "REPLICATION SLAVE" && facts.grants.joined().uppercased().contains("REPLICATION REPLICA")) }
+            .filter {
+                !($0 == "REPLICATION SLAVE" && facts.grants.joined().uppercased().contains("REPLICATION REPLICA"))
+            }
         guard missing.isEmpty else {
-            throw BackupError(.privilege, "the account on \(configuration.endpoint) lacks \(missing.joined(separator: ", "))"
-                              + " for binlog archiving")
+            throw BackupError(
+                .privilege,
+                "the account on \(configuration.endpoint) lacks \(missing.joined(separator: ", "))"
+                    + " for binlog archiving")
         }
         var outcome = Outcome()
         var logs = facts.binaryLogs
@@ -38,8 +43,13 @@ public struct BinlogArchiver: Sendable {
         }
         let closed = logs.dropLast()
         var catalog = try await CatalogStore(environment: environment).load()
-        let archived = Set(catalog.binlogs.filter { $0.serverID == facts.serverID && $0.locations.values.contains {
-            $0.status == .stored } }.map(\.name))
+        let archived = Set(
+            catalog.binlogs.filter {
+                $0.serverID == facts.serverID
+                    && $0.locations.values.contains {
+                        $0.status == .stored
+                    }
+            }.map(\.name))
         outcome.gaps = gaps(serverFiles: logs.map(\.name), catalog: catalog, serverID: facts.serverID)
         let pending = closed.filter { !archived.contains($0.name) }
         guard execute else {
@@ -50,14 +60,16 @@ public struct BinlogArchiver: Sendable {
         defer { withExtendedLifetime(lock) {} }
         for log in pending {
             do {
-                let record = try await archiveOne(log.name, serverID: facts.serverID, configuration: configuration,
-                                                  previous: catalog.binlogs.last { $0.serverID == facts.serverID })
+                let record = try await archiveOne(
+                    log.name, serverID: facts.serverID, configuration: configuration,
+                    previous: catalog.binlogs.last { $0.serverID == facts.serverID })
                 catalog.upsert(record)
                 outcome.archived.append(record)
                 let stored = record.locations.filter { $0.value.status == .stored }.keys.sorted()
-                environment.output("archived \(log.name): \(record.transactions) transactions, "
-                                   + "GTID \(record.firstGTID ?? "-")…\(record.lastGTID ?? "-"), "
-                                   + "stored in \(stored.joined(separator: ", "))")
+                environment.output(
+                    "archived \(log.name): \(record.transactions) transactions, "
+                        + "GTID \(record.firstGTID ?? "-")…\(record.lastGTID ?? "-"), "
+                        + "stored in \(stored.joined(separator: ", "))")
                 for (name, state) in record.locations where state.status != .stored {
                     outcome.problems.append("binlog \(log.name) NOT stored in \(name): \(state.error ?? "?")")
                 }
@@ -76,22 +88,29 @@ public struct BinlogArchiver: Sendable {
         return outcome
     }
 
-    func archiveOne(_ name: String, serverID: UInt32, configuration: MariaDBConfiguration,
-                    previous: BinlogRecord?) async throws -> BinlogRecord {
+    func archiveOne(
+        _ name: String, serverID: UInt32, configuration: MariaDBConfiguration,
+        previous: BinlogRecord?
+    ) async throws -> BinlogRecord {
         let work = environment.work
         let folder = try work.scratchFolder("binlog")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let options = try ClientOptionFile.write(configuration, in: work.tmp)
         defer { options.remove() }
         let log = work.log("binlogs")
-        try ToolProcess(executable: try ToolProcess.find("mariadb-binlog"), arguments: [
-            options.argument, "--read-from-remote-server", "--raw", "--result-file=\(folder)/", name,
-        ]).run(log: log, what: "reading binlog \(name) from \(configuration.endpoint)")
+        try ToolProcess(
+            executable: try ToolProcess.find("mariadb-binlog"),
+            arguments: [
+                options.argument, "--read-from-remote-server", "--raw", "--result-file=\(folder)/", name,
+            ]
+        ).run(log: log, what: "reading binlog \(name) from \(configuration.endpoint)")
         let file = folder + "/" + name
         let scan = try await BlockingWork.run("binlog-scan") { try BinlogScan.scan(file: file, log: log) }
         if let previous, previous.sequence + 1 == Int(name.split(separator: ".").last ?? "") ?? 0,
-           let before = GTIDPosition(previous.endGTIDs), !before.isAtOrBefore(scan.previous) {
-            environment.output("! binlog \(name) starts at GTID \(scan.previous) but \(previous.name) ended at \(before)")
+            let before = GTIDPosition(previous.endGTIDs), !before.isAtOrBefore(scan.previous)
+        {
+            environment.output(
+                "! binlog \(name) starts at GTID \(scan.previous) but \(previous.name) ended at \(before)")
         }
         let key = "binlogs/\(serverID)/\(name).sealed"
         let vault = Vault(environment: environment)
@@ -115,10 +134,13 @@ public struct BinlogArchiver: Sendable {
     func gaps(serverFiles: [String], catalog: Catalog, serverID: UInt32) -> [String] {
         let mine = catalog.binlogs.filter { $0.serverID == serverID }
         guard let newest = mine.last, let oldestOnServer = serverFiles.first,
-              let oldestNumber = Int(oldestOnServer.split(separator: ".").last ?? "") else { return [] }
+            let oldestNumber = Int(oldestOnServer.split(separator: ".").last ?? "")
+        else { return [] }
         guard oldestNumber > newest.sequence + 1 else { return [] }
-        return ["binlogs after \(newest.name) up to the server's oldest \(oldestOnServer) were purged before they "
-                + "were archived: no point-in-time recovery across that range"]
+        return [
+            "binlogs after \(newest.name) up to the server's oldest \(oldestOnServer) were purged before they "
+                + "were archived: no point-in-time recovery across that range"
+        ]
     }
 
     struct RotationState: Codable {
@@ -136,7 +158,9 @@ public struct BinlogArchiver: Sendable {
             .flatMap { try? Catalog.decoder().decode(RotationState.self, from: $0) }
         guard let state = stored, state.name == active.name else {
             let fresh = RotationState(name: active.name, since: now, size: active.size)
-            if let data = try? Catalog.encoder().encode(fresh) { FileManager.default.createFile(atPath: path, contents: data) }
+            if let data = try? Catalog.encoder().encode(fresh) {
+                FileManager.default.createFile(atPath: path, contents: data)
+            }
             return false
         }
         guard execute, active.size > state.size, now.timeIntervalSince(state.since) >= environment.section.binlogRotate
@@ -149,20 +173,26 @@ public struct BinlogArchiver: Sendable {
             try? await connection.close()
             throw BackupError(.tool, "FLUSH BINARY LOGS on \(configuration.endpoint) failed: \(error)")
         }
-        environment.output("rotated the server's binlog \(active.name) (open for "
-                           + "\(Format.seconds(now.timeIntervalSince(state.since))))")
+        environment.output(
+            "rotated the server's binlog \(active.name) (open for "
+                + "\(Format.seconds(now.timeIntervalSince(state.since))))")
         return true
     }
 
     /// PURGE BINARY LOGS up to the oldest server file that is not archived in every location.
-    func purge(catalog: Catalog, facts: ServerFacts, configuration: MariaDBConfiguration,
-               outcome: inout Outcome) async throws {
+    func purge(
+        catalog: Catalog, facts: ServerFacts, configuration: MariaDBConfiguration,
+        outcome: inout Outcome
+    ) async throws {
         let names = environment.locations.map(\.name)
-        let safe = Set(catalog.binlogs.filter { record in
-            record.serverID == facts.serverID && names.allSatisfy { record.locations[$0]?.status == .stored }
-        }.map(\.name))
+        let safe = Set(
+            catalog.binlogs.filter { record in
+                record.serverID == facts.serverID && names.allSatisfy { record.locations[$0]?.status == .stored }
+            }.map(\.name))
         let current = try await ServerProbe.facts(configuration).binaryLogs.map(\.name)
-        guard let firstUnsafe = current.first(where: { !safe.contains($0) }), firstUnsafe != current.first else { return }
+        guard let firstUnsafe = current.first(where: { !safe.contains($0) }), firstUnsafe != current.first else {
+            return
+        }
         // The name comes from SHOW BINARY LOGS; PURGE takes no placeholder, so it is checked to be a plain name.
         guard firstUnsafe.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_" }) else {
             outcome.problems.append("binlog name \(firstUnsafe) is not a plain file name; not purging")

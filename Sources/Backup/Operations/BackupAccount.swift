@@ -17,9 +17,11 @@ public struct BackupAccount: Sendable {
 
     /// The statements, as printed (the password is never shown).
     public var statements: [String] {
-        ["CREATE USER IF NOT EXISTS '\(user)'@'\(host)' IDENTIFIED BY '…'",
-         "ALTER USER '\(user)'@'\(host)' IDENTIFIED BY '…'",
-         "GRANT \(Self.privileges.joined(separator: ", ")) ON *.* TO '\(user)'@'\(host)'"]
+        [
+            "CREATE USER IF NOT EXISTS '\(user)'@'\(host)' IDENTIFIED BY '…'",
+            "ALTER USER '\(user)'@'\(host)' IDENTIFIED BY '…'",
+            "GRANT \(Self.privileges.joined(separator: ", ")) ON *.* TO '\(user)'@'\(host)'",
+        ]
     }
 
     /// mysql_native_password's stored form, `*` + hex(SHA1(SHA1(password))): the statement then carries hex digits
@@ -35,22 +37,28 @@ public struct BackupAccount: Sendable {
 
     public func apply(admin: MariaDBConfiguration, password: String) async throws {
         guard Self.isPlainName(user), Self.isPlainName(host) else {
-            throw BackupError(.invalidArgument, "account \(user)@\(host): user and host must be letters, digits, _ . - % :")
+            throw BackupError(
+                .invalidArgument, "account \(user)@\(host): user and host must be letters, digits, _ . - % :")
         }
         let account = "'\(user)'@'\(host)'"
         let hash = Self.nativeHash(password)
         let connection = try await MariaDBConnection.connect(admin)
         do {
-            _ = try await connection.execute(MariaDBQuery(
-                unsafeSQL: "CREATE USER IF NOT EXISTS \(account) IDENTIFIED BY PASSWORD '\(hash)'"))
-            _ = try await connection.execute(MariaDBQuery(unsafeSQL: "ALTER USER \(account) IDENTIFIED BY PASSWORD '\(hash)'"))
-            _ = try await connection.execute(MariaDBQuery(
-                unsafeSQL: "GRANT \(Self.privileges.joined(separator: ", ")) ON *.* TO \(account)"))
+            _ = try await connection.execute(
+                MariaDBQuery(
+                    unsafeSQL: "CREATE USER IF NOT EXISTS \(account) IDENTIFIED BY PASSWORD '\(hash)'"))
+            _ = try await connection.execute(
+                MariaDBQuery(unsafeSQL: "ALTER USER \(account) IDENTIFIED BY PASSWORD '\(hash)'"))
+            _ = try await connection.execute(
+                MariaDBQuery(
+                    unsafeSQL: "GRANT \(Self.privileges.joined(separator: ", ")) ON *.* TO \(account)"))
             try? await connection.close()
         } catch {
             try? await connection.close()
-            throw BackupError(.privilege, "creating the backup account \(user)@\(host) on \(admin.endpoint) failed: "
-                              + "\(error)")
+            throw BackupError(
+                .privilege,
+                "creating the backup account \(user)@\(host) on \(admin.endpoint) failed: "
+                    + "\(error)")
         }
     }
 }

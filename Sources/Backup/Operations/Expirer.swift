@@ -19,8 +19,9 @@ public struct Expirer: Sendable {
     }
 
     static func policy(_ config: RetentionConfig) -> RetentionPolicy {
-        RetentionPolicy(hourly: config.hourly, daily: config.daily, weekly: config.weekly, monthly: config.monthly,
-                        yearly: config.yearly)
+        RetentionPolicy(
+            hourly: config.hourly, daily: config.daily, weekly: config.weekly, monthly: config.monthly,
+            yearly: config.yearly)
     }
 
     public func run(execute: Bool) async throws -> [Outcome] {
@@ -32,27 +33,32 @@ public struct Expirer: Sendable {
         for (location, config) in zip(environment.locations, environment.section.locations) {
             let retention = config.retention ?? environment.section.retention
             let backups = catalog.backups(in: location.name).map { record in
-                RetainedBackup(id: record.id, kind: record.kind == .full ? .full : .incremental, parent: record.parent,
-                               end: record.ended, verified: record.locations[location.name]?.verifyError == nil,
-                               gtidStart: record.gtid.isEmpty ? nil : record.gtid)
+                RetainedBackup(
+                    id: record.id, kind: record.kind == .full ? .full : .incremental, parent: record.parent,
+                    end: record.ended, verified: record.locations[location.name]?.verifyError == nil,
+                    gtidStart: record.gtid.isEmpty ? nil : record.gtid)
             }
             let binlogs = catalog.binlogs(in: location.name).map { record in
-                RetainedBinlog(name: record.name, firstGTID: record.firstGTID, lastGTID: record.lastGTID,
-                               firstTime: record.firstTime ?? record.archived, lastTime: record.lastTime ?? record.archived)
+                RetainedBinlog(
+                    name: record.name, firstGTID: record.firstGTID, lastGTID: record.lastGTID,
+                    firstTime: record.firstTime ?? record.archived, lastTime: record.lastTime ?? record.archived)
             }
-            let plan = RetentionPlanner.plan(backups: backups, binlogs: binlogs, policy: Self.policy(retention),
-                                             now: environment.now())
-            var outcome = Outcome(location: location.name, keep: plan.keep.sorted { $0.key < $1.key },
-                                  expire: plan.expire.sorted { $0.key < $1.key },
-                                  expireBinlogs: plan.expireBinlogs.sorted { $0.key < $1.key }, deleted: 0, problems: [])
+            let plan = RetentionPlanner.plan(
+                backups: backups, binlogs: binlogs, policy: Self.policy(retention),
+                now: environment.now())
+            var outcome = Outcome(
+                location: location.name, keep: plan.keep.sorted { $0.key < $1.key },
+                expire: plan.expire.sorted { $0.key < $1.key },
+                expireBinlogs: plan.expireBinlogs.sorted { $0.key < $1.key }, deleted: 0, problems: [])
             if execute {
                 for (id, reason) in outcome.expire {
                     guard var record = catalog.backup(id) else { continue }
                     var keys = record.objects.map(\.key)
                     keys += [Publisher.manifestKey(id), Publisher.manifestCopyKey(id)]
                     if await delete(keys, in: location, outcome: &outcome) {
-                        record.locations[location.name] = LocationState(status: .expired, at: environment.now(),
-                                                                        error: reason)
+                        record.locations[location.name] = LocationState(
+                            status: .expired, at: environment.now(),
+                            error: reason)
                         catalog.upsert(record)
                         environment.output("expired \(id) in \(location.name): \(reason)")
                     }
@@ -60,8 +66,9 @@ public struct Expirer: Sendable {
                 for (name, reason) in outcome.expireBinlogs {
                     guard var record = catalog.binlogs.first(where: { $0.name == name }) else { continue }
                     if await delete([record.object.key], in: location, outcome: &outcome) {
-                        record.locations[location.name] = LocationState(status: .expired, at: environment.now(),
-                                                                        error: reason)
+                        record.locations[location.name] = LocationState(
+                            status: .expired, at: environment.now(),
+                            error: reason)
                         catalog.upsert(record)
                         environment.output("expired binlog \(name) in \(location.name): \(reason)")
                     }

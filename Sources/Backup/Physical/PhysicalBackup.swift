@@ -30,47 +30,72 @@ public struct PhysicalBackup: Sendable {
             let configuration = try environment.serverConfiguration()
             let found = try await ServerProbe.facts(configuration)
             facts = found
-            checks.append(Check("server", ok: true, "\(configuration.endpoint), MariaDB \(found.version), "
-                                + "server_id \(found.serverID)"))
+            checks.append(
+                Check(
+                    "server", ok: true,
+                    "\(configuration.endpoint), MariaDB \(found.version), "
+                        + "server_id \(found.serverID)"))
             let missing = found.missingPrivileges(Self.privileges)
-            checks.append(Check("privileges", ok: missing.isEmpty, missing.isEmpty
-                                ? Self.privileges.joined(separator: ", ")
-                                : "the account lacks \(missing.joined(separator: ", ")); grant them or run "
-                                + "`dbctl backup account --execute`"))
-            checks.append(Check("binlog", ok: found.logBin, found.logBin
-                                ? "log_bin ON, binlog_format \(found.binlogFormat)"
-                                : "log_bin is OFF: no point-in-time recovery is possible; enable log_bin"))
+            checks.append(
+                Check(
+                    "privileges", ok: missing.isEmpty,
+                    missing.isEmpty
+                        ? Self.privileges.joined(separator: ", ")
+                        : "the account lacks \(missing.joined(separator: ", ")); grant them or run "
+                            + "`dbctl backup account --execute`"))
+            checks.append(
+                Check(
+                    "binlog", ok: found.logBin,
+                    found.logBin
+                        ? "log_bin ON, binlog_format \(found.binlogFormat)"
+                        : "log_bin is OFF: no point-in-time recovery is possible; enable log_bin"))
             if found.logBin, found.binlogFormat.uppercased() != "ROW" {
-                checks.append(Check("binlog format", ok: true, "binlog_format is \(found.binlogFormat); ROW is "
-                                    + "the safe choice for replaying", warning: true))
+                checks.append(
+                    Check(
+                        "binlog format", ok: true,
+                        "binlog_format is \(found.binlogFormat); ROW is "
+                            + "the safe choice for replaying", warning: true))
             }
             let dataDirectory = environment.server?.dataDirectory ?? found.dataDirectory
             let readable = FileManager.default.isReadableFile(atPath: dataDirectory)
-            checks.append(Check("data directory", ok: readable, readable ? dataDirectory
-                                : "\(dataDirectory) is not readable here; mariadb-backup must run on the server's host"))
+            checks.append(
+                Check(
+                    "data directory", ok: readable,
+                    readable
+                        ? dataDirectory
+                        : "\(dataDirectory) is not readable here; mariadb-backup must run on the server's host"))
             checks.append(toolCheck(serverVersion: found.version))
         } catch {
             checks.append(Check("server", ok: false, "\(error)"))
         }
-        checks.append(Check("key", ok: true, "key-encryption key \(environment.keyRing.current.id) from "
-                            + environment.section.keyFile))
+        checks.append(
+            Check(
+                "key", ok: true,
+                "key-encryption key \(environment.keyRing.current.id) from "
+                    + environment.section.keyFile))
         for location in environment.locations {
             do {
                 try await location.check()
                 checks.append(Check("location \(location.name)", ok: true, "\(location.kind) reachable, writable"))
             } catch {
                 // A location that is down makes the backup partial; it is caught up later.
-                checks.append(Check("location \(location.name)", ok: true, "\(error) — the backup will be partial",
-                                    warning: true))
+                checks.append(
+                    Check(
+                        "location \(location.name)", ok: true, "\(error) — the backup will be partial",
+                        warning: true))
             }
         }
         var parent: BackupRecord?
         if kind == .incremental {
             let catalog = try await CatalogStore(environment: environment).load()
             parent = catalog.backups.last { $0.locations.values.contains { $0.status == .stored } }
-            checks.append(Check("parent", ok: parent != nil, parent.map {
-                "on top of \($0.id) (\($0.kind.rawValue), to_lsn \($0.toLSN), GTID \($0.gtid.isEmpty ? "none" : $0.gtid))"
-            } ?? "no verified backup to build on; take a full backup first"))
+            checks.append(
+                Check(
+                    "parent", ok: parent != nil,
+                    parent.map {
+                        "on top of \($0.id) (\($0.kind.rawValue), to_lsn \($0.toLSN), GTID "
+                            + "\($0.gtid.isEmpty ? "none" : $0.gtid))"
+                    } ?? "no verified backup to build on; take a full backup first"))
         }
         return Plan(checks: checks, parent: parent, facts: facts)
     }
@@ -83,8 +108,11 @@ public struct PhysicalBackup: Sendable {
             let serverMajor = serverVersion.split(separator: ".").prefix(2).joined(separator: ".")
             let matches = version.contains(" \(serverMajor).") || version.contains("-\(serverMajor).")
             let summary = version.trimmingCharacters(in: .whitespacesAndNewlines)
-            return Check("mariadb-backup", ok: matches, matches ? summary
-                         : "\(summary) does not match the server's \(serverVersion); install the same version")
+            return Check(
+                "mariadb-backup", ok: matches,
+                matches
+                    ? summary
+                    : "\(summary) does not match the server's \(serverVersion); install the same version")
         } catch {
             return Check("mariadb-backup", ok: false, "\(error)")
         }
@@ -92,17 +120,20 @@ public struct PhysicalBackup: Sendable {
 
     public func execute(_ plan: Plan) async throws -> BackupRecord {
         guard plan.ready, let facts = plan.facts else {
-            throw BackupError(.precondition, "\(plan.checks.failures.count) check(s) failed: "
-                              + plan.checks.failures.map(\.line).joined(separator: "; "))
+            throw BackupError(
+                .precondition,
+                "\(plan.checks.failures.count) check(s) failed: "
+                    + plan.checks.failures.map(\.line).joined(separator: "; "))
         }
         let lock = try await WorkLock.acquire(environment.work, waiting: 5)
         defer { withExtendedLifetime(lock) {} }
         let started = environment.now()
         let id = Self.identifier(kind: kind, at: started)
         let taken = try await take(id: id, parent: plan.parent, facts: facts)
-        environment.output("taken: \(id), \(Format.bytes(taken.object.plainBytes)) in "
-                           + "\(Format.seconds(taken.seconds)), consistent at GTID "
-                           + (taken.checkpoints.gtid.isEmpty ? "(none)" : taken.checkpoints.gtid))
+        environment.output(
+            "taken: \(id), \(Format.bytes(taken.object.plainBytes)) in "
+                + "\(Format.seconds(taken.seconds)), consistent at GTID "
+                + (taken.checkpoints.gtid.isEmpty ? "(none)" : taken.checkpoints.gtid))
         var record = BackupRecord(
             id: id, kind: kind, parent: plan.parent?.id, chainRoot: plan.parent?.chainRoot ?? id, started: started,
             ended: environment.now(), serverID: facts.serverID, serverVersion: facts.version,
@@ -115,8 +146,9 @@ public struct PhysicalBackup: Sendable {
             let prepared = try await PreparedCopy(environment: environment).prepare(record, staged: taken.stagedFile)
             record.tableChecksums = prepared.checksums
             record.prepareSeconds = prepared.seconds
-            environment.output("prepared: \(id) in \(Format.seconds(prepared.seconds)), "
-                               + "\(prepared.checksums.count) table checksums recorded")
+            environment.output(
+                "prepared: \(id) in \(Format.seconds(prepared.seconds)), "
+                    + "\(prepared.checksums.count) table checksums recorded")
         } catch {
             try? FileManager.default.removeItem(atPath: taken.stagedFile)
             throw BackupError(.tool, "backup \(id) cannot be prepared, so it is not kept: \(Format.error(error))")
@@ -152,9 +184,11 @@ public struct PhysicalBackup: Sendable {
         try FileManager.default.createDirectory(atPath: lsnDirectory, withIntermediateDirectories: true)
         let target = try work.scratchFolder("stream-\(id)")
         defer { try? FileManager.default.removeItem(atPath: target) }
-        var arguments = [options.argument, "--backup", "--stream=mbstream", "--extra-lsndir=\(lsnDirectory)",
-                         "--target-dir=\(target)", "--parallel=\(environment.section.parallel)",
-                         "--datadir=\(environment.server?.dataDirectory ?? facts.dataDirectory)"]
+        var arguments = [
+            options.argument, "--backup", "--stream=mbstream", "--extra-lsndir=\(lsnDirectory)",
+            "--target-dir=\(target)", "--parallel=\(environment.section.parallel)",
+            "--datadir=\(environment.server?.dataDirectory ?? facts.dataDirectory)",
+        ]
         if let parent {
             let base = work.lsn(parent.id)
             if !FileManager.default.fileExists(atPath: base + "/" + BackupCheckpoints.checkpointsFile) {
@@ -178,8 +212,9 @@ public struct PhysicalBackup: Sendable {
             try process.run()
             let sealed: (ObjectRecord, String)
             do {
-                sealed = try vault.seal(input: pipe.fileHandleForReading, key: key, identity: key,
-                                        stagingName: "\(id).data.mbs.sealed")
+                sealed = try vault.seal(
+                    input: pipe.fileHandleForReading, key: key, identity: key,
+                    stagingName: "\(id).data.mbs.sealed")
             } catch {
                 process.terminate()
                 process.waitUntilExit()
@@ -188,13 +223,16 @@ public struct PhysicalBackup: Sendable {
             process.waitUntilExit()
             guard process.terminationStatus == 0 else {
                 try? FileManager.default.removeItem(atPath: sealed.1)
-                throw BackupError(.tool, "backup \(id) failed: mariadb-backup exited \(process.terminationStatus): "
-                                  + ToolProcess.tail(of: log))
+                throw BackupError(
+                    .tool,
+                    "backup \(id) failed: mariadb-backup exited \(process.terminationStatus): "
+                        + ToolProcess.tail(of: log))
             }
             return sealed
         }
         let checkpoints = try BackupCheckpoints.read(directory: lsnDirectory)
-        return Taken(object: object, stagedFile: staged, checkpoints: checkpoints,
-                     seconds: Date().timeIntervalSince(start))
+        return Taken(
+            object: object, stagedFile: staged, checkpoints: checkpoints,
+            seconds: Date().timeIntervalSince(start))
     }
 }

@@ -34,8 +34,9 @@ struct PreparedCopy: Sendable {
         try? fm.removeItem(atPath: holding)
         try fm.moveItem(atPath: target, toPath: holding)
         try? fm.removeItem(atPath: work.preparedRoot)
-        try fm.createDirectory(atPath: work.preparedRoot, withIntermediateDirectories: true,
-                               attributes: [.posixPermissions: 0o700])
+        try fm.createDirectory(
+            atPath: work.preparedRoot, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         try fm.moveItem(atPath: holding, toPath: keep)
         var checksums: [String: String] = [:]
         if environment.section.tableChecksums {
@@ -55,7 +56,8 @@ struct PreparedCopy: Sendable {
         }
         let folder = try environment.work.scratchFolder("rebuild-\(id)")
         let base = try await ChainRestorer(environment: environment).prepareChain(chain, in: folder)
-        try FileManager.default.createDirectory(atPath: environment.work.preparedRoot, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: environment.work.preparedRoot, withIntermediateDirectories: true)
         try? FileManager.default.removeItem(atPath: kept)
         try FileManager.default.moveItem(atPath: base, toPath: kept)
         try? FileManager.default.removeItem(atPath: folder)
@@ -71,7 +73,9 @@ struct PreparedCopy: Sendable {
 
     /// Starts a scratch server on a copy of a prepared directory (a started server can take no further
     /// incrementals) and takes every table's checksum.
-    static func checksums(ofPrepared prepared: String, work: WorkDirectory, name: String) async throws -> [String: String] {
+    static func checksums(ofPrepared prepared: String, work: WorkDirectory, name: String) async throws -> [String:
+        String]
+    {
         let folder = try work.scratchFolder("checksum-\(name)")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let data = folder + "/data"

@@ -28,9 +28,10 @@ struct Publisher: Sendable {
         if let data = try? Catalog.encoder().encode(manifest) {
             for location in environment.locations where states[location.name]?.status == .stored {
                 do {
-                    try await vault.storeDocument(data, key: Self.manifestKey(record.id),
-                                                  copyKey: Self.manifestCopyKey(record.id),
-                                                  identity: Self.manifestIdentity(record.id), in: location)
+                    try await vault.storeDocument(
+                        data, key: Self.manifestKey(record.id),
+                        copyKey: Self.manifestCopyKey(record.id),
+                        identity: Self.manifestIdentity(record.id), in: location)
                 } catch {
                     states[location.name] = LocationState(status: .missing, at: environment.now(), error: "\(error)")
                 }
@@ -38,8 +39,10 @@ struct Publisher: Sendable {
         }
         record.locations = states
         for (name, state) in states.sorted(by: { $0.key < $1.key }) {
-            environment.output(state.status == .stored ? "stored: \(record.id) in \(name)"
-                               : "NOT stored: \(record.id) in \(name): \(state.error ?? "?") (partial; caught up later)")
+            environment.output(
+                state.status == .stored
+                    ? "stored: \(record.id) in \(name)"
+                    : "NOT stored: \(record.id) in \(name): \(state.error ?? "?") (partial; caught up later)")
         }
         do {
             var catalog = try await CatalogStore(environment: environment).load()

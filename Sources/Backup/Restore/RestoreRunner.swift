@@ -26,25 +26,33 @@ public struct RestoreRunner: Sendable {
         guard fm.fileExists(atPath: directory) else { return }
         let entries = (try? fm.contentsOfDirectory(atPath: directory)) ?? []
         guard entries.isEmpty else {
-            throw BackupError(.invalidArgument, "restore target \(directory) is not empty (\(entries.count) entries); "
-                              + "restore into an empty or new directory")
+            throw BackupError(
+                .invalidArgument,
+                "restore target \(directory) is not empty (\(entries.count) entries); "
+                    + "restore into an empty or new directory")
         }
     }
 
-    public func run(_ plan: RestorePlanner.Plan, location: any BackupLocation, into directory: String,
-                    startPort: Int? = nil) async throws -> Outcome {
+    public func run(
+        _ plan: RestorePlanner.Plan, location: any BackupLocation, into directory: String,
+        startPort: Int? = nil
+    ) async throws -> Outcome {
         let started = Date()
         let target = URL(fileURLWithPath: directory).standardizedFileURL.path
         try Self.checkTarget(target)
         let folder = try environment.work.scratchFolder("restore")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let base = try await ChainRestorer(environment: environment).prepareChain(plan.chain, in: folder, from: location)
+        let base = try await ChainRestorer(environment: environment).prepareChain(
+            plan.chain, in: folder, from: location)
         try? FileManager.default.removeItem(atPath: target)
-        try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
-        try ToolProcess(executable: try ToolProcess.find("mariadb-backup"),
-                        arguments: ["--no-defaults", "--move-back", "--target-dir=\(base)", "--datadir=\(target)"])
-            .run(log: environment.work.log("restore"), what: "mariadb-backup --move-back into \(target)")
+        try FileManager.default.createDirectory(
+            atPath: (target as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true)
+        try ToolProcess(
+            executable: try ToolProcess.find("mariadb-backup"),
+            arguments: ["--no-defaults", "--move-back", "--target-dir=\(base)", "--datadir=\(target)"]
+        )
+        .run(log: environment.work.log("restore"), what: "mariadb-backup --move-back into \(target)")
         var reached = plan.backup.gtid
         var replayed = 0
         if !plan.binlogs.isEmpty {
@@ -52,13 +60,15 @@ public struct RestoreRunner: Sendable {
             reached = replay.reached
             replayed = replay.transactions
         }
-        var outcome = Outcome(plan: plan, directory: target, reachedGTID: reached,
-                              seconds: Date().timeIntervalSince(started), replayedTransactions: replayed)
+        var outcome = Outcome(
+            plan: plan, directory: target, reachedGTID: reached,
+            seconds: Date().timeIntervalSince(started), replayedTransactions: replayed)
         if let startPort {
             let serverFolder = target + ".server"
             try FileManager.default.createDirectory(atPath: serverFolder, withIntermediateDirectories: true)
-            let server = try await ScratchServer.start(dataDirectory: target, baseDirectory: serverFolder,
-                                                       port: startPort, open: true)
+            let server = try await ScratchServer.start(
+                dataDirectory: target, baseDirectory: serverFolder,
+                port: startPort, open: true)
             outcome.serverPID = server.pid
             outcome.port = startPort
         }
@@ -70,8 +80,10 @@ public struct RestoreRunner: Sendable {
         var transactions: Int
     }
 
-    func replayBinlogs(_ plan: RestorePlanner.Plan, location: any BackupLocation, dataDirectory: String,
-                       folder: String) async throws -> Replay {
+    func replayBinlogs(
+        _ plan: RestorePlanner.Plan, location: any BackupLocation, dataDirectory: String,
+        folder: String
+    ) async throws -> Replay {
         let vault = Vault(environment: environment)
         let binlogFolder = folder + "/binlogs"
         try FileManager.default.createDirectory(atPath: binlogFolder, withIntermediateDirectories: true)
@@ -94,7 +106,9 @@ public struct RestoreRunner: Sendable {
         var count = 0
         let log = environment.work.log("restore")
         var scans: [BinlogScan] = []
-        for file in files { scans.append(try await BlockingWork.run("binlog-scan") { try BinlogScan.scan(file: file, log: log) }) }
+        for file in files {
+            scans.append(try await BlockingWork.run("binlog-scan") { try BinlogScan.scan(file: file, log: log) })
+        }
         let after = scans.flatMap(\.gtids).filter { !start.contains($0.gtid) }
         if let time = plan.stopTime {
             var position = start
@@ -110,8 +124,10 @@ public struct RestoreRunner: Sendable {
             try await pipeReplay(files: files, start: start, stop: stop, socket: server.socket, log: log)
             let connection = try await MariaDBConnection.connect(server.clientConfiguration())
             // The restored server learns where it stands, so it can become a replica from here.
-            _ = try await connection.execute(MariaDBQuery(unsafeSQL: "SET GLOBAL gtid_slave_pos = ?",
-                                                          binds: [.string(stop.description)]))
+            _ = try await connection.execute(
+                MariaDBQuery(
+                    unsafeSQL: "SET GLOBAL gtid_slave_pos = ?",
+                    binds: [.string(stop.description)]))
             try? await connection.close()
             await server.stop()
         } catch {
@@ -124,14 +140,16 @@ public struct RestoreRunner: Sendable {
 
     /// `mariadb-binlog --start-position=<backup GTID> --stop-position=<stop GTID> files… | mariadb`, one
     /// invocation so temporary tables and session context carry across files.
-    func pipeReplay(files: [String], start: GTIDPosition, stop: GTIDPosition, socket: String, log: String) async throws {
+    func pipeReplay(files: [String], start: GTIDPosition, stop: GTIDPosition, socket: String, log: String) async throws
+    {
         var decodeArguments = ["--no-defaults"]
         if !start.isEmpty { decodeArguments.append("--start-position=\(start)") }
         decodeArguments.append("--stop-position=\(stop)")
         decodeArguments += files
         let decoder = ToolProcess(executable: try ToolProcess.find("mariadb-binlog"), arguments: decodeArguments)
-        let client = ToolProcess(executable: try ToolProcess.find("mariadb"),
-                                 arguments: ["--no-defaults", "--socket=\(socket)", "--user=root", "--binary-mode"])
+        let client = ToolProcess(
+            executable: try ToolProcess.find("mariadb"),
+            arguments: ["--no-defaults", "--socket=\(socket)", "--user=root", "--binary-mode"])
         try await BlockingWork.run("replay") {
             let decode = decoder.makeProcess()
             let apply = client.makeProcess()
@@ -150,8 +168,10 @@ public struct RestoreRunner: Sendable {
             decode.waitUntilExit()
             apply.waitUntilExit()
             guard decode.terminationStatus == 0, apply.terminationStatus == 0 else {
-                throw BackupError(.tool, "binlog replay failed (mariadb-binlog exited \(decode.terminationStatus), "
-                                  + "mariadb exited \(apply.terminationStatus)): \(ToolProcess.tail(of: log))")
+                throw BackupError(
+                    .tool,
+                    "binlog replay failed (mariadb-binlog exited \(decode.terminationStatus), "
+                        + "mariadb exited \(apply.terminationStatus)): \(ToolProcess.tail(of: log))")
             }
         }
     }

@@ -13,8 +13,10 @@ struct ToolProcess {
         for directory in directories where FileManager.default.isExecutableFile(atPath: directory + "/" + name) {
             return directory + "/" + name
         }
-        throw BackupError(.precondition, "\(name) not found in PATH; install it: apt-get install -y "
-                          + (name.hasPrefix("mariadb-backup") || name == "mbstream" ? "mariadb-backup" : "mariadb-client"))
+        throw BackupError(
+            .precondition,
+            "\(name) not found in PATH; install it: apt-get install -y "
+                + (name.hasPrefix("mariadb-backup") || name == "mbstream" ? "mariadb-backup" : "mariadb-client"))
     }
 
     func makeProcess() -> Process {
@@ -41,8 +43,10 @@ struct ToolProcess {
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw BackupError(.tool, "\(what) failed: \((executable as NSString).lastPathComponent) exited "
-                              + "\(process.terminationStatus): \(Self.tail(of: log))")
+            throw BackupError(
+                .tool,
+                "\(what) failed: \((executable as NSString).lastPathComponent) exited "
+                    + "\(process.terminationStatus): \(Self.tail(of: log))")
         }
     }
 
@@ -72,8 +76,10 @@ struct ToolProcess {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw BackupError(.tool, "\(what) failed: \((executable as NSString).lastPathComponent) exited "
-                              + "\(process.terminationStatus): \(Self.tail(of: log))")
+            throw BackupError(
+                .tool,
+                "\(what) failed: \((executable as NSString).lastPathComponent) exited "
+                    + "\(process.terminationStatus): \(Self.tail(of: log))")
         }
         return String(decoding: data, as: UTF8.self)
     }

@@ -9,8 +9,10 @@ public struct Drill: Sendable {
 
     public init(environment: BackupEnvironment) { self.environment = environment }
 
-    public func run(location: any BackupLocation, pointInTime: Bool = false,
-                    random: @Sendable (Int) -> Int = { Int.random(in: 0..<max($0, 1)) }) async throws -> DrillRecord {
+    public func run(
+        location: any BackupLocation, pointInTime: Bool = false,
+        random: @Sendable (Int) -> Int = { Int.random(in: 0..<max($0, 1)) }
+    ) async throws -> DrillRecord {
         let lock = try await WorkLock.acquire(environment.work, waiting: 30)
         defer { withExtendedLifetime(lock) {} }
         let store = CatalogStore(environment: environment)
@@ -31,13 +33,15 @@ public struct Drill: Sendable {
         let folder = try environment.work.scratchFolder("drill")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let started = Date()
-        var record = DrillRecord(at: environment.now(), backupID: plan.backup.id, targetGTID: target,
-                                 location: location.name, succeeded: false, restoreSeconds: 0, tablesChecked: 0,
-                                 problems: [])
+        var record = DrillRecord(
+            at: environment.now(), backupID: plan.backup.id, targetGTID: target,
+            location: location.name, succeeded: false, restoreSeconds: 0, tablesChecked: 0,
+            problems: [])
         do {
             let outcome = try await RestoreRunner(environment: environment)
                 .run(plan, location: location, into: folder + "/data")
-            let server = try await ScratchServer.start(dataDirectory: outcome.directory, baseDirectory: folder + "/server")
+            let server = try await ScratchServer.start(
+                dataDirectory: outcome.directory, baseDirectory: folder + "/server")
             record.restoreSeconds = Date().timeIntervalSince(started)
             do {
                 let checked = try await TableChecks.check(server.clientConfiguration())

@@ -46,16 +46,22 @@ struct BackupRestoreCommand: AsyncParsableCommand {
         try RestoreRunner.checkTarget(toDir)
         try await BackupSession.run(options) { environment in
             let catalog = try await BackupCatalog.load(environment)
-            let source = try location.map { try environment.location(named: $0) } ?? BackupCatalog.firstHolding(catalog, environment)
+            let source =
+                try location.map { try environment.location(named: $0) }
+                ?? BackupCatalog.firstHolding(catalog, environment)
             let plan = try RestorePlanner(catalog: catalog, location: source.name).plan(target)
-            print("restore from \(source.name): " + plan.chain.map { "\($0.id) (\($0.kind.rawValue))" }
+            print(
+                "restore from \(source.name): "
+                    + plan.chain.map { "\($0.id) (\($0.kind.rawValue))" }
                     .joined(separator: " → "))
-            print("  backup consistent at GTID \(plan.backup.gtid.isEmpty ? "-" : plan.backup.gtid), "
-                  + Format.time(plan.backup.ended))
+            print(
+                "  backup consistent at GTID \(plan.backup.gtid.isEmpty ? "-" : plan.backup.gtid), "
+                    + Format.time(plan.backup.ended))
             if !plan.binlogs.isEmpty {
                 let stop = plan.stopGTID.map { "GTID \($0)" } ?? plan.stopTime.map { "time \(Format.time($0))" } ?? "-"
-                print("  then \(plan.binlogs.count) binlog(s) \(plan.binlogs.first!.name) … \(plan.binlogs.last!.name)"
-                      + ", replayed up to \(stop)")
+                print(
+                    "  then \(plan.binlogs.count) binlog(s) \(plan.binlogs.first!.name) … \(plan.binlogs.last!.name)"
+                        + ", replayed up to \(stop)")
             }
             guard execute else {
                 print("dry run: nothing was written. Add --execute to restore into \(toDir).")
@@ -63,11 +69,13 @@ struct BackupRestoreCommand: AsyncParsableCommand {
             }
             let outcome = try await RestoreRunner(environment: environment)
                 .run(plan, location: source, into: toDir, startPort: start ? port : nil)
-            print("restored into \(outcome.directory) in \(Format.seconds(outcome.seconds)), at GTID "
-                  + (outcome.reachedGTID.isEmpty ? "-" : outcome.reachedGTID))
+            print(
+                "restored into \(outcome.directory) in \(Format.seconds(outcome.seconds)), at GTID "
+                    + (outcome.reachedGTID.isEmpty ? "-" : outcome.reachedGTID))
             if let pid = outcome.serverPID, let port = outcome.port {
-                print("server running on 127.0.0.1:\(port) (pid \(pid), config \(outcome.directory).server/my.cnf); "
-                      + "stop it with: kill \(pid)")
+                print(
+                    "server running on 127.0.0.1:\(port) (pid \(pid), config \(outcome.directory).server/my.cnf); "
+                        + "stop it with: kill \(pid)")
             }
         }
     }

@@ -16,16 +16,18 @@ struct BackupVerifyCommand: AsyncParsableCommand {
             let locations = try location.map { [try environment.location(named: $0)] } ?? environment.locations
             var reports: [Verifier.Report] = []
             for location in locations {
-                reports.append(try await Verifier(environment: environment).verify(location: location, backupID: backup))
+                reports.append(
+                    try await Verifier(environment: environment).verify(location: location, backupID: backup))
             }
             await alerts.verified(reports)
             if output == .json {
                 print(try BackupSession.json(reports))
             } else {
                 for report in reports {
-                    print("\(report.ok ? "✓" : "✗") \(report.location): \(report.backupsChecked) backups, "
-                          + "\(report.binlogsChecked) binlogs, \(report.objectsChecked) objects checked"
-                          + (report.ok ? "" : ", \(report.problems.count) problem(s)"))
+                    print(
+                        "\(report.ok ? "✓" : "✗") \(report.location): \(report.backupsChecked) backups, "
+                            + "\(report.binlogsChecked) binlogs, \(report.objectsChecked) objects checked"
+                            + (report.ok ? "" : ", \(report.problems.count) problem(s)"))
                     for problem in report.problems { print("  ✗ \(problem)") }
                 }
             }

@@ -28,29 +28,46 @@ import Testing
         #expect(config.server?.passwordFile == "/etc/dbctl/backup.pw")
         let backup = try #require(config.backup)
         #expect(backup.locations.map(\.name) == ["local", "offsite", "vault"])
-        #expect(backup.locations[1].kind == .s3(endpoint: "http://127.0.0.1:9000", bucket: "shop-backups",
-                                                region: "us-east-1", accessKeyFile: "/etc/dbctl/s3.id",
-                                                secretKeyFile: "/etc/dbctl/s3.secret", prefix: ""))
-        #expect(backup.locations[2].kind == .sftp(host: "127.0.0.1", port: 2222, user: "backup",
-                                                  identityFile: "/etc/dbctl/id_ed25519",
-                                                  knownHostsFile: "/etc/dbctl/known_hosts", path: "/backups"))
+        #expect(
+            backup.locations[1].kind
+                == .s3(
+                    endpoint: "http://127.0.0.1:9000", bucket: "shop-backups",
+                    region: "us-east-1", accessKeyFile: "/etc/dbctl/s3.id",
+                    secretKeyFile: "/etc/dbctl/s3.secret", prefix: ""))
+        #expect(
+            backup.locations[2].kind
+                == .sftp(
+                    host: "127.0.0.1", port: 2222, user: "backup",
+                    identityFile: "/etc/dbctl/id_ed25519",
+                    knownHostsFile: "/etc/dbctl/known_hosts", path: "/backups"))
         #expect(backup.schedule.binlogs == "continuous")
         #expect(backup.retention.monthly == 12)
-        #expect(config.alerts == [.webhook(url: "http://127.0.0.1:9099/alerts"),
-                                  .command(run: "/usr/local/bin/page-oncall", arguments: [])])
+        #expect(
+            config.alerts == [
+                .webhook(url: "http://127.0.0.1:9099/alerts"),
+                .command(run: "/usr/local/bin/page-oncall", arguments: []),
+            ])
     }
 
     @Test(arguments: [
         ("server: {url: \"mysql://a@h/\", pasword_file: x}", "dbctl.yaml: server.pasword_file: unknown key"),
         ("backup: {key_file: k, locations: [{name: a, type: posix, path: /x}]}", "backup.work_dir: required key"),
-        ("backup: {work_dir: w, key_file: k, locations: [{name: a, type: ftp, path: /x}]}",
-         "backup.locations[0].type: unknown location type ftp"),
-        ("backup: {work_dir: w, key_file: k, locations: [{name: a, type: posix, path: /x, bucket: b}]}",
-         "backup.locations[0].bucket: not a setting of a posix location"),
-        ("backup: {work_dir: w, key_file: k, locations: [{name: a, type: posix, path: /x}, {name: a, type: posix, path: /y}]}",
-         "backup.locations[1].name: location name a is used twice"),
-        ("backup: {work_dir: w, key_file: k, locations: [{name: a, type: posix, path: /x}], retention: {daily: -1}}",
-         "backup.retention.daily: expected a whole number"),
+        (
+            "backup: {work_dir: w, key_file: k, locations: [{name: a, type: ftp, path: /x}]}",
+            "backup.locations[0].type: unknown location type ftp"
+        ),
+        (
+            "backup: {work_dir: w, key_file: k, locations: [{name: a, type: posix, path: /x, bucket: b}]}",
+            "backup.locations[0].bucket: not a setting of a posix location"
+        ),
+        (
+            "backup: {work_dir: w, key_file: k, locations: [{name: a, type: posix, path: /x}, {name: a, type: posix, path: /y}]}",
+            "backup.locations[1].name: location name a is used twice"
+        ),
+        (
+            "backup: {work_dir: w, key_file: k, locations: [{name: a, type: posix, path: /x}], retention: {daily: -1}}",
+            "backup.retention.daily: expected a whole number"
+        ),
         ("server: {url: \"mysql://backup:hunter2@127.0.0.1/\"}", "server.url: a password in the URL is refused"),
         ("alerts: [{type: pager}]", "alerts[0].type: unknown alert type pager"),
         ("tuning: {}", "dbctl.yaml: tuning: unknown key"),

@@ -22,8 +22,10 @@ final class BackupFixture: @unchecked Sendable {
     var s3: S3Server?
     let kinds: [Kind]
 
-    private init(root: String, server: MariaDBServer, client: HTTPClient, configFile: String, keyFile: String,
-                 environment: BackupEnvironment, sftp: SFTPServer?, s3: S3Server?, kinds: [Kind]) {
+    private init(
+        root: String, server: MariaDBServer, client: HTTPClient, configFile: String, keyFile: String,
+        environment: BackupEnvironment, sftp: SFTPServer?, s3: S3Server?, kinds: [Kind]
+    ) {
         self.root = root
         self.server = server
         self.client = client
@@ -35,8 +37,10 @@ final class BackupFixture: @unchecked Sendable {
         self.kinds = kinds
     }
 
-    static func make(server: MariaDBServer, kinds: [Kind] = [.posix], extraBackup: String = "",
-                     alerts: String = "", now: @escaping @Sendable () -> Date = { Date() }) async throws -> BackupFixture {
+    static func make(
+        server: MariaDBServer, kinds: [Kind] = [.posix], extraBackup: String = "",
+        alerts: String = "", now: @escaping @Sendable () -> Date = { Date() }
+    ) async throws -> BackupFixture {
         let root = NSTemporaryDirectory() + "dbctl-backup-test-" + UUID().uuidString.prefix(8).lowercased()
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         var sftp: SFTPServer?
@@ -48,8 +52,10 @@ final class BackupFixture: @unchecked Sendable {
             var admin = server.adminConfiguration()
             admin.database = nil
             try await BackupAccount(user: user, host: "127.0.0.1")
-                .apply(admin: admin, password: try String(contentsOfFile: passwordFile, encoding: .utf8)
-                    .trimmingCharacters(in: .whitespacesAndNewlines))
+                .apply(
+                    admin: admin,
+                    password: try String(contentsOfFile: passwordFile, encoding: .utf8)
+                        .trimmingCharacters(in: .whitespacesAndNewlines))
             let keyFile = root + "/backup.key"
             _ = try KeyRing.create(path: keyFile)
             var locations: [String] = []
@@ -60,15 +66,17 @@ final class BackupFixture: @unchecked Sendable {
                 case .sftp:
                     let started = try await SFTPServer.start()
                     sftp = started
-                    locations.append("    - {name: vault, type: sftp, host: 127.0.0.1, port: \(started.port), "
-                                     + "user: \(started.user), identity_file: \(started.identityFile), "
-                                     + "known_hosts_file: \(started.knownHostsFile), path: \(started.dataDirectory)/backups}")
+                    locations.append(
+                        "    - {name: vault, type: sftp, host: 127.0.0.1, port: \(started.port), "
+                            + "user: \(started.user), identity_file: \(started.identityFile), "
+                            + "known_hosts_file: \(started.knownHostsFile), path: \(started.dataDirectory)/backups}")
                 case .s3:
                     let started = try await S3Server.start(bucket: "shop-backups")
                     s3 = started
-                    locations.append("    - {name: offsite, type: s3, endpoint: \"\(started.endpoint)\", "
-                                     + "bucket: shop-backups, region: us-east-1, access_key_file: \(started.accessKeyFile), "
-                                     + "secret_key_file: \(started.secretKeyFile)}")
+                    locations.append(
+                        "    - {name: offsite, type: s3, endpoint: \"\(started.endpoint)\", "
+                            + "bucket: shop-backups, region: us-east-1, access_key_file: \(started.accessKeyFile), "
+                            + "secret_key_file: \(started.secretKeyFile)}")
                 }
             }
             let yaml = """
@@ -84,11 +92,14 @@ final class BackupFixture: @unchecked Sendable {
                 """
             let configFile = root + "/dbctl.yaml"
             try yaml.write(toFile: configFile, atomically: true, encoding: .utf8)
-            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: S3Location.httpClientConfiguration())
-            let environment = try BackupEnvironment(configuration: try DbctlConfiguration.load(path: configFile),
-                                                    httpClient: client, output: { _ in }, now: now)
-            return BackupFixture(root: root, server: server, client: client, configFile: configFile, keyFile: keyFile,
-                                 environment: environment, sftp: sftp, s3: s3, kinds: kinds)
+            let client = HTTPClient(
+                eventLoopGroupProvider: .singleton, configuration: S3Location.httpClientConfiguration())
+            let environment = try BackupEnvironment(
+                configuration: try DbctlConfiguration.load(path: configFile),
+                httpClient: client, output: { _ in }, now: now)
+            return BackupFixture(
+                root: root, server: server, client: client, configFile: configFile, keyFile: keyFile,
+                environment: environment, sftp: sftp, s3: s3, kinds: kinds)
         } catch {
             await sftp?.stop()
             await s3?.stop()
@@ -98,22 +109,25 @@ final class BackupFixture: @unchecked Sendable {
     }
 
     static func secret(_ text: String, to path: String) throws {
-        FileManager.default.createFile(atPath: path, contents: Data((text + "\n").utf8),
-                                       attributes: [.posixPermissions: 0o600])
+        FileManager.default.createFile(
+            atPath: path, contents: Data((text + "\n").utf8),
+            attributes: [.posixPermissions: 0o600])
     }
 
     /// Rebuilds the environment from the configuration file (after the key file changed, say).
     func reload(now: @escaping @Sendable () -> Date = { Date() }) throws {
-        environment = try BackupEnvironment(configuration: try DbctlConfiguration.load(path: configFile),
-                                            httpClient: client, output: { _ in }, now: now)
+        environment = try BackupEnvironment(
+            configuration: try DbctlConfiguration.load(path: configFile),
+            httpClient: client, output: { _ in }, now: now)
     }
 
     func location(_ kind: Kind) throws -> any BackupLocation {
-        let name = switch kind {
-        case .posix: "local"
-        case .sftp: "vault"
-        case .s3: "offsite"
-        }
+        let name =
+            switch kind {
+            case .posix: "local"
+            case .sftp: "vault"
+            case .s3: "offsite"
+            }
         return try environment.location(named: name)
     }
 
@@ -129,9 +143,11 @@ final class BackupFixture: @unchecked Sendable {
 
 extension BackupFixture {
     /// Makes a fixture, runs `body`, and shuts everything down whether it passed or threw.
-    static func with(server: MariaDBServer, kinds: [Kind] = [.posix], extraBackup: String = "", alerts: String = "",
-                     now: @escaping @Sendable () -> Date = { Date() },
-                     _ body: (BackupFixture) async throws -> Void) async throws {
+    static func with(
+        server: MariaDBServer, kinds: [Kind] = [.posix], extraBackup: String = "", alerts: String = "",
+        now: @escaping @Sendable () -> Date = { Date() },
+        _ body: (BackupFixture) async throws -> Void
+    ) async throws {
         let fixture = try await make(server: server, kinds: kinds, extraBackup: extraBackup, alerts: alerts, now: now)
         do {
             try await body(fixture)

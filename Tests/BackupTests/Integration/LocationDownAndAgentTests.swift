@@ -15,8 +15,10 @@ import Testing
         let server = try TestServer.require()
         let receiver = try await AlertReceiver.start()
         defer { Task { await receiver.stop() } }
-        try await BackupFixture.with(server: server, kinds: [.posix, .sftp],
-                                     alerts: "alerts: [{type: webhook, url: \"\(receiver.url)\"}]") { fixture in
+        try await BackupFixture.with(
+            server: server, kinds: [.posix, .sftp],
+            alerts: "alerts: [{type: webhook, url: \"\(receiver.url)\"}]"
+        ) { fixture in
             let shop = try TestServer.freshDatabase("down")
             try await ShopWorkload(configuration: shop).seed(rows: 5)
             let sftp = try #require(fixture.sftp)
@@ -30,8 +32,9 @@ import Testing
             await alerts.backupSucceeded(record)
             #expect(record.locations["local"]?.status == .stored)
             #expect(record.locations["vault"]?.status == .missing, "\(record.locations)")
-            #expect(receiver.events.contains { $0.id == "backup.partial/vault" && $0.state == "firing" },
-                    "\(receiver.events)")
+            #expect(
+                receiver.events.contains { $0.id == "backup.partial/vault" && $0.state == "firing" },
+                "\(receiver.events)")
 
             try await sftp.restart()
             let caught = try await CatchUp(environment: environment).run()
@@ -43,8 +46,9 @@ import Testing
             let second = try await PhysicalBackup(environment: environment, kind: .incremental)
                 .execute(try await PhysicalBackup(environment: environment, kind: .incremental).plan())
             await alerts.backupSucceeded(second)
-            #expect(receiver.events.contains { $0.id == "backup.partial/vault" && $0.state == "resolved" },
-                    "\(receiver.events)")
+            #expect(
+                receiver.events.contains { $0.id == "backup.partial/vault" && $0.state == "resolved" },
+                "\(receiver.events)")
         }
     }
 
@@ -61,9 +65,11 @@ import Testing
                          pitr_drill: "0 5 * * 0", expire: "45 1 * * *"}
               stale_grace: 30m
             """
-        try await BackupFixture.with(server: server, extraBackup: schedule,
-                                     alerts: "alerts: [{type: webhook, url: \"\(receiver.url)\"}]",
-                                     now: { clock.now }) { fixture in
+        try await BackupFixture.with(
+            server: server, extraBackup: schedule,
+            alerts: "alerts: [{type: webhook, url: \"\(receiver.url)\"}]",
+            now: { clock.now }
+        ) { fixture in
             let shop = try TestServer.freshDatabase("agent")
             try await ShopWorkload(configuration: shop).seed(rows: 5)
             let service = try BackupScheduleService(environment: fixture.environment)
@@ -81,17 +87,20 @@ import Testing
             try BackupFixture.secret("not-the-password", to: passwordFile)
             clock.advance(by: 26 * 3600)
             await service.tick()
-            #expect(receiver.events.contains { $0.id == "backup.failed/full" && $0.state == "firing" },
-                    "\(receiver.events)")
-            #expect(receiver.events.contains { $0.id == "backup.stale/full" && $0.state == "firing" },
-                    "\(receiver.events)")
+            #expect(
+                receiver.events.contains { $0.id == "backup.failed/full" && $0.state == "firing" },
+                "\(receiver.events)")
+            #expect(
+                receiver.events.contains { $0.id == "backup.stale/full" && $0.state == "firing" },
+                "\(receiver.events)")
             catalog = try await BackupCatalog.load(fixture.environment)
             #expect(catalog.drills.count >= 1, "the daily drill ran on the stored backups")
             try BackupFixture.secret(password.trimmingCharacters(in: .whitespacesAndNewlines), to: passwordFile)
             clock.advance(by: 24 * 3600)
             await service.tick()
-            #expect(receiver.events.contains { $0.id == "backup.failed/full" && $0.state == "resolved" },
-                    "\(receiver.events)")
+            #expect(
+                receiver.events.contains { $0.id == "backup.failed/full" && $0.state == "resolved" },
+                "\(receiver.events)")
         }
     }
 
@@ -101,9 +110,11 @@ import Testing
         let server = try TestServer.require()
         let receiver = try await AlertReceiver.start()
         defer { Task { await receiver.stop() } }
-        try await BackupFixture.with(server: server,
-                                     extraBackup: "  schedule: {binlogs: \"0 0 1 1 *\"}",
-                                     alerts: "alerts: [{type: webhook, url: \"\(receiver.url)\"}]") { fixture in
+        try await BackupFixture.with(
+            server: server,
+            extraBackup: "  schedule: {binlogs: \"0 0 1 1 *\"}",
+            alerts: "alerts: [{type: webhook, url: \"\(receiver.url)\"}]"
+        ) { fixture in
             let passwordFile = fixture.root + "/backup.pw"
             try BackupFixture.secret("wrong-password", to: passwordFile)
             let process = Process()
@@ -119,7 +130,9 @@ import Testing
             while Date() < deadline, !receiver.events.contains(where: { $0.id == "backup.failed/full" }) {
                 try await Task.sleep(for: .milliseconds(200))
             }
-            let body = receiver.received.first { ($0["alert"] as? [String: Any])?["id"] as? String == "backup.failed/full" }
+            let body = receiver.received.first {
+                ($0["alert"] as? [String: Any])?["id"] as? String == "backup.failed/full"
+            }
             #expect(body != nil, "no alert; agent log: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
             let summary = (body?["alert"] as? [String: Any])?["summary"] as? String ?? ""
             #expect(summary.contains("127.0.0.1:\(server.port)"), "names the server: \(summary)")

@@ -6,8 +6,10 @@ import MariaDBServer
 /// Restores a plan into a fresh directory with a server left running on it (as `restore --start` does), reads
 /// the shop's checksums there, and stops it.
 enum RestoredServer {
-    static func checksums(_ fixture: BackupFixture, _ target: RestorePlanner.Target, from kind: BackupFixture.Kind,
-                          database: String) async throws -> (checksums: [String: String], outcome: RestoreRunner.Outcome) {
+    static func checksums(
+        _ fixture: BackupFixture, _ target: RestorePlanner.Target, from kind: BackupFixture.Kind,
+        database: String
+    ) async throws -> (checksums: [String: String], outcome: RestoreRunner.Outcome) {
         let location = try fixture.location(kind)
         let catalog = try await BackupCatalog.load(fixture.environment)
         let plan = try RestorePlanner(catalog: catalog, location: location.name).plan(target)

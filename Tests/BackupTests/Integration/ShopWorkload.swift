@@ -15,7 +15,8 @@ final class ShopWorkload: @unchecked Sendable {
             + "name VARCHAR(120) NOT NULL)",
         "CREATE TABLE orders (id BIGINT PRIMARY KEY AUTO_INCREMENT, customer_id BIGINT NOT NULL, "
             + "status VARCHAR(20) NOT NULL, total DECIMAL(12,2) NOT NULL, created DATETIME(6) NOT NULL, "
-            + "KEY orders_status (status), CONSTRAINT orders_customer FOREIGN KEY (customer_id) REFERENCES customers(id))",
+            + "KEY orders_status (status), "
+            + "CONSTRAINT orders_customer FOREIGN KEY (customer_id) REFERENCES customers(id))",
         "CREATE TABLE order_lines (id BIGINT PRIMARY KEY AUTO_INCREMENT, order_id BIGINT NOT NULL, "
             + "sku VARCHAR(40) NOT NULL, quantity INT NOT NULL, price DECIMAL(12,2) NOT NULL, KEY lines_sku (sku), "
             + "CONSTRAINT lines_order FOREIGN KEY (order_id) REFERENCES orders(id) ON DELETE CASCADE)",
@@ -30,7 +31,8 @@ final class ShopWorkload: @unchecked Sendable {
         let connection = try await MariaDBConnection.connect(configuration)
         for statement in Self.schema { _ = try await connection.execute(MariaDBQuery(unsafeSQL: statement)) }
         for index in 0..<rows {
-            _ = try await connection.execute("INSERT INTO customers (email, name) VALUES (\("c\(index)@example.com"), \("Customer \(index)"))")
+            _ = try await connection.execute(
+                "INSERT INTO customers (email, name) VALUES (\("c\(index)@example.com"), \("Customer \(index)"))")
         }
         try await connection.close()
         for _ in 0..<rows { try await writeOnce(using: nil) }
@@ -78,22 +80,29 @@ final class ShopWorkload: @unchecked Sendable {
 
     func writeOnce(using existing: MariaDBConnection?) async throws {
         let connection: MariaDBConnection
-        if let existing { connection = existing } else { connection = try await MariaDBConnection.connect(configuration) }
+        if let existing {
+            connection = existing
+        } else {
+            connection = try await MariaDBConnection.connect(configuration)
+        }
         try await connection.transaction { tx in
-            _ = try await tx.execute("""
+            _ = try await tx.execute(
+                """
                 INSERT INTO orders (customer_id, status, total, created)
                 SELECT id, 'new', \(MariaDBDecimal("\(Int.random(in: 100...99999)).\(Int.random(in: 10...99))")!),
                        NOW(6) FROM customers ORDER BY RAND() LIMIT 1
                 """)
             let order = try await tx.query("SELECT LAST_INSERT_ID()").rows[0][0].description
             for line in 0..<2 {
-                _ = try await tx.execute("""
+                _ = try await tx.execute(
+                    """
                     INSERT INTO order_lines (order_id, sku, quantity, price)
                     VALUES (\(Int64(order) ?? 0), \("SKU-\(line)-\(Int.random(in: 1...50))"), \(Int64(line + 1)),
                             \(MariaDBDecimal("9.99")!))
                     """)
             }
-            _ = try await tx.execute("UPDATE orders SET status = 'paid' WHERE id = \(Int64.random(in: 1...max(1, (Int64(order) ?? 1))))")
+            _ = try await tx.execute(
+                "UPDATE orders SET status = 'paid' WHERE id = \(Int64.random(in: 1...max(1, (Int64(order) ?? 1))))")
             if Int.random(in: 0..<10) == 0 {
                 _ = try await tx.execute("DELETE FROM orders WHERE status = 'paid' ORDER BY id LIMIT 1")
             }
@@ -123,7 +132,8 @@ struct ShopMarker: Sendable {
     /// every checksum, and a second of wall clock after which nothing was written until it resumes: a restore
     /// to `time` must give exactly this state.
     static func take(_ admin: MariaDBConfiguration, database: String, holding workload: ShopWorkload?) async throws
-        -> ShopMarker {
+        -> ShopMarker
+    {
         try await workload?.pause()
         let connection = try await MariaDBConnection.connect(admin)
         let gtid = try await connection.query("SELECT @@gtid_binlog_pos").rows[0][0].description
@@ -140,7 +150,8 @@ struct ShopMarker: Sendable {
         var result: [String: String] = [:]
         for table in tables {
             let rows = try await connection.query(
-                MariaDBQuery(unsafeSQL: "CHECKSUM TABLE \(MariaDBIdentifier.quote(database, table)) EXTENDED")).rows
+                MariaDBQuery(unsafeSQL: "CHECKSUM TABLE \(MariaDBIdentifier.quote(database, table)) EXTENDED")
+            ).rows
             result[table] = rows[0][1].description
         }
         return result

@@ -17,9 +17,11 @@ import Testing
             let workload = ShopWorkload(configuration: shop)
             try await workload.seed(rows: 10)
             let connection = try await MariaDBConnection.connect(shop)
-            let engines = try await connection.query("""
+            let engines = try await connection.query(
+                """
                 SELECT DISTINCT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = \(database)
-                """).rows.map { $0[0].description }
+                """
+            ).rows.map { $0[0].description }
             try await connection.close()
             #expect(engines == ["MyISAM"], "the server's default engine: \(engines)")
             let full = try await PhysicalBackup(environment: fixture.environment, kind: .full)
@@ -30,7 +32,8 @@ import Testing
             try await BackupRestoreTests.flushBinlogs(server)
             let archived = try await BinlogArchiver(environment: fixture.environment).archive(execute: true)
             #expect(archived.problems.isEmpty, "\(archived.problems)")
-            let restored = try await RestoredServer.checksums(fixture, .latestArchived, from: .posix, database: database)
+            let restored = try await RestoredServer.checksums(
+                fixture, .latestArchived, from: .posix, database: database)
             #expect(restored.checksums == marker.checksums)
             #expect(restored.outcome.replayedTransactions >= 10)
         }

@@ -9,14 +9,16 @@ import Testing
 /// silently wrong. Then key rotation and a missing key.
 @Suite(.mariaDB, .serialized) struct TamperTests {
     /// A full and an incremental of a few MiB, and at least three archived binlogs.
-    static func backups(_ fixture: BackupFixture, _ server: MariaDBServer) async throws -> (BackupRecord, BackupRecord) {
+    static func backups(_ fixture: BackupFixture, _ server: MariaDBServer) async throws -> (BackupRecord, BackupRecord)
+    {
         let shop = try TestServer.freshDatabase("tamper")
         let workload = ShopWorkload(configuration: shop)
         try await workload.seed(rows: 20)
         let connection = try await MariaDBConnection.connect(shop)
         // Incompressible bulk so the data object spans several encrypted chunks.
         _ = try await connection.execute("CREATE TABLE blobs (id INT PRIMARY KEY AUTO_INCREMENT, data LONGBLOB)")
-        _ = try await connection.execute("INSERT INTO blobs (data) SELECT REPEAT(SHA2(RAND(), 256), 20000) FROM seq_1_to_8")
+        _ = try await connection.execute(
+            "INSERT INTO blobs (data) SELECT REPEAT(SHA2(RAND(), 256), 20000) FROM seq_1_to_8")
         try await connection.close()
         let environment = fixture.environment
         let full = try await PhysicalBackup(environment: environment, kind: .full)
@@ -74,14 +76,16 @@ import Testing
                 #expect(report.problems.contains { $0.contains(named) }, "\(tamper): \(report.problems)")
                 if tamper != .dropMiddleBinlog && tamper != .flipManifestCopy {
                     await #expect(throws: (any Error).self, "\(tamper): restore must refuse") {
-                        _ = try await RestoredServer.checksums(fixture, .backup(full.id), from: .posix,
-                                                               database: "tamper")
+                        _ = try await RestoredServer.checksums(
+                            fixture, .backup(full.id), from: .posix,
+                            database: "tamper")
                     }
                 }
                 try FileManager.default.removeItem(atPath: repo)
                 try FileManager.default.copyItem(atPath: pristine, toPath: repo)
             }
-            let clean = try await Verifier(environment: fixture.environment).verify(location: try fixture.location(.posix))
+            let clean = try await Verifier(environment: fixture.environment).verify(
+                location: try fixture.location(.posix))
             #expect(clean.ok, "\(clean.problems)")
         }
     }
@@ -106,10 +110,12 @@ import Testing
             let catalog = try await BackupCatalog.load(fixture.environment)
             #expect(catalog.backup(before.id)?.objects[0].wrappedKey.keyID == rotation.newKeyID, "re-wrapped")
             #expect(after.objects[0].wrappedKey.keyID == rotation.newKeyID)
-            let report = try await Verifier(environment: fixture.environment).verify(location: try fixture.location(.posix))
+            let report = try await Verifier(environment: fixture.environment).verify(
+                location: try fixture.location(.posix))
             #expect(report.ok, "\(report.problems)")
-            let restored = try await RestoredServer.checksums(fixture, .backup(after.id), from: .posix,
-                                                              database: shop.database!)
+            let restored = try await RestoredServer.checksums(
+                fixture, .backup(after.id), from: .posix,
+                database: shop.database!)
             #expect(!restored.checksums.isEmpty)
 
             // Without the key file nothing opens, and the error names the file.
