@@ -31,6 +31,8 @@ public struct BackupSection: Sendable, Equatable {
         /// A restore to a random point in the window, beside the daily drill of the newest backup.
         public var pointInTimeDrill: String = "30 4 * * 0"
         public var expire: String = "45 1 * * *"
+        /// `verify` of every object in every location.
+        public var verify: String = "0 4 * * *"
 
         public init() {}
     }
@@ -73,7 +75,7 @@ public struct BackupSection: Sendable, Equatable {
 
 extension BackupSection.Schedule {
     static func read(_ reader: YAMLReader) throws -> Self {
-        let map = try reader.mapping(allowed: ["full", "incremental", "binlogs", "drill", "pitr_drill", "expire"])
+        let map = try reader.mapping(allowed: ["full", "incremental", "binlogs", "drill", "pitr_drill", "expire", "verify"])
         var schedule = Self()
         if let value = try map.string("full") { schedule.full = value }
         if let value = try map.string("incremental") { schedule.incremental = value }
@@ -81,6 +83,7 @@ extension BackupSection.Schedule {
         if let value = try map.string("drill") { schedule.drill = value }
         if let value = try map.string("pitr_drill") { schedule.pointInTimeDrill = value }
         if let value = try map.string("expire") { schedule.expire = value }
+        if let value = try map.string("verify") { schedule.verify = value }
         return schedule
     }
 }

@@ -89,7 +89,7 @@ import Testing
     }
 
     @Test func aReceiverThatDoesNotAnswerInTimeFails() async throws {
-        try await WebhookReceiver.with(delay: .seconds(3)) { receiver in
+        try await WebhookReceiver.with(delay: .seconds(20)) { receiver in
             let started = Date()
             do {
                 try await Self.fastChannel(receiver.url, attempts: 1, timeout: 0.3).send(NotifyFixtures.notification())
@@ -98,7 +98,7 @@ import Testing
                 #expect(error.code == .unreachable)
                 #expect(error.description.contains("no answer in time"))
             }
-            #expect(Date().timeIntervalSince(started) < 2.5)
+            #expect(Date().timeIntervalSince(started) < 10, "the receiver answers only after 20 s")
         }
     }
 

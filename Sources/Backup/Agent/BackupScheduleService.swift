@@ -26,7 +26,8 @@ public final class BackupScheduleService: Service, @unchecked Sendable {
         var jobs: [ScheduledJob] = []
         for (name, text) in [("full", schedule.full), ("incremental", schedule.incremental),
                              ("binlogs", schedule.binlogs), ("drill", schedule.drill),
-                             ("pitr_drill", schedule.pointInTimeDrill), ("expire", schedule.expire)] {
+                             ("pitr_drill", schedule.pointInTimeDrill), ("expire", schedule.expire),
+                             ("verify", schedule.verify)] {
             do {
                 jobs.append(ScheduledJob(name: name, entry: try ScheduleEntry(parsing: text)))
             } catch {
@@ -38,7 +39,7 @@ public final class BackupScheduleService: Service, @unchecked Sendable {
             .flatMap { try? Catalog.decoder().decode(State.self, from: $0) }
         // First start: a full backup at once (nothing else can run without one); the rest on their next time.
         let now = environment.now()
-        let firstStart = ["incremental": now, "drill": now, "pitr_drill": now, "expire": now]
+        let firstStart = ["incremental": now, "drill": now, "pitr_drill": now, "expire": now, "verify": now]
         scheduler = Scheduler(jobs: jobs, lastRun: state?.lastRun ?? firstStart)
         lastBinlogSuccess = state?.lastBinlogSuccess
     }
@@ -115,6 +116,12 @@ public final class BackupScheduleService: Service, @unchecked Sendable {
                         .run(location: location, pointInTime: job == "pitr_drill")
                     await alerts.drilled(record)
                 }
+            case "verify":
+                var reports: [Verifier.Report] = []
+                for location in environment.locations {
+                    reports.append(try await Verifier(environment: environment).verify(location: location))
+                }
+                await alerts.verified(reports)
             case "expire":
                 _ = try await Expirer(environment: environment).run(execute: true)
             default:

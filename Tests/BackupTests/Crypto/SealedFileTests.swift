@@ -169,7 +169,7 @@ import Testing
                     input: pipe.fileHandleForReading, output: output, dataKey: KeyRing.newDataKey(), identity: identity)
             }
             #expect(error?.code == .io)
-            #expect(Date().timeIntervalSince(started) < 10)
+            #expect(Date().timeIntervalSince(started) < 30, "bounded, not a hang")
         }
     }
 

@@ -105,7 +105,7 @@ struct S3LocationTests {
             #expect(error.code == .unreachable)
             #expect(error.message.contains("3 attempts"))
             #expect(error.description.contains("127.0.0.1:\(server.port)"))
-            #expect(Date().timeIntervalSince(started) < 10)
+            #expect(Date().timeIntervalSince(started) < 30, "bounded, not a hang")
             // A fresh server keeps nothing: the old object is gone, the location works again.
             try await server.restart()
             #expect(try await !location.exists("backups/before"))
@@ -124,7 +124,7 @@ struct S3LocationTests {
             let elapsed = Date().timeIntervalSince(started)
             server.resume()
             #expect(error.code == .unreachable)
-            #expect(elapsed < 10)
+            #expect(elapsed < 30, "bounded, not a hang")
         }
     }
 }

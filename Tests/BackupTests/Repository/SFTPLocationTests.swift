@@ -56,7 +56,7 @@ import Testing
             #expect(error.code == .unreachable)
             #expect(error.message.contains("Connection refused"))
             #expect(error.description.contains("127.0.0.1:\(server.port)"))
-            #expect(Date().timeIntervalSince(started) < 5)
+            #expect(Date().timeIntervalSince(started) < 30, "refused, not a hang")
             try await server.restart()
             #expect(try await location.get("backups/before") == Data("1".utf8))
         }
@@ -72,7 +72,7 @@ import Testing
             server.resume()
             #expect(error.code == .unreachable)
             #expect(elapsed >= 1.5)
-            #expect(elapsed < 10)
+            #expect(elapsed < 30, "bounded, not a hang")
             #expect(try await location.list(prefix: "").isEmpty)
         }
     }
