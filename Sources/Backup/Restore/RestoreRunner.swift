@@ -119,15 +119,18 @@ public struct RestoreRunner: Sendable {
         count = after.filter { stop.contains($0.gtid) }.count
         guard count > 0 else { return Replay(reached: start.description, transactions: 0) }
         let serverFolder = folder + "/server"
-        let server = try await ScratchServer.start(dataDirectory: dataDirectory, baseDirectory: serverFolder)
+        let server = try await ScratchServer.start(
+            dataDirectory: dataDirectory, baseDirectory: serverFolder, withGrants: true)
         do {
-            try await pipeReplay(files: files, start: start, stop: stop, socket: server.socket, log: log)
+            try await pipeReplay(files: files, start: start, stop: stop, server: server, log: log)
             let connection = try await MariaDBConnection.connect(server.clientConfiguration())
             // The restored server learns where it stands, so it can become a replica from here.
             _ = try await connection.execute(
                 MariaDBQuery(
                     unsafeSQL: "SET GLOBAL gtid_slave_pos = ?",
                     binds: [.string(stop.description)]))
+            // The replay account goes: the restored server holds only the backup's own accounts.
+            _ = try await connection.execute("DROP USER IF EXISTS 'dbctl_restore'@'localhost'")
             try? await connection.close()
             await server.stop()
         } catch {
@@ -140,16 +143,19 @@ public struct RestoreRunner: Sendable {
 
     /// `mariadb-binlog --start-position=<backup GTID> --stop-position=<stop GTID> files… | mariadb`, one
     /// invocation so temporary tables and session context carry across files.
-    func pipeReplay(files: [String], start: GTIDPosition, stop: GTIDPosition, socket: String, log: String) async throws
-    {
+    func pipeReplay(files: [String], start: GTIDPosition, stop: GTIDPosition, server: ScratchServer, log: String)
+        async throws {
         var decodeArguments = ["--no-defaults"]
         if !start.isEmpty { decodeArguments.append("--start-position=\(start)") }
         decodeArguments.append("--stop-position=\(stop)")
         decodeArguments += files
         let decoder = ToolProcess(executable: try ToolProcess.find("mariadb-binlog"), arguments: decodeArguments)
+        // A replay can hold account statements (CREATE USER, GRANT): the server runs with its grant tables and
+        // a throw-away account, reachable over its socket only.
+        let options = try ClientOptionFile.write(server.clientConfiguration(), in: environment.work.tmp)
+        defer { options.remove() }
         let client = ToolProcess(
-            executable: try ToolProcess.find("mariadb"),
-            arguments: ["--no-defaults", "--socket=\(socket)", "--user=root", "--binary-mode"])
+            executable: try ToolProcess.find("mariadb"), arguments: [options.argument, "--binary-mode"])
         try await BlockingWork.run("replay") {
             let decode = decoder.makeProcess()
             let apply = client.makeProcess()

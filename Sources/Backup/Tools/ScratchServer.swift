@@ -10,8 +10,13 @@ final class ScratchServer: @unchecked Sendable {
     let process: Process
     let socket: String
     let port: Int?
+    /// Set when the server runs with its grant tables (for replaying binlogs, which may hold account
+    /// statements): a throw-away account made at start-up, over the socket only.
+    let account: (user: String, password: String)?
 
-    private init(baseDirectory: String, dataDirectory: String, process: Process, socket: String, port: Int?) {
+    private init(baseDirectory: String, dataDirectory: String, process: Process, socket: String, port: Int?,
+                 account: (user: String, password: String)? = nil) {
+        self.account = account
         self.baseDirectory = baseDirectory
         self.dataDirectory = dataDirectory
         self.process = process
@@ -22,7 +27,8 @@ final class ScratchServer: @unchecked Sendable {
     var pid: Int32 { process.processIdentifier }
 
     /// The my.cnf used to start a server on `dataDirectory`.
-    static func configuration(dataDirectory: String, baseDirectory: String, port: Int?, open: Bool) -> String {
+    static func configuration(dataDirectory: String, baseDirectory: String, port: Int?, open: Bool,
+                              initFile: String? = nil) -> String {
         var lines = [
             "[mariadbd]", "datadir = \(dataDirectory)", "socket = \(baseDirectory)/mariadb.sock",
             "pid_file = \(baseDirectory)/mariadb.pid", "log_error = \(baseDirectory)/error.log",
@@ -32,6 +38,8 @@ final class ScratchServer: @unchecked Sendable {
         if geteuid() == 0 { lines.append("user = root") }
         if open, let port {
             lines += ["port = \(port)", "bind_address = 127.0.0.1"]
+        } else if let initFile {
+            lines += ["skip_networking", "init_file = \(initFile)"]
         } else {
             lines += ["skip_networking", "skip_grant_tables"]
         }
@@ -39,11 +47,26 @@ final class ScratchServer: @unchecked Sendable {
     }
 
     static func start(dataDirectory: String, baseDirectory: String, port: Int? = nil, open: Bool = false,
-                      timeout: TimeInterval = 120) async throws -> ScratchServer {
+                      withGrants: Bool = false, timeout: TimeInterval = 120) async throws -> ScratchServer {
         let fm = FileManager.default
         try fm.createDirectory(atPath: baseDirectory + "/tmp", withIntermediateDirectories: true)
         let cnf = baseDirectory + "/my.cnf"
-        try configuration(dataDirectory: dataDirectory, baseDirectory: baseDirectory, port: port, open: open)
+        var account: (user: String, password: String)?
+        var initFile: String?
+        if withGrants && !open {
+            // Hex only, generated here: safe in the statement. Not binlogged; dropped after the replay.
+            let made = (user: "dbctl_restore", password: UUID().uuidString.replacingOccurrences(of: "-", with: ""))
+            let path = baseDirectory + "/init.sql"
+            let sql = "SET sql_log_bin = 0;\nCREATE OR REPLACE USER '\(made.user)'@'localhost' IDENTIFIED BY "
+                + "'\(made.password)';\nGRANT ALL PRIVILEGES ON *.* TO '\(made.user)'@'localhost' WITH GRANT OPTION;\n"
+            guard fm.createFile(atPath: path, contents: Data(sql.utf8), attributes: [.posixPermissions: 0o600]) else {
+                throw BackupError(.precondition, "cannot write \(path)")
+            }
+            account = made
+            initFile = path
+        }
+        try configuration(dataDirectory: dataDirectory, baseDirectory: baseDirectory, port: port, open: open,
+                          initFile: initFile)
             .write(toFile: cnf, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try ToolProcess.find("mariadbd"))
@@ -52,7 +75,7 @@ final class ScratchServer: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let server = ScratchServer(baseDirectory: baseDirectory, dataDirectory: dataDirectory, process: process,
-                                   socket: baseDirectory + "/mariadb.sock", port: open ? port : nil)
+                                   socket: baseDirectory + "/mariadb.sock", port: open ? port : nil, account: account)
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             guard process.isRunning else {
@@ -74,8 +97,8 @@ final class ScratchServer: @unchecked Sendable {
 
     /// Over the socket; with grant checks off any user name is accepted.
     func clientConfiguration(database: String? = nil) -> MariaDBConfiguration {
-        var configuration = MariaDBConfiguration(host: "localhost", port: 0, username: "root", password: nil,
-                                                 database: database)
+        var configuration = MariaDBConfiguration(host: "localhost", port: 0, username: account?.user ?? "root",
+                                                 password: account?.password, database: database)
         configuration.unixSocket = socket
         return configuration
     }

@@ -97,7 +97,10 @@ struct ToolProcess {
     static func tail(of log: String, lines count: Int = 3) -> String {
         let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        let errors = lines.filter { $0.localizedCaseInsensitiveContains("error") || $0.contains("FATAL") }
+        let errors = lines.filter { line in
+            line.contains("ERROR") || line.lowercased().contains("error:") || line.contains("FATAL")
+                || line.contains("[ERROR]")
+        }
         let chosen = errors.isEmpty ? Array(lines.suffix(count)) : Array(errors.suffix(count))
         return chosen.joined(separator: " | ").prefix(600).description + " (log: \(log))"
     }

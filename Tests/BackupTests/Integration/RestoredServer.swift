@@ -8,7 +8,7 @@ import MariaDBServer
 enum RestoredServer {
     static func checksums(
         _ fixture: BackupFixture, _ target: RestorePlanner.Target, from kind: BackupFixture.Kind,
-        database: String
+        database: String, inspect: ((MariaDBConnection) async throws -> Void)? = nil
     ) async throws -> (checksums: [String: String], outcome: RestoreRunner.Outcome) {
         let location = try fixture.location(kind)
         let catalog = try await BackupCatalog.load(fixture.environment)
@@ -26,6 +26,7 @@ enum RestoredServer {
         admin.port = port
         let connection = try await connectWithRetry(admin)
         let checksums = try await ShopMarker.checksums(connection, database: database)
+        try await inspect?(connection)
         try await connection.close()
         return (checksums, outcome)
     }

@@ -28,6 +28,12 @@ import Testing
                 .execute(try await PhysicalBackup(environment: fixture.environment, kind: .full).plan())
             #expect(full.tableChecksums["\(database).orders"] != nil, "\(full.tableChecksums.keys.sorted())")
             for _ in 0..<10 { try await workload.writeOnce(using: nil) }
+            // Account statements in the binlogs replay too (the replay server runs with its grant tables).
+            let admin = try await MariaDBConnection.connect(server.adminConfiguration())
+            _ = try await admin.execute("CREATE USER IF NOT EXISTS 'reporting'@'127.0.0.1' IDENTIFIED BY 'r-secret'")
+            _ = try await admin.execute(MariaDBQuery(
+                unsafeSQL: "GRANT SELECT ON \(MariaDBIdentifier.quote(database)).* TO 'reporting'@'127.0.0.1'"))
+            try await admin.close()
             let marker = try await ShopMarker.take(server.adminConfiguration(), database: database, holding: nil)
             try await BackupRestoreTests.flushBinlogs(server)
             let archived = try await BinlogArchiver(environment: fixture.environment).archive(execute: true)
