@@ -27,12 +27,14 @@ public enum FreePort {
     }
 
     /// Whether something accepts connections on 127.0.0.1:`port`; with `banner`, whether it also greets with
-    /// a line starting with it (sshd's `SSH-2.0-…`).
-    public static func accepts(_ port: Int, banner: String? = nil) -> Bool {
+    /// a line starting with it (sshd's `SSH-2.0-…`) within `patience` seconds. A loaded machine can take
+    /// seconds to start the process that greets, so a caller that knows the server listens waits long once
+    /// rather than probing often: every abandoned connection costs the server a process of its own.
+    public static func accepts(_ port: Int, banner: String? = nil, patience: Int = 1) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
-        var timeout = timeval(tv_sec: 1, tv_usec: 0)
+        var timeout = timeval(tv_sec: patience, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = loopback(port: port)
         let connected = withUnsafePointer(to: &address) {

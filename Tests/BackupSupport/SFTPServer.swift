@@ -73,8 +73,9 @@ public final class SFTPServer: @unchecked Sendable {
         }
     }
 
-    /// A location on this server under `dataDirectory/path`.
-    public func location(name: String = "sftp", path: String = "", connectTimeout: Int = 5) -> SFTPLocation {
+    /// A location on this server under `dataDirectory/path`; the default timeout suits a loaded machine, tests of
+    /// an unreachable server pass a short one.
+    public func location(name: String = "sftp", path: String = "", connectTimeout: Int = 30) -> SFTPLocation {
         SFTPLocation(
             name: name, host: "127.0.0.1", port: port, user: user, identityFile: identityFile,
             knownHostsFile: knownHostsFile, path: path.isEmpty ? dataDirectory : dataDirectory + "/" + path,
@@ -110,8 +111,15 @@ public final class SFTPServer: @unchecked Sendable {
             logFile: directory.file("sshd.log"))
         process = server
         let port = port
+        // sshd says when it listens; only then is one connection opened, and its greeting awaited patiently
+        // (sshd starts a process per connection, which on a loaded machine takes seconds).
+        let log = server.logFile
         try await server.wait(
-            until: { FreePort.accepts(port, banner: "SSH-") }, timeout: 15, what: "on 127.0.0.1:\(port)")
+            until: { Self.logSays("Server listening on 127.0.0.1 port \(port)", log) }, timeout: 60,
+            what: "to listen on 127.0.0.1:\(port)")
+        try await server.wait(
+            until: { FreePort.accepts(port, banner: "SSH-", patience: 20) }, timeout: 60,
+            what: "to greet on 127.0.0.1:\(port)")
         // A first login proves the keys and the account; sshd refuses accounts with a locked password ("!"
         // in /etc/shadow) when PAM is off, and its log is where that shows.
         do {
@@ -119,6 +127,10 @@ public final class SFTPServer: @unchecked Sendable {
         } catch {
             throw TestServerError("cannot log in to the test sshd as \(user): \(error); sshd log: \(server.logTail())")
         }
+    }
+
+    private static func logSays(_ line: String, _ logFile: String) -> Bool {
+        ((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "").contains(line)
     }
 
     private func writeKeysAndConfig(keygen: String) throws {
@@ -150,6 +162,8 @@ public final class SFTPServer: @unchecked Sendable {
             AllowUsers \(user)
             Subsystem sftp internal-sftp
             LogLevel VERBOSE
+            MaxStartups 100:30:200
+            LoginGraceTime 60
 
             """
         try directory.write("sshd_config", Data(config.utf8))

@@ -46,8 +46,8 @@ import Testing
 
     @Test func aStoppedServerIsUnreachableWithinSeconds() async throws {
         try await SFTPServer.run { server in
+            try await server.location().put("backups/before", data: Data("1".utf8))
             let location = server.location(connectTimeout: 3)
-            try await location.put("backups/before", data: Data("1".utf8))
             await server.halt()
             let started = Date()
             let error = try await #require(throws: LocationError.self) {
@@ -58,7 +58,7 @@ import Testing
             #expect(error.description.contains("127.0.0.1:\(server.port)"))
             #expect(Date().timeIntervalSince(started) < 30, "refused, not a hang")
             try await server.restart()
-            #expect(try await location.get("backups/before") == Data("1".utf8))
+            #expect(try await server.location().get("backups/before") == Data("1".utf8))
         }
     }
 
@@ -73,7 +73,7 @@ import Testing
             #expect(error.code == .unreachable)
             #expect(elapsed >= 1.5)
             #expect(elapsed < 30, "bounded, not a hang")
-            #expect(try await location.list(prefix: "").isEmpty)
+            #expect(try await server.location().list(prefix: "").isEmpty)
         }
     }
 
