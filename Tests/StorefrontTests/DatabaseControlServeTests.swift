@@ -33,7 +33,7 @@ import Testing
             try await LiveShop.request(port: process.port, method, path, json: json, key: admin ? Self.adminKey : nil)
         }
 
-        let before = try await call(.post, "/customers", #"{"email": "a@example.com", "name": "on SQLite"}"#)
+        let before = try await call(.post, "/customers", #"{"email": "a@example.com", "name": "on SQLite", "password": "Kestrel-Umber-4417"}"#)
         #expect(before.status == 201, "\(before.text)")
         let (mariaDB, url) = try await DatabaseSwitchTests.migratedMariaDB()
 
@@ -47,7 +47,7 @@ import Testing
         #expect(thawed.status == 200, "\(thawed.text)")
         #expect(thawed["paused_ms"] as? Double != nil)
 
-        let after = try await call(.post, "/customers", #"{"email": "b@example.com", "name": "on MariaDB"}"#)
+        let after = try await call(.post, "/customers", #"{"email": "b@example.com", "name": "on MariaDB", "password": "Kestrel-Umber-4417"}"#)
         #expect(after.status == 201, "\(after.text)")
         let onMariaDB = try await DatabaseSwitchTests.customers(in: .mariaDB(MariaDBConfigurationBox(mariaDB)))
         #expect(onMariaDB == ["on MariaDB"])

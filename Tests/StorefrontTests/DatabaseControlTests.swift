@@ -62,7 +62,7 @@ import Testing
             #expect((19_000...20_000).contains(frozen["lease_remaining_ms"] as? Int ?? 0), "\(frozen.text)")
 
             let write = Task {
-                try await shop.request(.post, "/customers", json: #"{"email": "w@example.com", "name": "W"}"#)
+                try await shop.request(.post, "/customers", json: #"{"email": "w@example.com", "name": "W", "password": "Kestrel-Umber-4417"}"#)
             }
             try await shop.waitForStatus("the write to wait at the gate") { $0["writes_waiting"] as? Int == 1 }
             #expect(try await shop.request(.get, "/products").status == 200, "reads go on")
@@ -95,7 +95,7 @@ import Testing
             guard case .mariaDB(let box) = shop.services.configuration.database else { return }
             let lock = try await OutsideLock.mariaDBTable("customers", configuration: box.configuration)
             let write = Task {
-                try await shop.request(.post, "/customers", json: #"{"email": "slow@example.com", "name": "S"}"#)
+                try await shop.request(.post, "/customers", json: #"{"email": "slow@example.com", "name": "S", "password": "Kestrel-Umber-4417"}"#)
             }
             try await shop.waitForStatus("the write to be in flight") { $0["writes_in_flight"] as? Int == 1 }
             let freeze = Task {
@@ -125,7 +125,7 @@ import Testing
             guard case .mariaDB(let box) = shop.services.configuration.database else { return }
             let lock = try await OutsideLock.mariaDBTable("customers", configuration: box.configuration)
             let write = Task {
-                try await shop.request(.post, "/customers", json: #"{"email": "slow@example.com", "name": "S"}"#)
+                try await shop.request(.post, "/customers", json: #"{"email": "slow@example.com", "name": "S", "password": "Kestrel-Umber-4417"}"#)
             }
             try await shop.waitForStatus("the write to be in flight") { $0["writes_in_flight"] as? Int == 1 }
             let refused = try await shop.admin(.post, "/admin/database/freeze", json: #"{"drain_timeout_ms": 200}"#)
@@ -146,7 +146,7 @@ import Testing
             #expect(frozen.status == 200, "\(frozen.text)")
             let started = ContinuousClock.now
             let written = try await shop.request(.post, "/customers",
-                                                 json: #"{"email": "late@example.com", "name": "L"}"#)
+                                                 json: #"{"email": "late@example.com", "name": "L", "password": "Kestrel-Umber-4417"}"#)
             let waited = ContinuousClock.now - started
             #expect(written.status == 201, "\(written.text)")
             #expect(waited >= .milliseconds(200), "the write waited for the lease: \(waited)")
@@ -184,7 +184,7 @@ import Testing
     @Test func aWriteWaitingLongerThanTheMaximumAnswers503WriteFrozen() async throws {
         try await LiveShop.run(.sqlite, configure: { $0.writeGateMaxWait = .milliseconds(200) }) { shop in
             #expect(try await shop.admin(.post, "/admin/database/freeze", json: #"{"lease_ms": 10000}"#).status == 200)
-            let refused = try await shop.request(.post, "/customers", json: #"{"email": "x@example.com", "name": "X"}"#)
+            let refused = try await shop.request(.post, "/customers", json: #"{"email": "x@example.com", "name": "X", "password": "Kestrel-Umber-4417"}"#)
             #expect(refused.status == 503, "\(refused.text)")
             #expect(refused.errorCode == "write_frozen")
             #expect(refused.headers[.retryAfter] != nil)

@@ -39,7 +39,7 @@ import Testing
     }
 
     static func newCustomer(_ shop: LiveShop, _ name: String) async throws -> Int {
-        let body = #"{"email": "\#(name)@example.com", "name": "\#(name)"}"#
+        let body = #"{"email": "\#(name)@example.com", "name": "\#(name)", "password": "\#(ShopClient.password)"}"#
         let reply = try await shop.request(.post, "/customers", json: body)
         #expect(reply.status == 201, "\(reply.text)")
         return try #require(reply["id"] as? Int, "\(reply.text)")
@@ -67,7 +67,7 @@ import Testing
             let id = try await Self.newCustomer(shop, "after")
             #expect(try await Self.customers(in: .mariaDB(MariaDBConfigurationBox(mariaDB))) == ["after"])
             #expect(try await Self.customers(in: .sqlite(path: path)) == ["before"])
-            #expect(try await shop.request(.get, "/customers/\(id)")["name"] as? String == "after")
+            #expect(try await shop.admin(.get, "/admin/customers/\(id)")["name"] as? String == "after")
             #expect(try await shop.request(.get, "/health/ready")["database"] as? String == "mariadb")
             let status = try await shop.admin(.get, "/admin/database")
             #expect(status["backend"] as? String == "mariadb")
@@ -146,7 +146,7 @@ import Testing
             #expect(status["backend"] as? String == "sqlite")
             #expect(status["database"] as? String == path)
             #expect(status["generation"] as? Int == 0)
-            #expect(try await shop.request(.get, "/customers/\(id)")["name"] as? String == "kept")
+            #expect(try await shop.admin(.get, "/admin/customers/\(id)")["name"] as? String == "kept")
             #expect(try await shop.admin(.post, "/admin/database/thaw").status == 200)
             _ = try await Self.newCustomer(shop, "later")
             #expect(try await Self.customers(in: .sqlite(path: path)) == ["kept", "later"])
@@ -163,7 +163,7 @@ import Testing
 
             // The read below waits for this lock: it starts on MariaDB and is still running during the switch.
             let lock = try await OutsideLock.mariaDBTable("customers", configuration: box.configuration)
-            let read = Task { try await shop.request(.get, "/customers/\(id)") }
+            let read = Task { try await shop.admin(.get, "/admin/customers/\(id)") }
             try await Task.sleep(for: .milliseconds(300))
 
             #expect(try await shop.admin(.post, "/admin/database/freeze", json: #"{"lease_ms": 60000}"#).status == 200)
@@ -173,7 +173,7 @@ import Testing
             #expect(try await shop.admin(.post, "/admin/database/thaw").status == 200)
             #expect(shop.services.databases.replacedStillInUse == 1)
             #expect(!original.hasShutDown, "MariaDB stays open for the read")
-            #expect(try await shop.request(.get, "/customers/\(id)").status == 404, "new requests use SQLite")
+            #expect(try await shop.admin(.get, "/admin/customers/\(id)").status == 404, "new requests use SQLite")
 
             await lock.release()
             let reply = try await read.value

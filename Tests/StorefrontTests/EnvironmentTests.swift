@@ -73,6 +73,7 @@ import Testing
         (["DATABASE_REPLICA_URLS": "mysql://shop@replica:3306/shop"], "DATABASE_REPLICA_URLS"),
         (["ADMIN_API_KEY": ""], "ADMIN_API_KEY is not set"),
         (["ADMIN_API_KEY": "short-key"], "at least 16"),
+        (["PASSWORD_HASH_COST": "8"], "PASSWORD_HASH_COST=8"),
     ])
     func productionRefuses(change: [String: String], expected: String) throws {
         let environment = Self.goodProduction.merging(change) { $1 }

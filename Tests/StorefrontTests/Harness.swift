@@ -33,7 +33,9 @@ struct ShopHarness {
     let services: StorefrontServices
     let cleanup: @Sendable () async -> Void
 
-    static func make(_ backend: Backend, adminKey: String = "test-admin-key", poolMaximum: Int = 10, acquireTimeout: Duration = .seconds(2)) async throws -> ShopHarness {
+    static func make(_ backend: Backend, adminKey: String = "test-admin-key", poolMaximum: Int = 10,
+                     acquireTimeout: Duration = .seconds(2),
+                     configure: (inout StorefrontConfiguration) -> Void = { _ in }) async throws -> ShopHarness {
         StorefrontMetrics.bootstrap()
         let target: StorefrontConfiguration.DatabaseTarget
         var file: String?
@@ -47,8 +49,11 @@ struct ShopHarness {
             let database = try TestServer.freshDatabase("shop", on: Backend.latin1ServerName)
             target = .mariaDB(MariaDBConfigurationBox(database))
         }
-        let configuration = StorefrontConfiguration(database: target, poolMinimum: 0, poolMaximum: poolMaximum, poolAcquireTimeout: acquireTimeout,
-                                                    adminAPIKey: adminKey, catalogCacheTTL: .seconds(30))
+        var configuration = StorefrontConfiguration(database: target, poolMinimum: 0, poolMaximum: poolMaximum,
+                                                    poolAcquireTimeout: acquireTimeout, adminAPIKey: adminKey,
+                                                    catalogCacheTTL: .seconds(30))
+        configuration.forTests()
+        configure(&configuration)
         let db = StorefrontDatabase(configuration)
         try await db.migrate()
         let services = StorefrontServices(configuration: configuration, db: db)
@@ -61,8 +66,10 @@ struct ShopHarness {
 
     /// Runs `body` against the in-process router; always cleans up.
     static func withShop(_ backend: Backend, poolMaximum: Int = 10, acquireTimeout: Duration = .seconds(2),
+                         configure: (inout StorefrontConfiguration) -> Void = { _ in },
                          _ body: @escaping @Sendable (ShopClient, StorefrontServices) async throws -> Void) async throws {
-        let harness = try await make(backend, poolMaximum: poolMaximum, acquireTimeout: acquireTimeout)
+        let harness = try await make(backend, poolMaximum: poolMaximum, acquireTimeout: acquireTimeout,
+                                     configure: configure)
         do {
             let app = Application(router: StorefrontApplication.router(services: harness.services))
             try await app.test(.router) { client in try await body(ShopClient(client: client), harness.services) }
@@ -74,9 +81,81 @@ struct ShopHarness {
     }
 }
 
-/// JSON helpers over the test client.
+extension StorefrontConfiguration {
+    /// bcrypt at its cheapest and rate limits out of the way, except where a test sets them.
+    mutating func forTests() {
+        passwordHashCost = 4
+        rateLimits = .generous
+    }
+
+    /// The same for a `storefront serve` process.
+    static let testEnvironment = [
+        "PASSWORD_HASH_COST": "4", "SIGNIN_FAILURES_PER_ACCOUNT": "1000000/1",
+        "SIGNIN_ATTEMPTS_PER_ADDRESS": "1000000/1", "SIGNUPS_PER_ADDRESS": "1000000/1",
+    ]
+}
+
+/// The bearer tokens of the customers a test created, shared by every copy of its client.
+final class TokenBook: @unchecked Sendable {
+    // `tokens` and `latest` are guarded by `lock`.
+    private let lock = NSLock()
+    private var tokens: [Int: String] = [:]
+    private var latest: Int?
+
+    func store(_ token: String, for customer: Int) {
+        lock.withLock {
+            tokens[customer] = token
+            latest = customer
+        }
+    }
+
+    func token(for customer: Int?) -> String? {
+        lock.withLock { (customer ?? latest).flatMap { tokens[$0] } }
+    }
+}
+
+/// JSON helpers over the test client. Requests carry the bearer token of the customer the client acts as: by
+/// default the one created last, `signedIn(as:)` another, `anonymous` none.
 struct ShopClient: Sendable {
+    /// Every test customer's password: long enough and not a common one.
+    static let password = "Kestrel-Umber-4417"
+
+    enum Acting: Sendable {
+        case latest, customer(Int), anonymous, token(String)
+    }
+
     let client: any TestClientProtocol
+    var book = TokenBook()
+    var acting = Acting.latest
+
+    init(client: any TestClientProtocol) { self.client = client }
+
+    func signedIn(as customer: Int) -> ShopClient {
+        var copy = self
+        copy.acting = .customer(customer)
+        return copy
+    }
+
+    var anonymous: ShopClient {
+        var copy = self
+        copy.acting = .anonymous
+        return copy
+    }
+
+    func bearer(_ token: String) -> ShopClient {
+        var copy = self
+        copy.acting = .token(token)
+        return copy
+    }
+
+    var token: String? {
+        switch acting {
+        case .latest: book.token(for: nil)
+        case .customer(let id): book.token(for: id)
+        case .anonymous: nil
+        case .token(let token): token
+        }
+    }
 
     /// Parsed JSON is Foundation values, read-only after parsing.
     struct Reply: @unchecked Sendable {
@@ -92,10 +171,13 @@ struct ShopClient: Sendable {
         var items: [[String: Any]] { json["items"] as? [[String: Any]] ?? [] }
     }
 
-    func request(_ method: HTTPRequest.Method, _ uri: String, json: String? = nil, admin: Bool = false, key: String = "test-admin-key") async throws -> Reply {
+    func request(_ method: HTTPRequest.Method, _ uri: String, json: String? = nil, admin: Bool = false,
+                 key: String = "test-admin-key") async throws -> Reply {
         var headers: HTTPFields = [.contentType: "application/json"]
         if admin { headers[HTTPField.Name("X-API-Key")!] = key }
-        return try await client.execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }) { response in
+        if let token { headers[.authorization] = "Bearer " + token }
+        return try await client.execute(uri: uri, method: method, headers: headers,
+                                        body: json.map { ByteBuffer(string: $0) }) { response in
             let text = String(buffer: response.body)
             let object = try? JSONSerialization.jsonObject(with: Data(text.utf8))
             return Reply(status: Int(response.status.code), json: object as? [String: Any] ?? [:],
@@ -104,7 +186,9 @@ struct ShopClient: Sendable {
     }
 
     func get(_ uri: String) async throws -> Reply { try await request(.get, uri) }
-    func post(_ uri: String, _ json: String, admin: Bool = false) async throws -> Reply { try await request(.post, uri, json: json, admin: admin) }
+    func post(_ uri: String, _ json: String, admin: Bool = false) async throws -> Reply {
+        try await request(.post, uri, json: json, admin: admin)
+    }
 
     // Fixtures through the API itself.
     func category(_ name: String, slug: String, parent: Int? = nil) async throws -> Int {
@@ -120,23 +204,36 @@ struct ShopClient: Sendable {
         return try #require(reply["id"] as? Int, "\(reply.status) \(reply.text)")
     }
 
+    /// Creates a customer with ``password`` and signs in; later requests act as this customer by default.
     func customer(_ email: String, name: String = "Zoë Müller") async throws -> Int {
-        let reply = try await post("/customers", #"{"email": "\#(email)", "name": "\#(name)", "phone": "+49 30 123456"}"#)
+        let body = #"{"email": "\#(email)", "name": "\#(name)", "phone": "+49 30 123456", "password": "\#(Self.password)"}"#
+        let reply = try await anonymous.post("/customers", body)
         #expect(reply.status == 201, "\(reply.text)")
-        return try #require(reply["id"] as? Int, "\(reply.status) \(reply.text)")
+        let id = try #require(reply["id"] as? Int, "\(reply.status) \(reply.text)")
+        let session = try await signIn(email, Self.password)
+        #expect(session.status == 201, "\(session.text)")
+        book.store(try #require(session["token"] as? String, "\(session.text)"), for: id)
+        return id
+    }
+
+    func signIn(_ email: String, _ password: String) async throws -> Reply {
+        let body = try String(decoding: JSONSerialization.data(withJSONObject: ["email": email, "password": password]),
+                              as: UTF8.self)
+        return try await anonymous.post("/sessions", body)
     }
 
     func cart(customer: Int, items: [(Int, Int)]) async throws -> Int {
-        let cart = try await post("/carts", #"{"customer_id": \#(customer)}"#)
+        let shopper = signedIn(as: customer)
+        let cart = try await shopper.post("/carts", #"{"customer_id": \#(customer)}"#)
         let id = try #require(cart["id"] as? Int, "\(cart.status) \(cart.text)")
         for (product, quantity) in items {
-            let reply = try await request(.put, "/carts/\(id)/items", json: #"{"product_id": \#(product), "quantity": \#(quantity)}"#)
+            let reply = try await shopper.request(.put, "/carts/\(id)/items", json: #"{"product_id": \#(product), "quantity": \#(quantity)}"#)
             #expect(reply.status == 200, "\(reply.text)")
         }
         return id
     }
 
     func checkout(cart: Int, customer: Int) async throws -> Reply {
-        try await post("/carts/\(cart)/checkout", #"{"customer_id": \#(customer), "payment_method": "card"}"#)
+        try await signedIn(as: customer).post("/carts/\(cart)/checkout", #"{"payment_method": "card"}"#)
     }
 }

@@ -32,6 +32,7 @@ struct LiveShop: Sendable {
         }
         configuration.poolMinimum = 0
         configuration.adminAPIKey = adminKey
+        configuration.forTests()
         configure(&configuration)
         let db = StorefrontDatabase(configuration)
         let services = StorefrontServices(configuration: configuration, db: db)
@@ -78,7 +79,7 @@ struct LiveShop: Sendable {
     }
 
     func customer(_ email: String) async throws -> Int {
-        let reply = try await request(.post, "/customers", json: #"{"email": "\#(email)", "name": "Kim"}"#)
+        let reply = try await request(.post, "/customers", json: #"{"email": "\#(email)", "name": "Kim", "password": "Kestrel-Umber-4417"}"#)
         #expect(reply.status == 201, "\(reply.text)")
         return try #require(reply["id"] as? Int, "\(reply.status) \(reply.text)")
     }

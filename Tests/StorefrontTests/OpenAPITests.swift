@@ -50,10 +50,10 @@ import Testing
                 }
             }
         } catch {
-            await db.shutdown()
+            await services.shutdown()
             throw error
         }
-        await db.shutdown()
+        await services.shutdown()
     }
 
     struct Operation: Hashable, Comparable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import Foundation
+import Storefront
 import HummingbirdTesting
 import MariaDBServer
 
@@ -54,7 +55,8 @@ final class ServeProcess: @unchecked Sendable {
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port)]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(StorefrontConfiguration.testEnvironment) { $1 }
+            .merging(environment) { $1 }
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
         process.standardOutput = log

@@ -13,7 +13,7 @@ import Testing
             #expect(customer["email"] as? String == "zoe.mueller@example.com")
             #expect(customer["name"] as? String == "Zoë Müller")
             // The unique key is case-insensitive on both databases (emails are normalised).
-            let duplicate = try await shop.post("/customers", #"{"email": "ZOE.MUELLER@example.com", "name": "Other"}"#)
+            let duplicate = try await shop.post("/customers", #"{"email": "ZOE.MUELLER@example.com", "name": "Other", "password": "Kestrel-Umber-4417"}"#)
             #expect(duplicate.status == 409)
             #expect(duplicate.errorField == "email")
             let address = try await shop.post("/customers/\(id)/addresses", #"{"line1": "Hauptstraße 1", "city": "Zürich", "postal_code": "8001", "country": "ch"}"#)
@@ -151,12 +151,12 @@ import Testing
             let cases: [(String, String, String, Int, String?)] = [
                 ("POST", "/customers", "{not json", 400, nil),
                 ("POST", "/customers", "[1, 2]", 400, nil),
-                ("POST", "/customers", #"{"email": "a@b.co", "name": "x", "admin": true}"#, 400, "admin"),
-                ("POST", "/customers", #"{"email": "not-an-email", "name": "x"}"#, 400, "email"),
-                ("POST", "/customers", #"{"email": "a@b.co"}"#, 400, "name"),
-                ("POST", "/customers", #"{"email": "a@b.co", "name": 42}"#, 400, "name"),
-                ("POST", "/customers", #"{"email": "a@b.co", "name": null}"#, 400, "name"),
-                ("POST", "/customers", #"{"email": "a@b.co", "name": "\#(String(repeating: "x", count: 201))"}"#, 400, "name"),
+                ("POST", "/customers", #"{"email": "a@b.co", "name": "x", "admin": true, "password": "Kestrel-Umber-4417"}"#, 400, "admin"),
+                ("POST", "/customers", #"{"email": "not-an-email", "name": "x", "password": "Kestrel-Umber-4417"}"#, 400, "email"),
+                ("POST", "/customers", #"{"email": "a@b.co", "password": "Kestrel-Umber-4417"}"#, 400, "name"),
+                ("POST", "/customers", #"{"email": "a@b.co", "name": 42, "password": "Kestrel-Umber-4417"}"#, 400, "name"),
+                ("POST", "/customers", #"{"email": "a@b.co", "name": null, "password": "Kestrel-Umber-4417"}"#, 400, "name"),
+                ("POST", "/customers", #"{"email": "a@b.co", "name": "\#(String(repeating: "x", count: 201))", "password": "Kestrel-Umber-4417"}"#, 400, "name"),
                 ("PUT", "/carts/\(cart)/items", #"{"product_id": \#(product), "quantity": -1}"#, 400, "quantity"),
                 ("PUT", "/carts/\(cart)/items", #"{"product_id": \#(product), "quantity": "2"}"#, 400, "quantity"),
                 ("PUT", "/carts/\(cart)/items", #"{"product_id": 999999, "quantity": 1}"#, 404, nil),
@@ -176,7 +176,7 @@ import Testing
             }
             // SQL-looking input is just text.
             let sneaky = "Robert'); DROP TABLE products; --"
-            let created = try await shop.post("/customers", #"{"email": "bobby@example.com", "name": "\#(sneaky)"}"#)
+            let created = try await shop.post("/customers", #"{"email": "bobby@example.com", "name": "\#(sneaky)", "password": "Kestrel-Umber-4417"}"#)
             #expect(created["name"] as? String == sneaky)
             #expect(try await shop.get("/products/\(product)").status == 200)
             let db = services.db.database()

@@ -44,21 +44,25 @@ import Testing
             let product = try await shop.product("TXT-0")
             for (index, text) in Self.corpus.enumerated() {
                 let expected = text.trimmingCharacters(in: .whitespacesAndNewlines)
-                let newCustomer = #"{"email": "t\#(index)@example.com", "name": \#(Self.json(text))}"#
+                let newCustomer = #"""
+                    {"email": "t\#(index)@example.com", "name": \#(Self.json(text)), "password": "\#(ShopClient.password)"}
+                    """#
                 let customer = try await shop.post("/customers", newCustomer)
                 #expect(customer.status == 201, "\(backend) name \(text.debugDescription): \(customer.text)")
                 guard let id = customer["id"] as? Int else { continue }
-                let read = try await shop.get("/customers/\(id)")
+                let session = try await shop.signIn("t\(index)@example.com", ShopClient.password)
+                let me = shop.bearer(try #require(session["token"] as? String, "\(session.text)"))
+                let read = try await me.get("/customers/\(id)")
                 #expect(read["name"] as? String == expected, "\(text.debugDescription)")
 
-                let address = try await shop.post("/customers/\(id)/addresses", #"""
+                let address = try await me.post("/customers/\(id)/addresses", #"""
                     {"line1": \#(Self.json(text)), "line2": \#(Self.json(text)), "city": \#(Self.json(text)),
                      "postal_code": "\#(index)", "country": "DE"}
                     """#)
                 #expect(address.status == 201, "\(backend) address \(text.debugDescription): \(address.text)")
                 #expect(address["city"] as? String == expected)
 
-                let review = try await shop.post("/products/\(product)/reviews",
+                let review = try await me.post("/products/\(product)/reviews",
                                                  #"{"customer_id": \#(id), "rating": 4, "body": \#(Self.json(text))}"#)
                 #expect(review.status == 201, "\(backend) review \(text.debugDescription): \(review.text)")
                 #expect(review["body"] as? String == expected)
@@ -123,10 +127,10 @@ import Testing
             let eszett = String(repeating: "ß", count: 64)  // upper-cased: a 128-character SKU
             let dotted = String(repeating: "İ", count: 200) + "@x.de"  // lower-cased: "i̇" is two code points
             let tooLong: [(uri: String, body: String, field: String)] = [
-                ("/customers", #"{"email": "a@example.com", "name": \#(Self.json(families))}"#, "name"),
+                ("/customers", #"{"email": "a@example.com", "name": \#(Self.json(families)), "password": "Kestrel-Umber-4417"}"#, "name"),
                 ("/products/1/reviews", #"{"customer_id": 1, "rating": 5, "body": \#(Self.json(zalgo))}"#, "body"),
                 ("/admin/products", Self.newProduct(sku: eszett), "sku"),
-                ("/customers", #"{"email": \#(Self.json(dotted)), "name": "n"}"#, "email"),
+                ("/customers", #"{"email": \#(Self.json(dotted)), "name": "n", "password": "Kestrel-Umber-4417"}"#, "email"),
             ]
             for (uri, body, field) in tooLong {
                 let reply = try await shop.post(uri, body, admin: uri.hasPrefix("/admin"))
@@ -135,7 +139,7 @@ import Testing
             }
             // At the limit in code points is accepted and stored whole everywhere.
             let longest = String(repeating: "🍮", count: 200)
-            let maximal = #"{"email": "m@example.com", "name": \#(Self.json(longest))}"#
+            let maximal = #"{"email": "m@example.com", "name": \#(Self.json(longest)), "password": "\#(ShopClient.password)"}"#
             let created = try await shop.post("/customers", maximal)
             #expect(created.status == 201, "\(backend): \(created.text.prefix(300))")
             #expect(created["name"] as? String == longest)

@@ -28,6 +28,8 @@ import Testing
         let cold: [Int]
         let stock: [Int: Int]
         let customers: [Int]
+        /// Each customer's bearer token, by index.
+        let tokens: [String]
     }
 
     @Test func twoServeProcessesOnOneFileTakeOrdersWithoutErrorsOrOversell() async throws {
@@ -90,16 +92,23 @@ import Testing
                 stock[id] = units
                 return id
             }
-            var hot: [Int] = [], cold: [Int] = [], customers: [Int] = []
+            var hot: [Int] = [], cold: [Int] = [], customers: [Int] = [], tokens: [String] = []
             for i in 0..<4 { hot.append(try await product("HOT-\(i)", units: 25)) }
             for i in 0..<4 { cold.append(try await product("COLD-\(i)", units: 1_000_000)) }
             for i in 0..<clients {
-                let body = #"{"email": "load\#(i)@example.com", "name": "Käufer \#(i)"}"#
+                let password = ShopClient.password
+                let body = #"{"email": "load\#(i)@example.com", "name": "Käufer \#(i)", "password": "\#(password)"}"#
                 let reply = try await send(client, .post, "/customers", body)
                 guard let id = reply.json["id"] as? Int else { throw ServeProcessError("customer: \(reply.text)") }
                 customers.append(id)
+                let signIn = #"{"email": "load\#(i)@example.com", "password": "\#(password)"}"#
+                let session = try await send(client, .post, "/sessions", signIn)
+                guard let token = session.json["token"] as? String else {
+                    throw ServeProcessError("sign-in: \(session.text)")
+                }
+                tokens.append(token)
             }
-            return Seeded(hot: hot, cold: cold, stock: stock, customers: customers)
+            return Seeded(hot: hot, cold: cold, stock: stock, customers: customers, tokens: tokens)
         }
     }
 
@@ -110,22 +119,24 @@ import Testing
         try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
             var tally = LoadTally()
             let customer = seeded.customers[index]
+            let token = seeded.tokens[index]
             var round = 0
             while ContinuousClock.now < deadline {
                 round += 1
-                let cart = try await send(client, .post, "/carts", #"{"customer_id": \#(customer)}"#)
+                let cart = try await send(client, .post, "/carts", #"{"customer_id": \#(customer)}"#, token: token)
                 tally.record("cart", cart)
                 guard let cartID = cart.json["id"] as? Int else { continue }
                 var items = [seeded.cold[(index + round) % seeded.cold.count]]
                 if round % 2 == 0 { items.append(seeded.hot[(index + round) % seeded.hot.count]) }
                 for (position, product) in items.enumerated() {
                     let body = #"{"product_id": \#(product), "quantity": \#(1 + (round + position) % 3)}"#
-                    tally.record("cart_item", try await send(client, .put, "/carts/\(cartID)/items", body))
+                    tally.record("cart_item", try await send(client, .put, "/carts/\(cartID)/items", body, token: token))
                 }
                 let change = #"{"product_id": \#(items[0]), "quantity": \#(1 + round % 2)}"#
-                tally.record("cart_item", try await send(client, .put, "/carts/\(cartID)/items", change))
+                tally.record("cart_item", try await send(client, .put, "/carts/\(cartID)/items", change, token: token))
                 let checkout = try await send(client, .post, "/carts/\(cartID)/checkout",
-                                              #"{"customer_id": \#(customer), "payment_method": "card"}"#)
+                                              #"{"customer_id": \#(customer), "payment_method": "card"}"#,
+                                              token: token)
                 tally.record("checkout", checkout)
             }
             return tally
@@ -212,9 +223,10 @@ struct HTTPReply: @unchecked Sendable {
 }
 
 func send(_ client: TestClient, _ method: HTTPRequest.Method, _ uri: String, _ body: String? = nil,
-          admin: Bool = false) async throws -> HTTPReply {
+          admin: Bool = false, token: String? = nil) async throws -> HTTPReply {
     var headers: HTTPFields = [.contentType: "application/json"]
     if admin { headers[HTTPField.Name("X-API-Key")!] = TwoProcessSQLiteTests.adminKey }
+    if let token { headers[.authorization] = "Bearer " + token }
     let request = TestClient.Request(uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
     let response = try await client.execute(request)
     let text = response.body.map { String(buffer: $0) } ?? ""

@@ -10,13 +10,17 @@ public struct APIError: HTTPResponseError, Sendable {
     public var message: String
     public var field: String?
     public var retryAfterSeconds: Int?
+    /// `WWW-Authenticate` of a `401`: how to authenticate.
+    public var challenge: String?
 
-    public init(_ status: HTTPResponse.Status, code: String, _ message: String, field: String? = nil, retryAfterSeconds: Int? = nil) {
+    public init(_ status: HTTPResponse.Status, code: String, _ message: String, field: String? = nil,
+                retryAfterSeconds: Int? = nil, challenge: String? = nil) {
         self.status = status
         self.code = code
         self.message = message
         self.field = field
         self.retryAfterSeconds = retryAfterSeconds
+        self.challenge = challenge
     }
 
     struct Body: Encodable {
@@ -28,6 +32,7 @@ public struct APIError: HTTPResponseError, Sendable {
         let data = try JSONEncoder().encode(Body(error: .init(code: code, message: message, field: field)))
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
+        if let challenge { headers[.wwwAuthenticate] = challenge }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 

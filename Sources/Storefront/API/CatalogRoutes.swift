@@ -4,7 +4,7 @@ import Hummingbird
 struct CatalogRoutes {
     let app: StorefrontServices
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<ShopRequestContext>) {
         router.get("/categories") { _, context in try await app.categoryTree(context) }
         router.get("/products") { request, context in try await listProducts(request, context) }
         router.get("/products/{id}") { _, context in
@@ -27,15 +27,16 @@ struct CatalogRoutes {
             let rating = try Validate.range(body.rating, "rating", 1...5)
             let text = try Validate.text(body.body, "body", min: 1, max: 5000)
             let db = app.database(context)
+            let me = try await app.auth.customerID(request, context, on: db)
+            try ShopRoutes.mustBeCaller(body.customer_id, me)
             guard try await Product.find(id, on: db) != nil else { throw APIError.notFound("product \(id)") }
-            guard try await Customer.find(body.customer_id, on: db) != nil else { throw APIError.notFound("customer \(body.customer_id)") }
-            let review = Review(productID: id, customerID: body.customer_id, rating: rating, body: text)
+            let review = Review(productID: id, customerID: me, rating: rating, body: text)
             try await review.create(on: db)
             return EditedResponse(status: .created, response: ReviewDTO(review))
         }
     }
 
-    func listProducts(_ request: Request, _ context: BasicRequestContext) async throws -> PageDTO<ProductDTO> {
+    func listProducts(_ request: Request, _ context: ShopRequestContext) async throws -> PageDTO<ProductDTO> {
         let (page, per) = try pageParameters(request)
         let db = app.database(context)
         var query = Product.query(on: db).filter(\.$active == true)

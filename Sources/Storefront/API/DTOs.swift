@@ -141,7 +141,20 @@ struct NewCustomer: StrictBody {
     let email: String
     let name: String
     let phone: String?
-    static let fields: Set<String> = ["email", "name", "phone"]
+    let password: String
+    static let fields: Set<String> = ["email", "name", "phone", "password"]
+}
+
+struct NewSession: StrictBody {
+    let email: String
+    let password: String
+    static let fields: Set<String> = ["email", "password"]
+}
+
+struct SessionDTO: ResponseCodable, Sendable {
+    let token: String
+    let expires_at: String?
+    let customer_id: Int
 }
 
 struct NewAddress: StrictBody {
@@ -165,13 +178,15 @@ struct CartItemChange: StrictBody {
 }
 
 struct CheckoutRequest: StrictBody {
-    let customer_id: Int
+    /// Optional: the signed-in customer; if given it must be that customer.
+    let customer_id: Int?
     let payment_method: String
     static let fields: Set<String> = ["customer_id", "payment_method"]
 }
 
 struct NewReview: StrictBody {
-    let customer_id: Int
+    /// Optional: the signed-in customer; if given it must be that customer.
+    let customer_id: Int?
     let rating: Int
     let body: String
     static let fields: Set<String> = ["customer_id", "rating", "body"]

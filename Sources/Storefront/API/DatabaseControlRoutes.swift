@@ -9,9 +9,9 @@ struct DatabaseControlRoutes {
     static let leaseRange = 100...60_000
     static let drainTimeoutRange = 0...60_000
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<ShopRequestContext>) {
         let control = router.group("admin/database")
-            .add(middleware: AdminKeyMiddleware(key: app.configuration.adminAPIKey))
+            .add(middleware: AdminKeyMiddleware(keys: app.configuration.allAdminKeys, scope: .database))
         control.get { _, _ in status() }
         control.post("freeze") { request, context in try await freeze(request, context) }
         control.post("switch") { request, context in try await switchDatabase(request, context) }
@@ -32,7 +32,7 @@ struct DatabaseControlRoutes {
         return DatabaseStatusDTO(database: database, generation: generation, gate: app.writeGate.status)
     }
 
-    func freeze(_ request: Request, _ context: BasicRequestContext) async throws -> DatabaseStatusDTO {
+    func freeze(_ request: Request, _ context: ShopRequestContext) async throws -> DatabaseStatusDTO {
         let body = try await request.decodeStrict(FreezeRequest.self, context: context, emptyMeansDefaults: true)
         let lease = try Validate.range(body.lease_ms ?? 5_000, "lease_ms", Self.leaseRange)
         let drainTimeout = try Validate.range(body.drain_timeout_ms ?? 2_000, "drain_timeout_ms",
@@ -53,7 +53,7 @@ struct DatabaseControlRoutes {
         }
     }
 
-    func switchDatabase(_ request: Request, _ context: BasicRequestContext) async throws -> DatabaseStatusDTO {
+    func switchDatabase(_ request: Request, _ context: ShopRequestContext) async throws -> DatabaseStatusDTO {
         let body = try await request.decodeStrict(SwitchRequest.self, context: context)
         let target = try SwitchTarget(url: body.url, passwordFile: body.password_file,
                                       replicaURLs: body.replica_urls ?? [], running: app.configuration)

@@ -8,8 +8,8 @@ import Prometheus
 
 /// Builds the HTTP application: routes, error handling, metrics by route template, health, OpenAPI.
 public enum StorefrontApplication {
-    public static func router(services: StorefrontServices) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    public static func router(services: StorefrontServices) -> Router<ShopRequestContext> {
+        let router = Router(context: ShopRequestContext.self)
         router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(ErrorMiddleware())
         router.middlewares.add(LogRequestsMiddleware(.debug))
@@ -19,6 +19,7 @@ public enum StorefrontApplication {
         router.middlewares.add(DatabaseHoldMiddleware(databases: services.databases))
         CatalogRoutes(app: services).register(on: router)
         ShopRoutes(app: services).register(on: router)
+        SessionRoutes(app: services).register(on: router)
         AdminRoutes(app: services).register(on: router)
         DatabaseControlRoutes(app: services).register(on: router)
         router.get("/health/live") { _, _ in ["status": "ok"] }

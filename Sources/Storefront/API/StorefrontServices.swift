@@ -2,6 +2,8 @@ import FluentKit
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
+import NIOPosix
 
 /// What route handlers share: the database (swappable at run time), the write gate, the catalog cache,
 /// checkout.
@@ -11,6 +13,9 @@ public struct StorefrontServices: Sendable {
     public let writeGate: WriteGate
     public let cache: CatalogCache
     public let checkout: CheckoutService
+    public let auth: CustomerAuth
+    /// bcrypt's threads, so password hashing never blocks an event loop or the databases' own threads.
+    private let passwordPool: NIOThreadPool
 
     public init(configuration: StorefrontConfiguration, db: StorefrontDatabase) {
         self.configuration = configuration
@@ -18,6 +23,9 @@ public struct StorefrontServices: Sendable {
         self.writeGate = WriteGate()
         self.cache = CatalogCache(ttl: configuration.catalogCacheTTL)
         self.checkout = CheckoutService(cache: cache)
+        passwordPool = NIOThreadPool(numberOfThreads: max(1, System.coreCount))
+        passwordPool.start()
+        auth = CustomerAuth(configuration: configuration, pool: passwordPool)
     }
 
     /// Inside a request, the database the request started with; elsewhere the current one.
@@ -27,7 +35,10 @@ public struct StorefrontServices: Sendable {
     var generation: Int { databases.forThisTask?.generation ?? databases.generation }
 
     /// Shuts down the current database and any replaced one (at the end of the process).
-    public func shutdown() async { await databases.shutdown() }
+    public func shutdown() async {
+        await databases.shutdown()
+        try? await passwordPool.shutdownGracefully()
+    }
 
     /// One Fluent database handle per request: its own read-your-writes session for replica routing.
     func database(_ context: some RequestContext) -> any Database { db.database(logger: context.logger) }

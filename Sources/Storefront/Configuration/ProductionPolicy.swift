@@ -7,6 +7,7 @@ import MariaDB
 /// clear when a server or proxy declines TLS), and a missing or short admin key.
 public enum ProductionPolicy {
     public static let minimumAdminKeyLength = 16
+    public static let minimumPasswordHashCost = 10
 
     public static func problems(in configuration: StorefrontConfiguration) -> [String] {
         var problems = databaseProblems(configuration.database, setting: "DATABASE_URL")
@@ -19,6 +20,10 @@ public enum ProductionPolicy {
             problems.append("ADMIN_API_KEY has \(key.count) characters; "
                             + "production needs at least \(minimumAdminKeyLength)")
         default: break
+        }
+        if configuration.passwordHashCost < minimumPasswordHashCost {
+            problems.append("PASSWORD_HASH_COST=\(configuration.passwordHashCost) is too cheap to slow down guessing; "
+                            + "production needs at least \(minimumPasswordHashCost)")
         }
         return problems
     }

@@ -8,7 +8,10 @@ import MariaDB
 /// `mysql://user@host:port/db`; `DATABASE_PASSWORD_FILE` (0600) for the MySQL password;
 /// `DATABASE_REPLICA_URLS` comma-separated; `DB_POOL_MIN`, `DB_POOL_MAX`, `DB_POOL_ACQUIRE_TIMEOUT_MS`;
 /// `ADMIN_API_KEY` (or `ADMIN_API_KEY_FILE`); `CATALOG_CACHE_TTL_SECONDS`; `SQLITE_BUSY_TIMEOUT_MS`;
-/// `WRITE_GATE_MAX_WAIT_MS` (how long a write waits while writes are frozen).
+/// `WRITE_GATE_MAX_WAIT_MS` (how long a write waits while writes are frozen); `ADMIN_API_KEYS_FILE` (scoped
+/// admin keys); `PASSWORD_HASH_COST` (bcrypt, default 12); `SESSION_TTL_SECONDS` (default 43200);
+/// `SIGNIN_FAILURES_PER_ACCOUNT`, `SIGNIN_ATTEMPTS_PER_ADDRESS`, `SIGNUPS_PER_ADDRESS` (`COUNT/SECONDS`);
+/// `TRUSTED_PROXIES` (comma-separated addresses whose `X-Forwarded-For` is believed).
 public struct StorefrontConfiguration: Sendable {
     public enum DatabaseTarget: Sendable, Equatable {
         case sqlite(path: String)
@@ -30,6 +33,20 @@ public struct StorefrontConfiguration: Sendable {
     public var passwordFile: String?
     /// How long a write request waits at a frozen write gate before it answers `503 write_frozen`.
     public var writeGateMaxWait: Duration
+    /// Scoped admin keys (`ADMIN_API_KEYS_FILE`), in addition to `adminAPIKey`, which has every scope.
+    public var adminKeys: [AdminKey] = []
+    /// bcrypt's cost: 2^cost rounds. 12 takes a few hundred milliseconds here; production refuses less than 10.
+    public var passwordHashCost = 12
+    public var sessionTTL: Duration = .seconds(43_200)
+    public var rateLimits = RateLimits()
+    public var trustedProxies: [String] = []
+
+    /// `adminAPIKey` (all scopes, named `admin`) and the scoped keys.
+    public var allAdminKeys: [AdminKey] {
+        let main = adminAPIKey.flatMap { $0.isEmpty ? nil : AdminKey(name: "admin", scopes: Set(AdminScope.allCases),
+                                                                       secret: $0) }
+        return (main.map { [$0] } ?? []) + adminKeys
+    }
 
     public init(database: DatabaseTarget, replicas: [MariaDBConfiguration] = [], poolMinimum: Int = 1,
                 poolMaximum: Int = 10, poolAcquireTimeout: Duration = .seconds(2), adminAPIKey: String? = nil,
@@ -76,13 +93,31 @@ public struct StorefrontConfiguration: Sendable {
         let minimum = try int("DB_POOL_MIN", 1)
         let maximum = try int("DB_POOL_MAX", 10)
         guard maximum >= 1, minimum <= maximum else { throw StorefrontConfigurationError("DB_POOL_MIN (\(minimum)) must be ≤ DB_POOL_MAX (\(maximum)), and DB_POOL_MAX ≥ 1") }
-        let configuration = StorefrontConfiguration(
+        var configuration = StorefrontConfiguration(
             database: database, replicas: replicas, poolMinimum: minimum, poolMaximum: maximum,
             poolAcquireTimeout: .milliseconds(try int("DB_POOL_ACQUIRE_TIMEOUT_MS", 2000)), adminAPIKey: adminKey,
             catalogCacheTTL: .seconds(try int("CATALOG_CACHE_TTL_SECONDS", 30)),
             sqliteBusyTimeout: .milliseconds(try int("SQLITE_BUSY_TIMEOUT_MS", 5000)),
             environment: kind, passwordFile: env["DATABASE_PASSWORD_FILE"],
             writeGateMaxWait: .milliseconds(try int("WRITE_GATE_MAX_WAIT_MS", 30_000)))
+        if let file = env["ADMIN_API_KEYS_FILE"] { configuration.adminKeys = try AdminKey.load(file: file) }
+        let cost = try int("PASSWORD_HASH_COST", 12)
+        guard (4...31).contains(cost) else { throw StorefrontConfigurationError("PASSWORD_HASH_COST=\(cost) must be 4…31") }
+        configuration.passwordHashCost = cost
+        let ttl = try int("SESSION_TTL_SECONDS", 43_200)
+        guard ttl >= 60 else { throw StorefrontConfigurationError("SESSION_TTL_SECONDS=\(ttl) must be at least 60") }
+        configuration.sessionTTL = .seconds(ttl)
+        if let text = env["SIGNIN_FAILURES_PER_ACCOUNT"] {
+            configuration.rateLimits.signInFailuresPerAccount = try RateLimit(parsing: text, setting: "SIGNIN_FAILURES_PER_ACCOUNT")
+        }
+        if let text = env["SIGNIN_ATTEMPTS_PER_ADDRESS"] {
+            configuration.rateLimits.signInAttemptsPerAddress = try RateLimit(parsing: text, setting: "SIGNIN_ATTEMPTS_PER_ADDRESS")
+        }
+        if let text = env["SIGNUPS_PER_ADDRESS"] {
+            configuration.rateLimits.signUpsPerAddress = try RateLimit(parsing: text, setting: "SIGNUPS_PER_ADDRESS")
+        }
+        configuration.trustedProxies = (env["TRUSTED_PROXIES"] ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         if kind == .production {
             let problems = ProductionPolicy.problems(in: configuration)
             guard problems.isEmpty else {

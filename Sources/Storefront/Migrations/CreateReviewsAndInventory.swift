@@ -37,12 +37,15 @@ struct CreateReviewsAndInventory: AsyncMigration {
 /// The platform's migrations, in order.
 public enum StorefrontMigrations {
     public static var all: [any Migration] {
-        [CreateCatalog(), CreateCustomers(), CreateCarts(), CreateOrders(), CreateReviewsAndInventory()]
+        [
+            CreateCatalog(), CreateCustomers(), CreateCarts(), CreateOrders(), CreateReviewsAndInventory(),
+            AddCustomerAccounts(),
+        ]
     }
 
     /// Every table the migrations create, and Fluent's own.
     static let tables: Set<String> = [
         "_fluent_migrations", "categories", "products", "customers", "addresses", "carts", "cart_items", "orders",
-        "order_lines", "order_status_changes", "payments", "reviews", "inventory_movements",
+        "order_lines", "order_status_changes", "payments", "reviews", "inventory_movements", "customer_sessions",
     ]
 }

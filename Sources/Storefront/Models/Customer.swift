@@ -9,6 +9,8 @@ public final class Customer: Model, @unchecked Sendable {
     @Field(key: "email") var emailStorage: String
     @Field(key: "name") var nameStorage: String
     @OptionalField(key: "phone") var phoneStorage: String?
+    /// bcrypt; `nil` for a customer who has no password yet (created before accounts existed).
+    @OptionalField(key: "password_hash") public var passwordHash: String?
     @Timestamp(key: "created_at", on: .create) public var createdAt: Date?
     @Children(for: \.$customer) public var addresses: [Address]
 
