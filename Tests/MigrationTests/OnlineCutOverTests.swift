@@ -51,7 +51,7 @@ import Testing
             atPath: keyFile, contents: Data(ShopLoad.adminKey.utf8), attributes: [.posixPermissions: 0o600])
         let environment = [
             "DATABASE_URL": "sqlite://" + shop.path, "ADMIN_API_KEY": ShopLoad.adminKey,
-            "DATABASE_PASSWORD_FILE": passwordFile, "STOREFRONT_ENV": "development",
+            "DATABASE_PASSWORD_FILE": passwordFile, "STOREFRONT_ENV": "development", "PASSWORD_HASH_COST": "4",
         ]
         let a = try ShopProcess(binary: storefront, environment: environment, folder: shop.directory, name: "a")
         defer { a.stop() }

@@ -89,10 +89,12 @@ final class ShopLoad: @unchecked Sendable {
         group.wait()
     }
 
-    private func timed(_ method: HTTPMethod, _ url: String, _ body: [String: any Sendable]?) -> (Int, [String: Any])? {
+    private func timed(_ method: HTTPMethod, _ url: String, _ body: [String: any Sendable]?, token: String? = nil)
+        -> (Int, [String: Any])?
+    {
         let started = Date()
         do {
-            let result = try Self.request(method, url, body)
+            let result = try Self.request(method, url, body, token: token)
             lock.withLock { latencies.append((started, Date().timeIntervalSince(started) * 1000)) }
             if result.0 >= 500 { lock.withLock { failures.append("\(method) \(url) → \(result.0) \(result.1)") } }
             return result
@@ -102,23 +104,28 @@ final class ShopLoad: @unchecked Sendable {
         }
     }
 
+    /// Every shopper's password.
+    static let password = "Kestrel-Umber-4417"
+
     private func run(url: String, seed: Int, products: Int, pauseMs: Int) {
+        let email = "load-\(seed)-\(UUID().uuidString.prefix(6))@example.org"
         guard
             let (status, customer) = timed(
-                .POST, url + "/customers",
-                ["email": "load-\(seed)-\(UUID().uuidString.prefix(6))@example.org", "name": "Load \(seed)"]),
-            status == 201, let customerID = customer["id"] as? Int
+                .POST, url + "/customers", ["email": email, "name": "Load \(seed)", "password": Self.password]),
+            status == 201, let customerID = customer["id"] as? Int,
+            let (signedIn, session) = timed(.POST, url + "/sessions", ["email": email, "password": Self.password]),
+            signedIn == 201, let token = session["token"] as? String
         else { return }
         var n = seed
         while !isStopped {
             n += 7
-            guard let (cartStatus, cart) = timed(.POST, url + "/carts", ["customer_id": customerID]), cartStatus == 201,
+            guard let (cartStatus, cart) = timed(.POST, url + "/carts", ["customer_id": customerID], token: token), cartStatus == 201,
                 let cartID = cart["id"] as? Int
             else { continue }
             let product = 1 + n % products
             guard
                 let (itemStatus, _) = timed(
-                    .PUT, url + "/carts/\(cartID)/items", ["product_id": product, "quantity": 1])
+                    .PUT, url + "/carts/\(cartID)/items", ["product_id": product, "quantity": 1], token: token)
             else { continue }
             if itemStatus != 200 {
                 lock.withLock { refusals += 1 }
@@ -126,7 +133,8 @@ final class ShopLoad: @unchecked Sendable {
             }
             guard
                 let (checkoutStatus, order) = timed(
-                    .POST, url + "/carts/\(cartID)/checkout", ["customer_id": customerID, "payment_method": "card"])
+                    .POST, url + "/carts/\(cartID)/checkout", ["customer_id": customerID, "payment_method": "card"],
+                    token: token)
             else { continue }
             if checkoutStatus == 201, let id = order["id"] as? Int {
                 lock.withLock { orders.append(id) }
@@ -143,10 +151,11 @@ final class ShopLoad: @unchecked Sendable {
     }
 
     static func request(
-        _ method: HTTPMethod, _ url: String, _ body: [String: any Sendable]?, key: String? = nil
+        _ method: HTTPMethod, _ url: String, _ body: [String: any Sendable]?, key: String? = nil, token: String? = nil
     ) throws -> (Int, [String: Any]) {
         var headers = HTTPHeaders([("Accept", "application/json")])
         if let key { headers.add(name: "X-API-Key", value: key) }
+        if let token { headers.add(name: "Authorization", value: "Bearer " + token) }
         var requestBody: HTTPClient.Body?
         if let body {
             headers.add(name: "Content-Type", value: "application/json")

@@ -1,7 +1,7 @@
 -- wrk script for bench/http-load. Configured by environment:
 --   WRK_MODE     product | search | checkout
 --   WRK_DATA     product: file of active product ids, one a line
---                checkout: file of "cart_id customer_id" lines, each cart open and holding items
+--                checkout: file of "cart_id bearer_token" lines, each cart open and holding items
 --   WRK_THREADS  the -t value (cart lines are dealt round-robin to threads, so no cart is used twice)
 --   WRK_OUT      file that done() writes its "key value" lines to
 -- search uses the URL given to wrk as is.
@@ -44,15 +44,18 @@ function init(args)
       assert(#products > 0, "no product ids in " .. tostring(os.getenv("WRK_DATA")))
       math.randomseed(7919 * id)
    elseif mode == "checkout" then
-      local headers = { ["Content-Type"] = "application/json" }
+      local token
       for index, line in ipairs(read_lines(os.getenv("WRK_DATA"))) do
+         local cart, owner = line:match("^(%d+)%s+(%S+)$")
+         token = owner
          if (index - 1) % thread_count == id - 1 then
-            local cart, customer = line:match("^(%d+)%s+(%d+)$")
+            local headers = { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. owner }
             carts[#carts + 1] = wrk.format("POST", "/carts/" .. cart .. "/checkout", headers,
-               '{"customer_id": ' .. customer .. ', "payment_method": "card"}')
+               '{"payment_method": "card"}')
          end
       end
-      carts.spent = wrk.format("POST", "/carts/0/checkout", headers, '{"customer_id": 1, "payment_method": "card"}')
+      local spent = { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. tostring(token) }
+      carts.spent = wrk.format("POST", "/carts/0/checkout", spent, '{"payment_method": "card"}')
    end
 end
 

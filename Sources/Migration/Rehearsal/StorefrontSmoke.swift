@@ -22,7 +22,8 @@ public struct SmokeResult: Sendable, Codable {
 }
 
 /// The storefront binary started on the staging database, asked what a shopper asks: catalog, a customer,
-/// a cart, checkout, the order history. Every answer must have the status the API documents.
+/// a cart, checkout, the order history — signed in, as a shopper is — and that the shop refuses a caller
+/// without a token. Every answer must have the status the API documents.
 public struct StorefrontSmoke: Sendable {
     public let baseURL: String
 
@@ -32,11 +33,11 @@ public struct StorefrontSmoke: Sendable {
         var results: [SmokeResult] = []
         func step(
             _ name: String, _ method: HTTPMethod, _ path: String, _ body: [String: any Sendable]? = nil,
-            expect: Int
+            token: String? = nil, expect: Int
         ) -> [String: Any]? {
             let started = Date()
             do {
-                let (status, json) = try request(method, path, body)
+                let (status, json) = try request(method, path, body, token: token)
                 let ok = status == expect
                 results.append(
                     SmokeResult(
@@ -71,29 +72,34 @@ public struct StorefrontSmoke: Sendable {
             return results
         }
         _ = step("GET /products/{id}", .GET, "/products/\(productID)", expect: 200)
+        let email = "rehearsal-\(UUID().uuidString.prefix(8).lowercased())@example.invalid"
+        // Random, so neither common nor reused; the shop's password policy accepts it.
+        let password = "Rh-" + UUID().uuidString
         guard
             let customer = step(
-                "POST /customers", .POST, "/customers",
-                [
-                    "email": "rehearsal-\(UUID().uuidString.prefix(8).lowercased())@example.invalid",
-                    "name": "Rehearsal",
-                ],
-                expect: 201), let customerID = customer["id"] as? Int
+                "POST /customers", .POST, "/customers", ["email": email, "name": "Rehearsal", "password": password],
+                expect: 201), let customerID = customer["id"] as? Int,
+            let session = step("POST /sessions", .POST, "/sessions", ["email": email, "password": password],
+                               expect: 201),
+            let token = session["token"] as? String
         else { return results }
-        guard let cart = step("POST /carts", .POST, "/carts", ["customer_id": customerID], expect: 201),
+        _ = step("GET /customers/{id} without a token", .GET, "/customers/\(customerID)", expect: 401)
+        guard let cart = step("POST /carts", .POST, "/carts", ["customer_id": customerID], token: token, expect: 201),
             let cartID = cart["id"] as? Int
         else { return results }
         _ = step(
             "PUT /carts/{id}/items", .PUT, "/carts/\(cartID)/items", ["product_id": productID, "quantity": 1],
-            expect: 200)
+            token: token, expect: 200)
         guard
             let order = step(
                 "POST /carts/{id}/checkout", .POST, "/carts/\(cartID)/checkout",
-                ["customer_id": customerID, "payment_method": "card"], expect: 201),
+                ["customer_id": customerID, "payment_method": "card"], token: token, expect: 201),
             let orderID = order["id"] as? Int
         else { return results }
-        _ = step("GET /orders/{id}", .GET, "/orders/\(orderID)", expect: 200)
-        if let history = step("GET /customers/{id}/orders", .GET, "/customers/\(customerID)/orders", expect: 200) {
+        _ = step("GET /orders/{id}", .GET, "/orders/\(orderID)", token: token, expect: 200)
+        if let history = step(
+            "GET /customers/{id}/orders", .GET, "/customers/\(customerID)/orders", token: token, expect: 200)
+        {
             let ids = (history["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? Int }
             if !ids.contains(orderID) {
                 results.append(
@@ -106,9 +112,10 @@ public struct StorefrontSmoke: Sendable {
     }
 
     public func request(
-        _ method: HTTPMethod, _ path: String, _ body: [String: any Sendable]?
+        _ method: HTTPMethod, _ path: String, _ body: [String: any Sendable]?, token: String? = nil
     ) throws -> (Int, [String: Any]) {
         var headers = HTTPHeaders([("Accept", "application/json")])
+        if let token { headers.add(name: "Authorization", value: "Bearer " + token) }
         var requestBody: HTTPClient.Body?
         if let body {
             headers.add(name: "Content-Type", value: "application/json")
