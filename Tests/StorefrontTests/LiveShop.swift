@@ -63,9 +63,10 @@ struct LiveShop: Sendable {
     }
 
     static func request(port: Int, _ method: HTTPRequest.Method, _ uri: String, json: String? = nil,
-                        key: String? = nil) async throws -> ShopClient.Reply {
+                        key: String? = nil, token: String? = nil) async throws -> ShopClient.Reply {
         var fields: HTTPFields = [.contentType: "application/json"]
         if let key { fields[HTTPField.Name("X-API-Key")!] = key }
+        if let token { fields[.authorization] = "Bearer " + token }
         let headers = fields
         let configuration = TestClient.Configuration(timeout: .seconds(60))
         return try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: configuration) { client in
