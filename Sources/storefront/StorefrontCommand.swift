@@ -9,7 +9,7 @@ struct StorefrontCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "storefront",
         abstract: "The Storefront e-commerce API. Database from DATABASE_URL (sqlite://… by default, or mysql://…).",
-        subcommands: [Serve.self, Migrate.self, Seed.self])
+        subcommands: [Serve.self, Migrate.self, Seed.self, Audit.self])
 }
 
 struct Serve: AsyncParsableCommand {
@@ -32,7 +32,9 @@ struct Serve: AsyncParsableCommand {
         logger.info("starting", metadata: ["environment": "\(configuration.environment.rawValue)",
                                            "backend": "\(db.kind.rawValue)", "database": "\(db.location)"])
         // The database may be switched while serving (POST /admin/database/switch): shut down whichever is current.
-        let services = StorefrontServices(configuration: configuration, db: db)
+        let audit: AuditLog?
+        do { audit = try AuditLog.open(configuration) } catch { await db.shutdown(); throw error }
+        let services = StorefrontServices(configuration: configuration, db: db, audit: audit)
         let app = StorefrontApplication.application(services: services, host: host, port: port, logger: logger)
         do { try await app.runService() } catch { await services.shutdown(); throw error }
         await services.shutdown()
@@ -66,5 +68,31 @@ struct Seed: AsyncParsableCommand {
             print("seeded \(counts) in \(ContinuousClock.now - started)")
         } catch { await db.shutdown(); throw error }
         await db.shutdown()
+    }
+}
+
+struct Audit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The application audit log.", subcommands: [AuditVerify.self])
+}
+
+struct AuditVerify: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check an audit log's hash chain; exit 1 at the first changed, added or missing line.")
+    @Option(help: "The log (default: AUDIT_LOG_FILE).") var file: String?
+    @Option(help: "The chain's key (default: AUDIT_KEY_FILE).") var keyFile: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let path = file ?? environment["AUDIT_LOG_FILE"] else {
+            throw ValidationError("name the log: --file F or AUDIT_LOG_FILE")
+        }
+        let report = try AuditVerifier.verify(path: path, keyFile: keyFile ?? environment["AUDIT_KEY_FILE"])
+        if let problem = report.problem {
+            print("audit log broken after \(report.records) intact records: \(problem)")
+            throw ExitCode(1)
+        }
+        print("audit log \(path): \(report.records) records, chain intact, last hash \(report.lastHash.prefix(16))…")
     }
 }

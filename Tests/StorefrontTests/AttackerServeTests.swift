@@ -14,7 +14,7 @@ import Testing
         let folder = try ServeProcess.makeFolder()
         let environment = [
             "DATABASE_URL": "sqlite://\(folder)/shop.sqlite", "ADMIN_API_KEY": Self.adminKey,
-            "SIGNIN_FAILURES_PER_ACCOUNT": "5/900",
+            "SIGNIN_FAILURES_PER_ACCOUNT": "5/900", "AUDIT_LOG_FILE": "\(folder)/audit.log",
         ]
         var serve: ServeProcess?
         defer {
@@ -98,8 +98,16 @@ import Testing
         #expect(log.contains("event=signin_failed"), "\(log.suffix(800))")
         #expect(log.contains("event=signin_locked"))
         #expect(log.contains("client=127.0.0.1"))
+        let audit = (try? String(contentsOfFile: folder + "/audit.log", encoding: .utf8)) ?? ""
         for secret in [Self.victimPassword, "Victim2024!!", "Eve-own-password-1", victimToken, token] {
             #expect(!log.contains(secret), "the log never holds a password or a token")
+            #expect(!audit.contains(secret), "nor does the audit log")
         }
+        #expect(audit.contains(#""outcome":"failed: wrong password""#), "\(audit.suffix(600))")
+        #expect(audit.contains(#""outcome":"locked""#))
+        #expect(audit.contains(#""action":"POST \/admin\/products""#) || audit.contains(#""action":"POST /admin/products""#))
+        let (verified, report) = try ServeProcess.run(["audit", "verify"], environment: environment)
+        #expect(verified == 0, "\(report)")
+        #expect(report.contains("chain intact"), "\(report)")
     }
 }

@@ -35,7 +35,8 @@ struct ShopHarness {
 
     static func make(_ backend: Backend, adminKey: String = "test-admin-key", poolMaximum: Int = 10,
                      acquireTimeout: Duration = .seconds(2),
-                     configure: (inout StorefrontConfiguration) -> Void = { _ in }) async throws -> ShopHarness {
+                     configure: (inout StorefrontConfiguration) -> Void = { _ in },
+                     audit: AuditLog? = nil) async throws -> ShopHarness {
         StorefrontMetrics.bootstrap()
         let target: StorefrontConfiguration.DatabaseTarget
         var file: String?
@@ -56,12 +57,18 @@ struct ShopHarness {
         configure(&configuration)
         let db = StorefrontDatabase(configuration)
         try await db.migrate()
-        let services = StorefrontServices(configuration: configuration, db: db)
+        let services = StorefrontServices(configuration: configuration, db: db, audit: audit)
         let sqliteFile = file
         return ShopHarness(services: services) {
             await services.shutdown()
             if let file = sqliteFile { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file + suffix) } }
         }
+    }
+
+    /// Runs `body` against the in-process router of this harness (cleaning up is the caller's).
+    func withClient(_ body: @escaping @Sendable (ShopClient) async throws -> Void) async throws {
+        let app = Application(router: StorefrontApplication.router(services: services))
+        try await app.test(.router) { client in try await body(ShopClient(client: client)) }
     }
 
     /// Runs `body` against the in-process router; always cleans up.

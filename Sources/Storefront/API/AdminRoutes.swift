@@ -11,11 +11,10 @@ struct AdminRoutes {
     ]
 
     func register(on router: Router<ShopRequestContext>) {
-        let keys = app.configuration.allAdminKeys
-        let admin = router.group("admin").add(middleware: AdminKeyMiddleware(keys: keys, scope: .catalog))
-        let orders = router.group("admin/orders").add(middleware: AdminKeyMiddleware(keys: keys, scope: .orders))
+        let admin = router.group("admin").add(middleware: app.adminMiddleware(.catalog))
+        let orders = router.group("admin/orders").add(middleware: app.adminMiddleware(.orders))
         let customers = router.group("admin/customers")
-            .add(middleware: AdminKeyMiddleware(keys: keys, scope: .customers))
+            .add(middleware: app.adminMiddleware(.customers))
         customers.get("{id}") { _, context in
             let id = try context.parameters.require("id", as: Int.self)
             guard let customer = try await Customer.find(id, on: app.database(context)) else {

@@ -11,7 +11,7 @@ struct DatabaseControlRoutes {
 
     func register(on router: Router<ShopRequestContext>) {
         let control = router.group("admin/database")
-            .add(middleware: AdminKeyMiddleware(keys: app.configuration.allAdminKeys, scope: .database))
+            .add(middleware: app.adminMiddleware(.database))
         control.get { _, _ in status() }
         control.post("freeze") { request, context in try await freeze(request, context) }
         control.post("switch") { request, context in try await switchDatabase(request, context) }

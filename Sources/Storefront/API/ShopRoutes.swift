@@ -24,6 +24,7 @@ struct ShopRoutes {
             let customer = Customer(email: email, name: name, phone: phone)
             customer.passwordHash = try await app.auth.hasher.hash(body.password)
             try await customer.create(on: db)
+            app.auth.recordSignUp(try customer.requireID(), request, context)
             return EditedResponse(status: .created, response: CustomerDTO(customer))
         }
         router.get("/customers/me") { request, context in

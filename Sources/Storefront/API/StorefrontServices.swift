@@ -14,10 +14,14 @@ public struct StorefrontServices: Sendable {
     public let cache: CatalogCache
     public let checkout: CheckoutService
     public let auth: CustomerAuth
+    /// The application audit log, when `AUDIT_LOG_FILE` names one.
+    public let audit: AuditLog?
     /// bcrypt's threads, so password hashing never blocks an event loop or the databases' own threads.
     private let passwordPool: NIOThreadPool
 
-    public init(configuration: StorefrontConfiguration, db: StorefrontDatabase) {
+    /// `audit`: the log to write (``AuditLog/open(_:)`` opens the configured one).
+    public init(configuration: StorefrontConfiguration, db: StorefrontDatabase, audit: AuditLog? = nil) {
+        self.audit = audit
         self.configuration = configuration
         self.databases = DatabaseSwitch(db)
         self.writeGate = WriteGate()
@@ -25,7 +29,7 @@ public struct StorefrontServices: Sendable {
         self.checkout = CheckoutService(cache: cache)
         passwordPool = NIOThreadPool(numberOfThreads: max(1, System.coreCount))
         passwordPool.start()
-        auth = CustomerAuth(configuration: configuration, pool: passwordPool)
+        auth = CustomerAuth(configuration: configuration, pool: passwordPool, audit: audit)
     }
 
     /// Inside a request, the database the request started with; elsewhere the current one.
@@ -63,4 +67,9 @@ public struct StorefrontServices: Sendable {
     }
 
     func invalidateProducts() { cache.invalidateAll() }
+
+    /// The admin key check for one scope, auditing every admin call.
+    func adminMiddleware(_ scope: AdminScope) -> AdminKeyMiddleware {
+        AdminKeyMiddleware(keys: configuration.allAdminKeys, scope: scope, audit: audit, addresses: auth.addresses)
+    }
 }

@@ -80,9 +80,12 @@ enum SecretFile {
 
 /// `X-API-Key` against every configured key in constant time; the key must carry `scope`. Without any key the
 /// admin area is closed.
-struct AdminKeyMiddleware<Context: RequestContext>: RouterMiddleware {
+struct AdminKeyMiddleware: RouterMiddleware {
+    typealias Context = ShopRequestContext
     let keys: [AdminKey]
     let scope: AdminScope
+    let audit: AuditLog?
+    let addresses: ClientAddress
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -93,15 +96,36 @@ struct AdminKeyMiddleware<Context: RequestContext>: RouterMiddleware {
         let given = Array((request.headers[HTTPField.Name("X-API-Key")!] ?? "").utf8)
         var match: AdminKey?
         for key in keys where Self.equal(given, Array(key.secret.utf8)) { match = key }
-        guard let match else { throw APIError(.unauthorized, code: "unauthorized", "missing or wrong X-API-Key") }
+        let client = addresses.of(request, context)
+        let action = "\(request.method.rawValue) \(request.uri.path)"
+        guard let match else {
+            audit?.record(actor: "anonymous", action: action, outcome: "unauthorized", client: client,
+                          requestID: context.id, logger: context.logger)
+            throw APIError(.unauthorized, code: "unauthorized", "missing or wrong X-API-Key")
+        }
         guard match.scopes.contains(scope) else {
+            audit?.record(actor: "admin:\(match.name)", action: action, outcome: "denied: scope \(scope.rawValue)",
+                          client: client, requestID: context.id, logger: context.logger)
             context.logger.notice("admin key used outside its scopes", metadata: [
                 "event": "admin_scope_denied", "key": "\(match.name)", "scope": "\(scope.rawValue)",
             ])
             throw APIError(.forbidden, code: "insufficient_scope",
                            "admin key \(match.name) lacks the scope \(scope.rawValue)")
         }
-        return try await next(request, context)
+        do {
+            let response = try await next(request, context)
+            audit?.record(actor: "admin:\(match.name)", action: action, outcome: String(response.status.code),
+                          client: client, requestID: context.id, logger: context.logger)
+            return response
+        } catch let error as APIError {
+            audit?.record(actor: "admin:\(match.name)", action: action, outcome: String(error.status.code),
+                          client: client, requestID: context.id, logger: context.logger)
+            throw error
+        } catch {
+            audit?.record(actor: "admin:\(match.name)", action: action, outcome: "error", client: client,
+                          requestID: context.id, logger: context.logger)
+            throw error
+        }
     }
 
     /// Compares every byte whatever the lengths, so the time taken does not reveal a matching prefix.

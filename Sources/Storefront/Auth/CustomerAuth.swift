@@ -13,8 +13,10 @@ public struct CustomerAuth: Sendable {
     let limits: RateLimits
     let limiter: RateLimiter
     let addresses: ClientAddress
+    let audit: AuditLog?
 
-    init(configuration: StorefrontConfiguration, pool: NIOThreadPool) {
+    init(configuration: StorefrontConfiguration, pool: NIOThreadPool, audit: AuditLog?) {
+        self.audit = audit
         hasher = PasswordHasher(cost: configuration.passwordHashCost, pool: pool)
         sessionTTL = configuration.sessionTTL
         limits = configuration.rateLimits
@@ -42,8 +44,11 @@ public struct CustomerAuth: Sendable {
     func admitSignUp(_ request: Request, _ context: ShopRequestContext) throws {
         let key = "signup " + addresses.of(request, context)
         if let wait = limiter.retryAfter(key, limits.signUpsPerAddress) {
+            let client = addresses.of(request, context)
             context.logger.notice("sign-up refused by rate limit", metadata: ["event": "signup_limited",
-                                                                          "client": "\(addresses.of(request, context))"])
+                                                                          "client": "\(client)"])
+            audit?.record(actor: "anonymous", action: "customer.create", outcome: "limited", client: client,
+                          requestID: context.id, logger: context.logger)
             throw APIError(.tooManyRequests, code: "too_many_requests", "too many accounts created from this address",
                            retryAfterSeconds: wait)
         }
@@ -96,6 +101,8 @@ public struct CustomerAuth: Sendable {
         try await CustomerSession(customerID: id, tokenHash: SessionToken.digest(token), expiresAt: expiresAt)
             .create(on: db)
         context.logger.info("signed in", metadata: ["event": "signin", "customer_id": "\(id)", "client": "\(client)"])
+        audit?.record(actor: "customer:\(id)", action: "signin", object: "customer:\(id)", outcome: "ok",
+                      client: client, requestID: context.id, logger: context.logger)
         return Session(token: token, expiresAt: expiresAt, customerID: id)
     }
 
@@ -105,9 +112,21 @@ public struct CustomerAuth: Sendable {
         guard let token = SessionToken.bearer(in: request.headers[.authorization]) else { return }
         try await CustomerSession.query(on: db).filter(\.$tokenHash == SessionToken.digest(token)).delete()
         context.logger.info("signed out", metadata: ["event": "signout", "customer_id": "\(id)"])
+        audit?.record(actor: "customer:\(id)", action: "signout", object: "customer:\(id)", outcome: "ok",
+                      client: addresses.of(request, context), requestID: context.id, logger: context.logger)
+    }
+
+    /// A customer created: in the audit log.
+    func recordSignUp(_ id: Int, _ request: Request, _ context: ShopRequestContext) {
+        audit?.record(actor: "anonymous", action: "customer.create", object: "customer:\(id)", outcome: "ok",
+                      client: addresses.of(request, context), requestID: context.id, logger: context.logger)
     }
 
     private func log(_ context: ShopRequestContext, _ event: String, client: String, customer: Int?, reason: String) {
+        audit?.record(actor: "anonymous", action: "signin", object: customer.map { "customer:\($0)" } ?? "",
+                      outcome: event == "signin_failed" ? "failed: \(reason)" : event == "signin_locked" ? "locked"
+                          : "limited",
+                      client: client, requestID: context.id, logger: context.logger)
         context.logger.notice("sign-in refused", metadata: [
             "event": "\(event)", "client": "\(client)", "customer_id": "\(customer.map(String.init) ?? "none")",
             "reason": "\(reason)",

@@ -11,7 +11,8 @@ import MariaDB
 /// `WRITE_GATE_MAX_WAIT_MS` (how long a write waits while writes are frozen); `ADMIN_API_KEYS_FILE` (scoped
 /// admin keys); `PASSWORD_HASH_COST` (bcrypt, default 12); `SESSION_TTL_SECONDS` (default 43200);
 /// `SIGNIN_FAILURES_PER_ACCOUNT`, `SIGNIN_ATTEMPTS_PER_ADDRESS`, `SIGNUPS_PER_ADDRESS` (`COUNT/SECONDS`);
-/// `TRUSTED_PROXIES` (comma-separated addresses whose `X-Forwarded-For` is believed).
+/// `TRUSTED_PROXIES` (comma-separated addresses whose `X-Forwarded-For` is believed); `AUDIT_LOG_FILE`,
+/// `AUDIT_KEY_FILE` (the application audit log and the key of its chain).
 public struct StorefrontConfiguration: Sendable {
     public enum DatabaseTarget: Sendable, Equatable {
         case sqlite(path: String)
@@ -40,6 +41,9 @@ public struct StorefrontConfiguration: Sendable {
     public var sessionTTL: Duration = .seconds(43_200)
     public var rateLimits = RateLimits()
     public var trustedProxies: [String] = []
+    /// `AUDIT_LOG_FILE`: the application audit log (one per process); `AUDIT_KEY_FILE` keys its hash chain.
+    public var auditLogFile: String?
+    public var auditKeyFile: String?
 
     /// `adminAPIKey` (all scopes, named `admin`) and the scoped keys.
     public var allAdminKeys: [AdminKey] {
@@ -116,6 +120,8 @@ public struct StorefrontConfiguration: Sendable {
         if let text = env["SIGNUPS_PER_ADDRESS"] {
             configuration.rateLimits.signUpsPerAddress = try RateLimit(parsing: text, setting: "SIGNUPS_PER_ADDRESS")
         }
+        configuration.auditLogFile = env["AUDIT_LOG_FILE"]
+        configuration.auditKeyFile = env["AUDIT_KEY_FILE"]
         configuration.trustedProxies = (env["TRUSTED_PROXIES"] ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         if kind == .production {
