@@ -60,11 +60,12 @@ struct Seed: AsyncParsableCommand {
     @Option(help: "Number of products (customers: half, orders: as many, reviews: half).") var scale = 1_000
 
     func run() async throws {
-        let db = StorefrontDatabase(try StorefrontConfiguration.fromEnvironment())
+        let settings = try StorefrontConfiguration.fromEnvironment()
+        let db = StorefrontDatabase(settings)
         do {
             try await db.migrate()
             let started = ContinuousClock.now
-            let counts = try await Seeder(scale: scale).run(on: db.database()) { print("  \($0)") }
+            let counts = try await Seeder(scale: scale, pii: settings.pii).run(on: db.database()) { print("  \($0)") }
             print("seeded \(counts) in \(ContinuousClock.now - started)")
         } catch { await db.shutdown(); throw error }
         await db.shutdown()

@@ -29,7 +29,7 @@ import Testing
     static func customers(in target: StorefrontConfiguration.DatabaseTarget) async throws -> [String] {
         let db = StorefrontDatabase(StorefrontConfiguration(database: target))
         do {
-            let names = try await Customer.query(on: db.database()).sort(\.$id).all().map(\.name)
+            let names = try await Customer.query(on: db.database()).sort(\.$id).all().map { try $0.name(.plain) }
             await db.shutdown()
             return names
         } catch {

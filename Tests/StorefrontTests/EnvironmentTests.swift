@@ -18,6 +18,17 @@ import Testing
         "ADMIN_API_KEY": "0123456789abcdef",
     ]
 
+    /// `goodProduction` with a PII key file (0600) that exists during `body`.
+    static func withGoodProduction(_ body: ([String: String]) throws -> Void) throws {
+        let directory = NSTemporaryDirectory() + "storefront-pii-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/pii.keys"
+        FileManager.default.createFile(atPath: file, contents: Data((PIICodec.newKeyLine(version: 1) + "\n").utf8),
+                                       attributes: [.posixPermissions: 0o600])
+        try body(goodProduction.merging(["PII_KEY_FILE": file]) { $1 })
+    }
+
     @Test func defaultsToDevelopment() throws {
         let plain = try StorefrontConfiguration.fromEnvironment([:], dotEnvDirectory: "/nonexistent")
         #expect(plain.environment == .development)
@@ -60,8 +71,11 @@ import Testing
     }
 
     @Test func productionAcceptsASafeConfiguration() throws {
-        let c = try StorefrontConfiguration.fromEnvironment(Self.goodProduction, dotEnvDirectory: "/nonexistent")
-        #expect(c.environment == .production)
+        try Self.withGoodProduction { environment in
+            let c = try StorefrontConfiguration.fromEnvironment(environment, dotEnvDirectory: "/nonexistent")
+            #expect(c.environment == .production)
+            #expect(c.pii.encrypts)
+        }
     }
 
     @Test(arguments: [
@@ -74,9 +88,17 @@ import Testing
         (["ADMIN_API_KEY": ""], "ADMIN_API_KEY is not set"),
         (["ADMIN_API_KEY": "short-key"], "at least 16"),
         (["PASSWORD_HASH_COST": "8"], "PASSWORD_HASH_COST=8"),
+        (["PII_KEY_FILE": nil], "PII_KEY_FILE is not set"),
     ])
-    func productionRefuses(change: [String: String], expected: String) throws {
-        let environment = Self.goodProduction.merging(change) { $1 }
+    func productionRefuses(change: [String: String?], expected: String) throws {
+        try Self.withGoodProduction { good in
+            var environment = good
+            for (key, value) in change { environment[key] = value }
+            try Self.refuses(environment, expected: expected)
+        }
+    }
+
+    static func refuses(_ environment: [String: String], expected: String) throws {
         let error = try #require(throws: StorefrontConfigurationError.self) {
             try StorefrontConfiguration.fromEnvironment(environment, dotEnvDirectory: "/nonexistent")
         }
@@ -92,8 +114,9 @@ import Testing
                 ["STOREFRONT_ENV": "production", "DATABASE_URL": "sqlite:///tmp/shop.sqlite"],
                 dotEnvDirectory: "/nonexistent")
         }
-        #expect(error.problems.count == 2, "\(error)")
-        #expect(error.description.split(separator: "\n").count == 2)
+        #expect(error.problems.count == 3, "\(error)")
+        #expect(error.description.split(separator: "\n").count == 3)
+        #expect(error.description.contains("PII_KEY_FILE"))
         #expect(error.description.contains("temporary directory"))
         #expect(error.description.contains("ADMIN_API_KEY"))
     }

@@ -30,6 +30,9 @@ extension Trait where Self == MariaDBServerTrait {
 
 /// A fresh, migrated shop database on the chosen backend, and the API over it.
 struct ShopHarness {
+    /// A fixed key (version 1) for the suite's sealed personal data.
+    static let testPII = PIICodec(keys: [1: Data(repeating: 0x5A, count: 32)])
+
     let services: StorefrontServices
     let cleanup: @Sendable () async -> Void
 
@@ -54,6 +57,8 @@ struct ShopHarness {
                                                     poolAcquireTimeout: acquireTimeout, adminAPIKey: adminKey,
                                                     catalogCacheTTL: .seconds(30))
         configuration.forTests()
+        // The API suite runs with personal data sealed, as production does.
+        configuration.pii = ShopHarness.testPII
         configure(&configuration)
         let db = StorefrontDatabase(configuration)
         try await db.migrate()

@@ -91,9 +91,9 @@ import Testing
             let options = "ENGINE=InnoDB ROW_FORMAT=DYNAMIC DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"
             let utf8mb4 = "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
             #expect(error.statements == [
-                "ALTER TABLE `customers` \(options), MODIFY `email` varchar(254) \(utf8mb4) NOT NULL, "
-                    + "MODIFY `name` varchar(200) \(utf8mb4) NOT NULL, MODIFY `phone` varchar(32) \(utf8mb4) NULL, "
-                    + "MODIFY `password_hash` varchar(100) \(utf8mb4) NULL;",
+                "ALTER TABLE `customers` \(options), MODIFY `email` varchar(1500) \(utf8mb4) NOT NULL, "
+                    + "MODIFY `name` varchar(1200) \(utf8mb4) NOT NULL, MODIFY `phone` varchar(240) \(utf8mb4) NULL, "
+                    + "MODIFY `password_hash` varchar(100) \(utf8mb4) NULL, MODIFY `email_index` char(64) \(utf8mb4) NULL;",
                 "ALTER TABLE `reviews` \(options), MODIFY `body` text \(utf8mb4) NOT NULL;",
             ])
             #expect(error.description.contains("ALTER TABLE `customers`"))
@@ -102,9 +102,9 @@ import Testing
             let columns = try await Self.textColumns(sql)
             #expect(columns.allSatisfy { $0.charset == "utf8mb4" }, "\(columns)")
             #expect(columns.first { $0.table == "reviews" && $0.column == "body" }?.type == "text")
-            let customer = Customer(email: "yamada@example.com", name: "山田 太郎 🍮", phone: nil)
-            try await customer.create(on: db.database())
-            #expect(try await Customer.find(customer.id, on: db.database())?.name == "山田 太郎 🍮")
+            let customer = try await Customer.create(email: "yamada@example.com", name: "山田 太郎 🍮", phone: nil,
+                                                     passwordHash: nil, pii: .plain, on: db.database())
+            #expect(try await Customer.find(customer.id, on: db.database())?.name(.plain) == "山田 太郎 🍮")
         } catch {
             await harness.cleanup()
             throw error

@@ -20,7 +20,7 @@ struct AdminRoutes {
             guard let customer = try await Customer.find(id, on: app.database(context)) else {
                 throw APIError.notFound("customer \(id)")
             }
-            return CustomerDTO(customer)
+            return try CustomerDTO(customer, app.pii)
         }
         admin.post("/categories") { request, context in
             let body = try await request.decodeStrict(NewCategory.self, context: context)

@@ -62,11 +62,11 @@ struct CustomerDTO: ResponseCodable, Sendable {
     let name: String
     let phone: String?
     let created_at: String?
-    init(_ c: Customer) {
-        id = c.id ?? 0
-        email = c.email
-        name = c.name
-        phone = c.phone
+    init(_ c: Customer, _ pii: PIICodec) throws {
+        id = try c.requireID()
+        email = try c.email(pii)
+        name = try c.name(pii)
+        phone = try c.phone(pii)
         created_at = iso(c.createdAt)
     }
 }
@@ -79,13 +79,13 @@ struct AddressDTO: ResponseCodable, Sendable {
     let city: String
     let postal_code: String
     let country: String
-    init(_ a: Address) {
-        id = a.id ?? 0
+    init(_ a: Address, _ pii: PIICodec) throws {
+        id = try a.requireID()
         customer_id = a.$customer.id
-        line1 = a.line1
-        line2 = a.line2
-        city = a.city
-        postal_code = a.postalCode
+        line1 = try a.line1(pii)
+        line2 = try a.line2(pii)
+        city = try a.city(pii)
+        postal_code = try a.postalCode(pii)
         country = a.country
     }
 }

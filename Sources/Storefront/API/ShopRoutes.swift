@@ -18,50 +18,50 @@ struct ShopRoutes {
             let phone = try body.phone.map { try Validate.text($0, "phone", min: 3, max: 32) }
             try PasswordPolicy.check(body.password, email: email, name: name)
             let db = app.database(context)
-            if try await Customer.query(on: db).filter(\.$emailStorage == Customer.storedEmail(email)).first() != nil {
+            if try await Customer.find(email: email, pii: app.pii, on: db) != nil {
                 throw APIError(.conflict, code: "email_taken", "a customer with this email exists", field: "email")
             }
-            let customer = Customer(email: email, name: name, phone: phone)
-            customer.passwordHash = try await app.auth.hasher.hash(body.password)
-            try await customer.create(on: db)
+            let hash = try await app.auth.hasher.hash(body.password)
+            let customer = try await Customer.create(email: email, name: name, phone: phone, passwordHash: hash,
+                                                     pii: app.pii, on: db)
             app.auth.recordSignUp(try customer.requireID(), request, context)
-            return EditedResponse(status: .created, response: CustomerDTO(customer))
+            return EditedResponse(status: .created, response: try CustomerDTO(customer, app.pii))
         }
         router.get("/customers/me") { request, context in
             let db = app.database(context)
             let me = try await app.auth.customerID(request, context, on: db)
-            return CustomerDTO(try await Self.own(me, me, on: db))
+            return try CustomerDTO(try await Self.own(me, me, on: db), app.pii)
         }
         router.get("/customers/{id}") { request, context in
             let db = app.database(context)
             let me = try await app.auth.customerID(request, context, on: db)
-            return CustomerDTO(try await Self.own(try context.parameters.require("id", as: Int.self), me, on: db))
+            return try CustomerDTO(try await Self.own(try context.parameters.require("id", as: Int.self), me, on: db),
+                                   app.pii)
         }
         router.get("/customers/{id}/addresses") { request, context in
             let db = app.database(context)
             let me = try await app.auth.customerID(request, context, on: db)
             let id = try await Self.own(try context.parameters.require("id", as: Int.self), me, on: db).requireID()
             let addresses = try await Address.query(on: db).filter(\.$customer.$id == id).sort(\.$id).all()
-            return addresses.map(AddressDTO.init)
+            return try addresses.map { try AddressDTO($0, app.pii) }
         }
         router.post("/customers/{id}/addresses") { request, context in
             let body = try await request.decodeStrict(NewAddress.self, context: context)
-            let address = Address()
-            address.line1 = try Validate.text(body.line1, "line1", max: 200)
-            address.line2 = try body.line2.map { try Validate.text($0, "line2", min: 0, max: 200) }
-            address.city = try Validate.text(body.city, "city", max: 100)
-            address.postalCode = try Validate.text(body.postal_code, "postal_code", max: 20)
+            let line1 = try Validate.text(body.line1, "line1", max: 200)
+            let line2 = try body.line2.map { try Validate.text($0, "line2", min: 0, max: 200) }
+            let city = try Validate.text(body.city, "city", max: 100)
+            let postalCode = try Validate.text(body.postal_code, "postal_code", max: 20)
             let country = try Validate.text(body.country, "country", min: 2, max: 2).uppercased()
             guard country.allSatisfy({ $0.isASCII && $0.isLetter }) else {
                 throw APIError.invalid("country", "field 'country' must be an ISO 3166 alpha-2 code")
             }
-            address.country = country
             let db = app.database(context)
             let me = try await app.auth.customerID(request, context, on: db)
-            address.$customer.id = try await Self.own(try context.parameters.require("id", as: Int.self), me, on: db)
-                .requireID()
-            try await address.create(on: db)
-            return EditedResponse(status: .created, response: AddressDTO(address))
+            let owner = try await Self.own(try context.parameters.require("id", as: Int.self), me, on: db).requireID()
+            let address = try await Address.create(
+                customerID: owner, line1: line1, line2: line2, city: city, postalCode: postalCode, country: country,
+                pii: app.pii, on: db)
+            return EditedResponse(status: .created, response: try AddressDTO(address, app.pii))
         }
         router.get("/customers/{id}/orders") { request, context in
             let (page, per) = try pageParameters(request)

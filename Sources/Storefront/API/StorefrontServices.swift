@@ -47,6 +47,9 @@ public struct StorefrontServices: Sendable {
     /// One Fluent database handle per request: its own read-your-writes session for replica routing.
     func database(_ context: some RequestContext) -> any Database { db.database(logger: context.logger) }
 
+    /// How personal data is sealed.
+    public var pii: PIICodec { configuration.pii }
+
     func product(_ id: Int, _ context: some RequestContext) async throws -> ProductDTO? {
         try await cache.value(CatalogCache.productKey(id), generation: generation) {
             try await Product.find(id, on: database(context)).map(ProductDTO.init)

@@ -14,8 +14,10 @@ public struct CustomerAuth: Sendable {
     let limiter: RateLimiter
     let addresses: ClientAddress
     let audit: AuditLog?
+    let pii: PIICodec
 
     init(configuration: StorefrontConfiguration, pool: NIOThreadPool, audit: AuditLog?) {
+        pii = configuration.pii
         self.audit = audit
         hasher = PasswordHasher(cost: configuration.passwordHashCost, pool: pool)
         sessionTTL = configuration.sessionTTL
@@ -78,8 +80,7 @@ public struct CustomerAuth: Sendable {
         // Keyed by a digest of the email, so unknown emails lock out exactly like known ones.
         let accountKey = "account " + SHA256.hash(data: Data(normalized.utf8)).map { String(format: "%02x", $0) }
             .joined()
-        let customer = try await Customer.query(on: db).filter(\.$emailStorage == Customer.storedEmail(normalized))
-            .first()
+        let customer = try await Customer.find(email: normalized, pii: pii, on: db)
         if let wait = limiter.retryAfter(accountKey, limits.signInFailuresPerAccount) {
             log(context, "signin_locked", client: client, customer: customer?.id, reason: "account locked")
             throw APIError(.tooManyRequests, code: "account_locked",

@@ -21,6 +21,10 @@ public enum ProductionPolicy {
                             + "production needs at least \(minimumAdminKeyLength)")
         default: break
         }
+        if !configuration.pii.encrypts {
+            problems.append("PII_KEY_FILE is not set; production keeps customers' personal data encrypted "
+                            + "(storefront pii new-key > FILE; chmod 600 FILE)")
+        }
         if configuration.passwordHashCost < minimumPasswordHashCost {
             problems.append("PASSWORD_HASH_COST=\(configuration.passwordHashCost) is too cheap to slow down guessing; "
                             + "production needs at least \(minimumPasswordHashCost)")

@@ -12,7 +12,8 @@ import MariaDB
 /// admin keys); `PASSWORD_HASH_COST` (bcrypt, default 12); `SESSION_TTL_SECONDS` (default 43200);
 /// `SIGNIN_FAILURES_PER_ACCOUNT`, `SIGNIN_ATTEMPTS_PER_ADDRESS`, `SIGNUPS_PER_ADDRESS` (`COUNT/SECONDS`);
 /// `TRUSTED_PROXIES` (comma-separated addresses whose `X-Forwarded-For` is believed); `AUDIT_LOG_FILE`,
-/// `AUDIT_KEY_FILE` (the application audit log and the key of its chain).
+/// `AUDIT_KEY_FILE` (the application audit log and the key of its chain); `PII_KEY_FILE` (keys sealing personal
+/// data).
 public struct StorefrontConfiguration: Sendable {
     public enum DatabaseTarget: Sendable, Equatable {
         case sqlite(path: String)
@@ -44,6 +45,8 @@ public struct StorefrontConfiguration: Sendable {
     /// `AUDIT_LOG_FILE`: the application audit log (one per process); `AUDIT_KEY_FILE` keys its hash chain.
     public var auditLogFile: String?
     public var auditKeyFile: String?
+    /// How customers' personal data is stored: sealed with the keys of `PII_KEY_FILE`, or in clear without.
+    public var pii = PIICodec.plain
 
     /// `adminAPIKey` (all scopes, named `admin`) and the scoped keys.
     public var allAdminKeys: [AdminKey] {
@@ -120,6 +123,7 @@ public struct StorefrontConfiguration: Sendable {
         if let text = env["SIGNUPS_PER_ADDRESS"] {
             configuration.rateLimits.signUpsPerAddress = try RateLimit(parsing: text, setting: "SIGNUPS_PER_ADDRESS")
         }
+        if let file = env["PII_KEY_FILE"] { configuration.pii = try PIICodec.load(file: file) }
         configuration.auditLogFile = env["AUDIT_LOG_FILE"]
         configuration.auditKeyFile = env["AUDIT_KEY_FILE"]
         configuration.trustedProxies = (env["TRUSTED_PROXIES"] ?? "").split(separator: ",")

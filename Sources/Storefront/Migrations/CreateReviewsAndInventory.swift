@@ -39,7 +39,7 @@ public enum StorefrontMigrations {
     public static var all: [any Migration] {
         [
             CreateCatalog(), CreateCustomers(), CreateCarts(), CreateOrders(), CreateReviewsAndInventory(),
-            AddCustomerAccounts(),
+            AddCustomerAccounts(), EncryptCustomerPII(),
         ]
     }
 

@@ -17,3 +17,12 @@ func dropTables(_ database: any Database, _ tables: String...) async throws {
 /// Bounded text: VARCHAR(n) on MariaDB (enforced by strict mode) and on SQLite (length enforced by
 /// the API's validation, since SQLite does not check declared lengths).
 func varchar(_ length: Int) -> DatabaseSchema.DataType { .custom("VARCHAR(\(length))") }
+
+/// `DROP INDEX name ON table` on MariaDB; SQLite's index names are per database and take no table.
+func dropIndex(_ sql: any SQLDatabase, _ name: String, on table: String) async throws {
+    if sql.dialect.name == "mysql" {
+        try await sql.drop(index: name).on(table).run()
+    } else {
+        try await sql.drop(index: name).run()
+    }
+}

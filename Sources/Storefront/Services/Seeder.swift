@@ -8,8 +8,13 @@ import SQLKit
 public struct Seeder: Sendable {
     public var scale: Int
     public var seed: UInt64 = 42
+    /// Personal data is sealed as the shop would seal it.
+    public var pii: PIICodec
 
-    public init(scale: Int) { self.scale = scale }
+    public init(scale: Int, pii: PIICodec = .plain) {
+        self.scale = scale
+        self.pii = pii
+    }
 
     public struct Counts: Sendable, CustomStringConvertible {
         public var categories = 0, products = 0, customers = 0, addresses = 0, orders = 0, orderLines = 0, payments = 0, reviews = 0, movements = 0
@@ -75,13 +80,21 @@ public struct Seeder: Sendable {
 
         let customers = max(1, scale / 2)
         try await batched(1...customers) { range in
-            rows = range.map { i in
+            let pii = pii
+            rows = try range.map { i in
                 // Through the PII codec, as the models write them.
-                [i, Customer.storedEmail("kunde\(i)@example.com"), PIICodec.current.protect("\(random.pick(Self.firstNames)) \(random.pick(Self.lastNames))"),
-                 i % 3 == 0 ? Optional<String>.none : PIICodec.current.protect("+49 30 \(1_000_000 + i)"), at(i)]
+                let email = "kunde\(i)@example.com"
+                let phone = i % 3 == 0 ? Optional<String>.none : "+49 30 \(1_000_000 + i)"
+                return [i, try pii.seal(email, .customerEmail, row: i), pii.emailIndex(email),
+                        try pii.seal("\(random.pick(Self.firstNames)) \(random.pick(Self.lastNames))", .customerName, row: i),
+                        try pii.seal(phone, .customerPhone, row: i), at(i)]
             }
-            try await insert(sql, "customers", ["id", "email", "name", "phone", "created_at"], rows)
-            rows = range.map { i in [i, i, "\(random.pick(Self.lastNames))straße \(i % 200 + 1)", Optional<String>.none, random.pick(["Berlin", "Zürich", "Malmö", "Kraków", "São Paulo"]), String(10_000 + i % 90_000), random.pick(["DE", "CH", "SE", "PL", "BR"])] }
+            try await insert(sql, "customers", ["id", "email", "email_index", "name", "phone", "created_at"], rows)
+            rows = try range.map { i in
+                [i, i, try pii.seal("\(random.pick(Self.lastNames))straße \(i % 200 + 1)", .addressLine1, row: i), Optional<String>.none,
+                 try pii.seal(random.pick(["Berlin", "Zürich", "Malmö", "Kraków", "São Paulo"]), .addressCity, row: i),
+                 try pii.seal(String(10_000 + i % 90_000), .addressPostalCode, row: i), random.pick(["DE", "CH", "SE", "PL", "BR"])]
+            }
             try await insert(sql, "addresses", ["id", "customer_id", "line1", "line2", "city", "postal_code", "country"], rows)
         }
         counts.customers = customers
