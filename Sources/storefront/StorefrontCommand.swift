@@ -9,7 +9,7 @@ struct StorefrontCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "storefront",
         abstract: "The Storefront e-commerce API. Database from DATABASE_URL (sqlite://… by default, or mysql://…).",
-        subcommands: [Serve.self, Migrate.self, Seed.self, Audit.self])
+        subcommands: [Serve.self, Migrate.self, Seed.self, Audit.self, PII.self])
 }
 
 struct Serve: AsyncParsableCommand {
@@ -95,5 +95,45 @@ struct AuditVerify: AsyncParsableCommand {
             throw ExitCode(1)
         }
         print("audit log \(path): \(report.records) records, chain intact, last hash \(report.lastHash.prefix(16))…")
+    }
+}
+
+struct PII: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pii", abstract: "Keys for customers' personal data (PII_KEY_FILE).",
+        subcommands: [PIINewKey.self, PIIReencrypt.self])
+}
+
+struct PIINewKey: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "new-key", abstract: "Print a new key line (VERSION HEX) to append to PII_KEY_FILE.")
+    @Option(help: "The key's version (one more than the highest in the file).") var version = 1
+
+    func run() async throws { print(PIICodec.newKeyLine(version: version)) }
+}
+
+struct PIIReencrypt: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reencrypt",
+        abstract: "Seal every customer's personal data with the current key, while the shop runs (resumable).",
+        discussion: "Encrypts data stored in clear and re-seals data under older key versions; exits 1 unless "
+            + "every row ends under the current key and decrypts.")
+    @Option(help: "Rows per transaction.") var batch = 500
+
+    func run() async throws {
+        let settings = try StorefrontConfiguration.fromEnvironment()
+        let db = StorefrontDatabase(settings)
+        let report: PIIReencryption.Report
+        do {
+            report = try await PIIReencryption(pii: settings.pii, batchSize: batch).run(on: db.database()) {
+                print("  \($0)")
+            }
+        } catch {
+            await db.shutdown()
+            throw error
+        }
+        await db.shutdown()
+        print(report)
+        if report.notCurrent > 0 { throw ExitCode(1) }
     }
 }

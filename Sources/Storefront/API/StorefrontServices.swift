@@ -16,8 +16,6 @@ public struct StorefrontServices: Sendable {
     public let auth: CustomerAuth
     /// The application audit log, when `AUDIT_LOG_FILE` names one.
     public let audit: AuditLog?
-    /// bcrypt's threads, so password hashing never blocks an event loop or the databases' own threads.
-    private let passwordPool: NIOThreadPool
 
     /// `audit`: the log to write (``AuditLog/open(_:)`` opens the configured one).
     public init(configuration: StorefrontConfiguration, db: StorefrontDatabase, audit: AuditLog? = nil) {
@@ -27,9 +25,7 @@ public struct StorefrontServices: Sendable {
         self.writeGate = WriteGate()
         self.cache = CatalogCache(ttl: configuration.catalogCacheTTL)
         self.checkout = CheckoutService(cache: cache)
-        passwordPool = NIOThreadPool(numberOfThreads: max(1, System.coreCount))
-        passwordPool.start()
-        auth = CustomerAuth(configuration: configuration, pool: passwordPool, audit: audit)
+        auth = CustomerAuth(configuration: configuration, pool: PasswordHasher.pool, audit: audit)
     }
 
     /// Inside a request, the database the request started with; elsewhere the current one.
@@ -39,10 +35,7 @@ public struct StorefrontServices: Sendable {
     var generation: Int { databases.forThisTask?.generation ?? databases.generation }
 
     /// Shuts down the current database and any replaced one (at the end of the process).
-    public func shutdown() async {
-        await databases.shutdown()
-        try? await passwordPool.shutdownGracefully()
-    }
+    public func shutdown() async { await databases.shutdown() }
 
     /// One Fluent database handle per request: its own read-your-writes session for replica routing.
     func database(_ context: some RequestContext) -> any Database { db.database(logger: context.logger) }

@@ -1,10 +1,19 @@
 import Foundation
 import HummingbirdBcrypt
+import NIOCore
 import NIOPosix
 
 /// bcrypt on a thread pool of its own: one hash at cost 12 takes a few hundred milliseconds of CPU, which must
 /// not block the event loops that serve other requests.
 struct PasswordHasher: Sendable {
+    /// One pool for the process, as many threads as cores, started on first use and never stopped (like NIO's
+    /// own singletons): every shop in the process shares it.
+    static let pool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: max(1, System.coreCount))
+        pool.start()
+        return pool
+    }()
+
     let cost: Int
     let pool: NIOThreadPool
 

@@ -29,28 +29,41 @@ public struct PIIError: Error, CustomStringConvertible {
 public struct PIICodec: Sendable {
     /// Root keys by version; the highest is current. Empty: values stay in clear.
     let rootBytes: [Int: Data]
-    public var currentVersion: Int? { rootBytes.keys.max() }
+    /// The version new values are sealed with: the file's `current N` line, else the highest.
+    public let currentVersion: Int?
     public var encrypts: Bool { !rootBytes.isEmpty }
 
     public static let plain = PIICodec(keys: [:])
     static let prefix = "pii1:"
 
     /// Root keys (32 bytes each) by version.
-    public init(keys: [Int: Data]) { rootBytes = keys }
+    public init(keys: [Int: Data], current: Int? = nil) {
+        rootBytes = keys
+        currentVersion = current ?? keys.keys.max()
+    }
 
-    /// `PII_KEY_FILE`: lines `VERSION HEX` (a 32-byte key as 64 hex digits), `#` comments; the file must be
-    /// readable by its owner only.
+    /// `PII_KEY_FILE`: lines `VERSION HEX` (a 32-byte key as 64 hex digits), optionally `current VERSION`
+    /// (which key seals new values; default the highest, so a new key can first be made known to every
+    /// instance and only then used), `#` comments; the file must be readable by its owner only.
     public static func load(file: String) throws -> PIICodec {
         try SecretFile.checkPrivate(file, setting: "PII_KEY_FILE")
         guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
             throw StorefrontConfigurationError("PII_KEY_FILE \(file) cannot be read")
         }
         var roots: [Int: Data] = [:]
+        var current: Int?
         for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             let place = "PII_KEY_FILE \(file):\(number + 1)"
+            if fields.count == 2, fields[0] == "current" {
+                guard let version = Int(fields[1]) else {
+                    throw StorefrontConfigurationError("\(place): current needs a version number")
+                }
+                current = version
+                continue
+            }
             guard fields.count == 2, let version = Int(fields[0]), version >= 1, let bytes = hexBytes(fields[1]),
                   bytes.count == 32
             else { throw StorefrontConfigurationError("\(place): expected VERSION and 64 hex digits") }
@@ -58,7 +71,10 @@ public struct PIICodec: Sendable {
             roots[version] = bytes
         }
         guard !roots.isEmpty else { throw StorefrontConfigurationError("PII_KEY_FILE \(file) holds no key") }
-        return PIICodec(keys: roots)
+        if let current, roots[current] == nil {
+            throw StorefrontConfigurationError("PII_KEY_FILE \(file): current \(current) names no key in the file")
+        }
+        return PIICodec(keys: roots, current: current)
     }
 
     /// A new key line for a key file: `VERSION HEX`.
