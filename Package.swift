@@ -45,6 +45,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -165,6 +166,11 @@ let package = Package(
             path: "Tests/BackupSupport",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Security",
+            dependencies: ["MariaDB", "DbctlConfig"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "dbctl",
             dependencies: [
@@ -173,6 +179,7 @@ let package = Package(
                 "Migration",
                 "Backup",
                 "DbctlConfig",
+                "Security",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -210,7 +217,7 @@ let package = Package(
         .testTarget(
             name: "StorefrontTests",
             dependencies: [
-                "Storefront", "MariaDB", "MariaDBServer", "MariaDBTestSupport",
+                "Storefront", "MariaDB", "MariaDBServer", "MariaDBTestSupport", "Security", "DbctlConfig",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -15,9 +15,12 @@ public struct DbctlConfiguration: Sendable, Equatable {
     public var backup: BackupSection?
     public var alerts: [AlertChannelConfig]
     public var agent: AgentSection
+    public var security: SecuritySection?
 
     public init(file: String, server: ServerSection? = nil, backup: BackupSection? = nil,
-                alerts: [AlertChannelConfig] = [], agent: AgentSection = AgentSection()) {
+                alerts: [AlertChannelConfig] = [], agent: AgentSection = AgentSection(),
+                security: SecuritySection? = nil) {
+        self.security = security
         self.file = file
         self.server = server
         self.backup = backup
@@ -42,13 +45,14 @@ public struct DbctlConfiguration: Sendable, Equatable {
         }
         guard let node else { throw ConfigurationError(.syntax, file: file, key: "", "the file is empty") }
         let map = try YAMLReader(file: file, key: "", node: node)
-            .mapping(allowed: ["server", "backup", "alerts", "agent"])
+            .mapping(allowed: ["server", "backup", "alerts", "agent", "security"])
         return DbctlConfiguration(
             file: file,
             server: try map.child("server").map(ServerSection.read),
             backup: try map.child("backup").map(BackupSection.read),
             alerts: try map.child("alerts")?.sequence().map(AlertChannelConfig.read) ?? [],
-            agent: try map.child("agent").map(AgentSection.read) ?? AgentSection())
+            agent: try map.child("agent").map(AgentSection.read) ?? AgentSection(),
+            security: try map.child("security").map(SecuritySection.read))
     }
 
     /// The `server` section, or an error naming what needs it.
@@ -57,6 +61,16 @@ public struct DbctlConfiguration: Sendable, Equatable {
             throw ConfigurationError(.missingKey, file: file, key: "server", "\(verb) needs a server section")
         }
         return server
+    }
+
+    /// The credential set called `name` in `security.credentials`.
+    public func requireCredentials(_ name: String, for verb: String) throws -> CredentialSet {
+        guard let set = security?.credentials.first(where: { $0.name == name }) else {
+            let known = security?.credentials.map(\.name).joined(separator: ", ") ?? ""
+            throw ConfigurationError(.missingKey, file: file, key: "security.credentials",
+                                     "\(verb): no credential set named \(name) (configured: \(known.isEmpty ? "none" : known))")
+        }
+        return set
     }
 
     public func requireBackup(for verb: String) throws -> BackupSection {

@@ -20,7 +20,7 @@ struct DBCtl: AsyncParsableCommand {
         abstract: "Database operations for Storefront: SQLite → MySQL migration, backups and restores, local servers.",
         subcommands: [
             MigrateGroup.self, BackupCommand.self, AgentCommand.self, RollbackCommand.self, RehearseCommand.self,
-            VerifyCommand.self, ServerCommand.self, PingCommand.self, DemoCommand.self,
+            VerifyCommand.self, ServerCommand.self, PingCommand.self, DemoCommand.self, SecurityCommand.self,
         ]
     )
 }

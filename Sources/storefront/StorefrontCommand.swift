@@ -36,7 +36,19 @@ struct Serve: AsyncParsableCommand {
         do { audit = try AuditLog.open(configuration) } catch { await db.shutdown(); throw error }
         let services = StorefrontServices(configuration: configuration, db: db, audit: audit)
         let app = StorefrontApplication.application(services: services, host: host, port: port, logger: logger)
-        do { try await app.runService() } catch { await services.shutdown(); throw error }
+        // Credential rotation replaces the file; the shop follows it without a restart.
+        let watcherLogger = logger
+        var watcher: Task<Void, Never>?
+        if let file = configuration.credentialsFile {
+            let credentials = CredentialsWatcher(services: services, file: file)
+            watcher = Task { await credentials.run(logger: watcherLogger) }
+        }
+        do { try await app.runService() } catch {
+            watcher?.cancel()
+            await services.shutdown()
+            throw error
+        }
+        watcher?.cancel()
         await services.shutdown()
     }
 }

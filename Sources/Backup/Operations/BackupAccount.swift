@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import MariaDB
 
@@ -24,16 +23,9 @@ public struct BackupAccount: Sendable {
         ]
     }
 
-    /// mysql_native_password's stored form, `*` + hex(SHA1(SHA1(password))): the statement then carries hex digits
-    /// only, never the password (which a statement cannot take as a placeholder here).
-    static func nativeHash(_ password: String) -> String {
-        let inner = Data(Insecure.SHA1.hash(data: Data(password.utf8)))
-        return "*" + Insecure.SHA1.hash(data: inner).map { String(format: "%02X", $0) }.joined()
-    }
+    static func nativeHash(_ password: String) -> String { MariaDBAccount.nativePasswordHash(password) }
 
-    static func isPlainName(_ text: String) -> Bool {
-        !text.isEmpty && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_.-%:".contains($0)) }
-    }
+    static func isPlainName(_ text: String) -> Bool { MariaDBAccount.isPlainName(text) }
 
     public func apply(admin: MariaDBConfiguration, password: String) async throws {
         guard Self.isPlainName(user), Self.isPlainName(host) else {

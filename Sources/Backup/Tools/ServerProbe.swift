@@ -56,15 +56,3 @@ enum ServerProbe {
                            grants: grants, binaryLogs: logs)
     }
 }
-
-extension MariaDBValue {
-    /// The value as text, whatever the wire type (server variables come back as text or numbers).
-    var text: String {
-        switch self {
-        case .null: ""
-        case .string(let value), .json(let value): value
-        case .bytes(let bytes): String(decoding: bytes, as: UTF8.self)
-        default: description
-        }
-    }
-}

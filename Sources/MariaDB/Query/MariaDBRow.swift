@@ -99,6 +99,17 @@ public struct MariaDBRow: Sendable {
 }
 
 extension MariaDBValue {
+    /// The value as text, whatever the wire type (server variables and `SHOW` output come back as text or
+    /// numbers).
+    public var text: String {
+        switch self {
+        case .null: ""
+        case .string(let value), .json(let value): value
+        case .bytes(let bytes): String(decoding: bytes, as: UTF8.self)
+        default: description
+        }
+    }
+
     /// The kind of value, for messages that must not show the value itself.
     public var kindName: String {
         switch self {

@@ -13,7 +13,7 @@ import MariaDB
 /// `SIGNIN_FAILURES_PER_ACCOUNT`, `SIGNIN_ATTEMPTS_PER_ADDRESS`, `SIGNUPS_PER_ADDRESS` (`COUNT/SECONDS`);
 /// `TRUSTED_PROXIES` (comma-separated addresses whose `X-Forwarded-For` is believed); `AUDIT_LOG_FILE`,
 /// `AUDIT_KEY_FILE` (the application audit log and the key of its chain); `PII_KEY_FILE` (keys sealing personal
-/// data).
+/// data); `DATABASE_CREDENTIALS_FILE` (the MariaDB account, followed while serving).
 public struct StorefrontConfiguration: Sendable {
     public enum DatabaseTarget: Sendable, Equatable {
         case sqlite(path: String)
@@ -47,6 +47,8 @@ public struct StorefrontConfiguration: Sendable {
     public var auditKeyFile: String?
     /// How customers' personal data is stored: sealed with the keys of `PII_KEY_FILE`, or in clear without.
     public var pii = PIICodec.plain
+    /// `DATABASE_CREDENTIALS_FILE`: the MariaDB account (`[client]` `user=`, `password=`), watched while serving.
+    public var credentialsFile: String?
 
     /// `adminAPIKey` (all scopes, named `admin`) and the scoped keys.
     public var allAdminKeys: [AdminKey] {
@@ -124,6 +126,15 @@ public struct StorefrontConfiguration: Sendable {
             configuration.rateLimits.signUpsPerAddress = try RateLimit(parsing: text, setting: "SIGNUPS_PER_ADDRESS")
         }
         if let file = env["PII_KEY_FILE"] { configuration.pii = try PIICodec.load(file: file) }
+        if let file = env["DATABASE_CREDENTIALS_FILE"] {
+            let credentials = try DatabaseCredentials.load(file)
+            guard case .mariaDB(let box) = configuration.database else {
+                throw StorefrontConfigurationError("DATABASE_CREDENTIALS_FILE applies to a mysql:// DATABASE_URL only")
+            }
+            configuration.database = .mariaDB(MariaDBConfigurationBox(credentials.applied(to: box.configuration)))
+            configuration.replicas = configuration.replicas.map(credentials.applied)
+            configuration.credentialsFile = file
+        }
         configuration.auditLogFile = env["AUDIT_LOG_FILE"]
         configuration.auditKeyFile = env["AUDIT_KEY_FILE"]
         configuration.trustedProxies = (env["TRUSTED_PROXIES"] ?? "").split(separator: ",")

@@ -14,6 +14,8 @@ public final class StorefrontDatabase: Sendable {
     public let kind: Kind
     /// Where the data lives, for status and messages: the SQLite path or `host:port/db`, never a password.
     public let location: String
+    /// What it was opened with (a password inside: never print it).
+    public let configuration: StorefrontConfiguration
     private let eventLoopGroup: MultiThreadedEventLoopGroup
     /// SQLite's blocking calls run here, not on the process-wide pool: a busy wait on a locked file (another
     /// process writing, a cut-over holding the write lock) then stalls only this database, never the others of
@@ -26,6 +28,7 @@ public final class StorefrontDatabase: Sendable {
 
     public init(_ configuration: StorefrontConfiguration, logger: Logger = Logger(label: "storefront.db")) {
         self.logger = logger
+        self.configuration = configuration
         switch configuration.database {
         case .sqlite, .sqliteMemory:
             // SQLite has one writer at a time: one connection, one loop. Concurrent requests of this process
@@ -94,10 +97,20 @@ public final class StorefrontDatabase: Sendable {
     }
 
     /// True when every known migration has run.
+    ///
+    /// Only reads: the shop's own account (DML, no DDL) must be able to ask, so Fluent's bookkeeping table is
+    /// looked up rather than created; without it nothing has run.
     public func migrationsAreCurrent() async throws -> Bool {
-        let migrator = migrator()
-        try await migrator.setupIfNeeded().get()
-        return try await migrator.previewPrepareBatch().get().isEmpty
+        guard let sql = database() as? any SQLDatabase else { return false }
+        struct Found: Decodable { let found: Int }
+        let lookup = kind == .sqlite
+            ? "SELECT COUNT(*) AS found FROM sqlite_master WHERE type = 'table' AND name = '_fluent_migrations'"
+            : "SELECT COUNT(*) AS found FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+                + "AND TABLE_NAME = '_fluent_migrations'"
+        guard try await sql.raw(SQLQueryString(lookup)).first(decoding: Found.self)?.found ?? 0 > 0 else {
+            return false
+        }
+        return try await migrator().previewPrepareBatch().get().isEmpty
     }
 
     /// Why this SQLite file must not be served any more: an online migration moved the shop to MariaDB and

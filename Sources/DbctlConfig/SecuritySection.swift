@@ -1,0 +1,68 @@
+import Foundation
+
+/// `security:` — accounts whose secrets dbctl rotates.
+///
+/// ```yaml
+/// security:
+///   credentials:
+///     - name: shop                       # what the accounts are for
+///       accounts: [shop_a, shop_b]       # two accounts with the same grants, used in turn
+///       host: "10.0.0.%"                 # their host part
+///       file: /etc/storefront/db.cnf     # the secret file the application reads (DATABASE_CREDENTIALS_FILE)
+///       max_age: 90d                     # the agent alerts before a secret gets older
+///       drain_timeout: 120s              # how long the old account may keep sessions after the switch
+/// ```
+public struct SecuritySection: Sendable, Equatable {
+    public var credentials: [CredentialSet]
+
+    public init(credentials: [CredentialSet] = []) { self.credentials = credentials }
+
+    static func read(_ reader: YAMLReader) throws -> SecuritySection {
+        let map = try reader.mapping(allowed: ["credentials"])
+        let sets = try map.child("credentials")?.sequence().map(CredentialSet.read) ?? []
+        var names = Set<String>()
+        for (index, set) in sets.enumerated() where !names.insert(set.name).inserted {
+            throw try map.required("credentials").error(.invalidValue, "name \(set.name) is used twice",
+                                                       at: "[\(index)].name")
+        }
+        return SecuritySection(credentials: sets)
+    }
+}
+
+/// Two accounts that take turns, so that a password changes without a moment in which the application has
+/// none that works (MariaDB has no dual passwords).
+public struct CredentialSet: Sendable, Equatable {
+    public var name: String
+    public var accounts: [String]
+    public var host: String
+    public var file: String
+    public var maxAge: TimeInterval
+    public var drainTimeout: TimeInterval
+
+    public init(name: String, accounts: [String], host: String, file: String, maxAge: TimeInterval = 90 * 86_400,
+                drainTimeout: TimeInterval = 120) {
+        self.name = name
+        self.accounts = accounts
+        self.host = host
+        self.file = file
+        self.maxAge = maxAge
+        self.drainTimeout = drainTimeout
+    }
+
+    static func read(_ reader: YAMLReader) throws -> CredentialSet {
+        let map = try reader.mapping(allowed: ["name", "accounts", "host", "file", "max_age", "drain_timeout"])
+        let accounts = try map.required("accounts").sequence().map { try $0.scalarText() }
+        guard accounts.count == 2, accounts[0] != accounts[1] else {
+            throw try map.required("accounts").error(.invalidValue, "expected two different account names")
+        }
+        let host = try map.requiredString("host")
+        guard host != "%" else {
+            throw try map.required("host").error(.invalidValue, "'%' lets the account in from anywhere; name the hosts")
+        }
+        var set = CredentialSet(name: try map.requiredString("name"), accounts: accounts, host: host,
+                                file: try map.requiredString("file"))
+        if let age = try map.duration("max_age") { set.maxAge = age }
+        if let drain = try map.duration("drain_timeout") { set.drainTimeout = drain }
+        return set
+    }
+}

@@ -1,0 +1,14 @@
+import ArgumentParser
+
+/// `dbctl security …`: accounts and their secrets.
+struct SecurityCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "security", abstract: "Accounts and their secrets.",
+        subcommands: [CredentialsCommand.self])
+}
+
+struct CredentialsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "credentials", abstract: "Application database credentials (security.credentials).",
+        subcommands: [CredentialsRotateCommand.self])
+}
