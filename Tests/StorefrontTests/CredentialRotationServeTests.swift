@@ -146,6 +146,50 @@ private let lockingServer: MariaDBServer.Options = {
         try? await admin.close()
     }
 
+    /// The dbctl verb without --execute: the checks and the steps, and nothing changed.
+    @Test func theDryRunChecksAndChangesNothing() async throws {
+        let server = try TestServer.require()
+        let folder = try ServeProcess.makeFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let admin = try await MariaDBConnection.connect(server.adminConfiguration())
+        for statement in [
+            "CREATE USER dry_a@'127.0.0.1' IDENTIFIED BY PASSWORD '\(MariaDBAccount.nativePasswordHash("x-pass-1"))'",
+            "CREATE USER dry_b@'127.0.0.1' ACCOUNT LOCK", "GRANT SELECT ON mysql.db TO dry_a@'127.0.0.1'",
+        ] {
+            _ = try await admin.execute(MariaDBQuery(unsafeSQL: statement))
+        }
+        let secretFile = folder + "/db.cnf"
+        let original = DatabaseCredentials(user: "dry_a", password: "x-pass-1").fileText
+        FileManager.default.createFile(atPath: secretFile, contents: Data(original.utf8),
+                                       attributes: [.posixPermissions: 0o600])
+        let config = folder + "/dbctl.yaml"
+        try """
+            server: {url: "mysql://\(server.adminUser)@127.0.0.1:\(server.port)/", password_file: \(server.adminPasswordFile)}
+            security:
+              credentials:
+                - {name: shop, accounts: [dry_a, dry_b], host: "127.0.0.1", file: \(secretFile)}
+            """.write(toFile: config, atomically: false, encoding: .utf8)
+        let dbctl = URL(fileURLWithPath: ServeProcess.binary).deletingLastPathComponent()
+            .appendingPathComponent("dbctl").path
+        // The grants differ: refused before anything is written, naming both accounts.
+        let (refused, refusal) = try ProgramRunner.run(dbctl, ["security", "credentials", "rotate", "--config", config,
+                                                              "--set", "shop"], environment: [:])
+        #expect(refused != 0)
+        #expect(refusal.contains("dry_a@127.0.0.1 and dry_b@127.0.0.1 do not have the same grants"), "\(refusal)")
+        _ = try await admin.execute("GRANT SELECT ON mysql.db TO dry_b@'127.0.0.1'")
+        let (status, output) = try ProgramRunner.run(dbctl, ["security", "credentials", "rotate", "--config", config,
+                                                            "--set", "shop"], environment: [:])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("✓ secret file"), "\(output)")
+        #expect(output.contains("would rotate dry_a → dry_b"))
+        #expect(output.contains("ACCOUNT LOCK") && output.contains("dry run: nothing changed"))
+        #expect(!output.contains("x-pass-1"))
+        #expect(try String(contentsOfFile: secretFile, encoding: .utf8) == original)
+        let stillLocked = try await Self.signIn(as: "dry_b", "anything", server: server, database: "mysql")
+        #expect(stillLocked != "signed in")
+        try? await admin.close()
+    }
+
     /// "signed in", or the error text of signing in as `user` with `password`.
     static func signIn(as user: String, _ password: String, server: MariaDBServer, database: String) async throws
         -> String

@@ -71,6 +71,12 @@ import Testing
         ("server: {url: \"mysql://backup:hunter2@127.0.0.1/\"}", "server.url: a password in the URL is refused"),
         ("alerts: [{type: pager}]", "alerts[0].type: unknown alert type pager"),
         ("tuning: {}", "dbctl.yaml: tuning: unknown key"),
+        ("security: {credentials: [{name: shop, accounts: [a], host: h, file: f}]}",
+         "security.credentials[0].accounts: expected two different account names"),
+        ("security: {credentials: [{name: shop, accounts: [a, b], host: \"%\", file: f}]}",
+         "security.credentials[0].host: '%' lets the account in from anywhere"),
+        ("security: {credentials: [{name: shop, accounts: [a, b], host: h, file: f, rotate: yes}]}",
+         "security.credentials[0].rotate: unknown key"),
         ("server: [1, 2", "dbctl.yaml: not valid YAML"),
     ])
     func mistakesNameTheKey(_ text: String, _ expected: String) {
@@ -81,6 +87,20 @@ import Testing
             #expect("\(error)".contains(expected), "\(error)")
             #expect(!"\(error)".contains("hunter2"), "never echoes a password")
         }
+    }
+
+    @Test func credentialSetsAreRead() throws {
+        let text = """
+            server: {url: "mysql://admin@127.0.0.1:3306/"}
+            security:
+              credentials:
+                - {name: shop, accounts: [shop_a, shop_b], host: "10.0.0.%", file: /etc/storefront/db.cnf, max_age: 30d}
+            """
+        let config = try DbctlConfiguration.parse(text, file: "dbctl.yaml")
+        let set = try config.requireCredentials("shop", for: "test")
+        #expect(set.accounts == ["shop_a", "shop_b"] && set.host == "10.0.0.%")
+        #expect(set.maxAge == 30 * 86_400 && set.drainTimeout == 120)
+        #expect(throws: ConfigurationError.self) { try config.requireCredentials("billing", for: "test") }
     }
 
     @Test func aMissingFileIsNamed() {
