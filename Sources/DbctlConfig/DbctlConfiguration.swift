@@ -17,9 +17,11 @@ public struct DbctlConfiguration: Sendable, Equatable {
     public var agent: AgentSection
     public var security: SecuritySection?
 
-    public init(file: String, server: ServerSection? = nil, backup: BackupSection? = nil,
-                alerts: [AlertChannelConfig] = [], agent: AgentSection = AgentSection(),
-                security: SecuritySection? = nil) {
+    public init(
+        file: String, server: ServerSection? = nil, backup: BackupSection? = nil,
+        alerts: [AlertChannelConfig] = [], agent: AgentSection = AgentSection(),
+        security: SecuritySection? = nil
+    ) {
         self.security = security
         self.file = file
         self.server = server
@@ -67,8 +69,9 @@ public struct DbctlConfiguration: Sendable, Equatable {
     public func requireCredentials(_ name: String, for verb: String) throws -> CredentialSet {
         guard let set = security?.credentials.first(where: { $0.name == name }) else {
             let known = security?.credentials.map(\.name).joined(separator: ", ") ?? ""
-            throw ConfigurationError(.missingKey, file: file, key: "security.credentials",
-                                     "\(verb): no credential set named \(name) (configured: \(known.isEmpty ? "none" : known))")
+            throw ConfigurationError(
+                .missingKey, file: file, key: "security.credentials",
+                "\(verb): no credential set named \(name) (configured: \(known.isEmpty ? "none" : known))")
         }
         return set
     }

@@ -22,8 +22,9 @@ public struct SecuritySection: Sendable, Equatable {
         let sets = try map.child("credentials")?.sequence().map(CredentialSet.read) ?? []
         var names = Set<String>()
         for (index, set) in sets.enumerated() where !names.insert(set.name).inserted {
-            throw try map.required("credentials").error(.invalidValue, "name \(set.name) is used twice",
-                                                       at: "[\(index)].name")
+            throw try map.required("credentials").error(
+                .invalidValue, "name \(set.name) is used twice",
+                at: "[\(index)].name")
         }
         return SecuritySection(credentials: sets)
     }
@@ -39,8 +40,10 @@ public struct CredentialSet: Sendable, Equatable {
     public var maxAge: TimeInterval
     public var drainTimeout: TimeInterval
 
-    public init(name: String, accounts: [String], host: String, file: String, maxAge: TimeInterval = 90 * 86_400,
-                drainTimeout: TimeInterval = 120) {
+    public init(
+        name: String, accounts: [String], host: String, file: String, maxAge: TimeInterval = 90 * 86_400,
+        drainTimeout: TimeInterval = 120
+    ) {
         self.name = name
         self.accounts = accounts
         self.host = host
@@ -59,8 +62,9 @@ public struct CredentialSet: Sendable, Equatable {
         guard host != "%" else {
             throw try map.required("host").error(.invalidValue, "'%' lets the account in from anywhere; name the hosts")
         }
-        var set = CredentialSet(name: try map.requiredString("name"), accounts: accounts, host: host,
-                                file: try map.requiredString("file"))
+        var set = CredentialSet(
+            name: try map.requiredString("name"), accounts: accounts, host: host,
+            file: try map.requiredString("file"))
         if let age = try map.duration("max_age") { set.maxAge = age }
         if let drain = try map.duration("drain_timeout") { set.drainTimeout = drain }
         return set

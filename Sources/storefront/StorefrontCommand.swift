@@ -29,11 +29,18 @@ struct Serve: AsyncParsableCommand {
         if migrate { try await db.migrate() }
         var logger = Logger(label: "storefront")
         logger.logLevel = .info
-        logger.info("starting", metadata: ["environment": "\(configuration.environment.rawValue)",
-                                           "backend": "\(db.kind.rawValue)", "database": "\(db.location)"])
+        logger.info(
+            "starting",
+            metadata: [
+                "environment": "\(configuration.environment.rawValue)",
+                "backend": "\(db.kind.rawValue)", "database": "\(db.location)",
+            ])
         // The database may be switched while serving (POST /admin/database/switch): shut down whichever is current.
         let audit: AuditLog?
-        do { audit = try AuditLog.open(configuration) } catch { await db.shutdown(); throw error }
+        do { audit = try AuditLog.open(configuration) } catch {
+            await db.shutdown()
+            throw error
+        }
         let services = StorefrontServices(configuration: configuration, db: db, audit: audit)
         let app = StorefrontApplication.application(services: services, host: host, port: port, logger: logger)
         // Credential rotation replaces the file; the shop follows it without a restart.
@@ -60,15 +67,24 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         let db = StorefrontDatabase(try StorefrontConfiguration.fromEnvironment())
         do {
-            if revert { try await db.revertLastBatch(); print("reverted the last migration batch") }
-            else { try await db.migrate(); print("migrations are current (\(db.kind.rawValue))") }
-        } catch { await db.shutdown(); throw error }
+            if revert {
+                try await db.revertLastBatch()
+                print("reverted the last migration batch")
+            } else {
+                try await db.migrate()
+                print("migrations are current (\(db.kind.rawValue))")
+            }
+        } catch {
+            await db.shutdown()
+            throw error
+        }
         await db.shutdown()
     }
 }
 
 struct Seed: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Fill an empty, migrated database with deterministic sample data.")
+    static let configuration = CommandConfiguration(
+        abstract: "Fill an empty, migrated database with deterministic sample data.")
     @Option(help: "Number of products (customers: half, orders: as many, reviews: half).") var scale = 1_000
 
     func run() async throws {
@@ -79,7 +95,10 @@ struct Seed: AsyncParsableCommand {
             let started = ContinuousClock.now
             let counts = try await Seeder(scale: scale, pii: settings.pii).run(on: db.database()) { print("  \($0)") }
             print("seeded \(counts) in \(ContinuousClock.now - started)")
-        } catch { await db.shutdown(); throw error }
+        } catch {
+            await db.shutdown()
+            throw error
+        }
         await db.shutdown()
     }
 }

@@ -26,7 +26,8 @@ import Testing
                 (String(repeating: "é", count: 40), "72 bytes"),
             ]
             for (password, reason) in refused {
-                let reply = try await shop.post("/customers", Self.newCustomer("ada.lovelace@example.com", password: password))
+                let reply = try await shop.post(
+                    "/customers", Self.newCustomer("ada.lovelace@example.com", password: password))
                 #expect(reply.status == 400, "\(password): \(reply.text)")
                 #expect(reply.errorField == "password")
                 #expect(reply.errorMessage.contains(reason), "\(password): \(reply.errorMessage)")
@@ -121,8 +122,10 @@ import Testing
             let attempts: [(HTTPRequest.Method, String, String?)] = [
                 (.get, "/customers/\(alice)", nil),
                 (.get, "/customers/\(alice)/addresses", nil),
-                (.post, "/customers/\(alice)/addresses",
-                 #"{"line1": "x", "city": "y", "postal_code": "1", "country": "DE"}"#),
+                (
+                    .post, "/customers/\(alice)/addresses",
+                    #"{"line1": "x", "city": "y", "postal_code": "1", "country": "DE"}"#
+                ),
                 (.get, "/customers/\(alice)/orders", nil),
                 (.get, "/orders/\(orderID)", nil),
                 (.get, "/carts/\(openCart)", nil),
@@ -189,9 +192,11 @@ import Testing
             #expect(overAddress.status == 429, "\(overAddress.text)")
             #expect(overAddress.errorCode == "too_many_requests")
 
-            #expect(try await shop.post("/customers", Self.newCustomer("third@example.com", password: Self.password))
-                .status == 201)
-            let fourth = try await shop.post("/customers", Self.newCustomer("fourth@example.com", password: Self.password))
+            #expect(
+                try await shop.post("/customers", Self.newCustomer("third@example.com", password: Self.password))
+                    .status == 201)
+            let fourth = try await shop.post(
+                "/customers", Self.newCustomer("fourth@example.com", password: Self.password))
             #expect(fourth.status == 429, "\(fourth.text)")
             #expect(fourth.headers[.retryAfter] != nil)
         }
@@ -214,7 +219,8 @@ import Testing
             #expect(control.status == 403)
             // The main key has every scope; a wrong key is 401.
             #expect(try await shop.request(.get, "/admin/customers/\(id)", admin: true).status == 200)
-            let wrong = try await shop.request(.get, "/admin/customers/\(id)", admin: true, key: "support-key-012345678X")
+            let wrong = try await shop.request(
+                .get, "/admin/customers/\(id)", admin: true, key: "support-key-012345678X")
             #expect(wrong.status == 401)
         }
     }
@@ -224,7 +230,8 @@ import Testing
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let file = folder + "/keys"
-        let text = "# name scopes key\nsupport customers support-key-0123456789\nops catalog,orders ops-key-0123456789ab\nall * all-key-0123456789abcd\n"
+        let text =
+            "# name scopes key\nsupport customers support-key-0123456789\nops catalog,orders ops-key-0123456789ab\nall * all-key-0123456789abcd\n"
         FileManager.default.createFile(atPath: file, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
         let keys = try AdminKey.load(file: file)
         #expect(keys.map(\.name) == ["support", "ops", "all"])

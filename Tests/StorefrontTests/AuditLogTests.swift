@@ -19,8 +19,9 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/audit.log"
         let keyFile = folder + "/audit.key"
-        FileManager.default.createFile(atPath: keyFile, contents: Data(repeating: 7, count: 32),
-                                       attributes: [.posixPermissions: 0o600])
+        FileManager.default.createFile(
+            atPath: keyFile, contents: Data(repeating: 7, count: 32),
+            attributes: [.posixPermissions: 0o600])
         let audit = try AuditLog(path: path, keyFile: keyFile)
         let harness = try await ShopHarness.make(.sqlite, audit: audit)
         do {
@@ -29,8 +30,9 @@ import Testing
                 _ = try await shop.signIn("audited@example.com", "Not-the-password-1")
                 _ = try await shop.request(.delete, "/sessions/current")
                 _ = try await shop.product("AUD-1")
-                _ = try await shop.request(.post, "/admin/categories", json: #"{"name": "n", "slug": "n"}"#,
-                                           admin: true, key: "wrong-key-000000000")
+                _ = try await shop.request(
+                    .post, "/admin/categories", json: #"{"name": "n", "slug": "n"}"#,
+                    admin: true, key: "wrong-key-000000000")
                 #expect(id > 0)
             }
         } catch {
@@ -41,14 +43,15 @@ import Testing
 
         let records = try Self.lines(path).map { try JSONDecoder().decode(AuditRecord.self, from: Data($0.utf8)) }
         let summary = records.map { "\($0.actor) \($0.action) \($0.object) \($0.outcome)" }
-        #expect(summary == [
-            "anonymous customer.create customer:1 ok",
-            "customer:1 signin customer:1 ok",
-            "anonymous signin customer:1 failed: wrong password",
-            "customer:1 signout customer:1 ok",
-            "admin:admin POST /admin/products  201",
-            "anonymous POST /admin/categories  unauthorized",
-        ], "\(summary)")
+        #expect(
+            summary == [
+                "anonymous customer.create customer:1 ok",
+                "customer:1 signin customer:1 ok",
+                "anonymous signin customer:1 failed: wrong password",
+                "customer:1 signout customer:1 ok",
+                "admin:admin POST /admin/products  201",
+                "anonymous POST /admin/categories  unauthorized",
+            ], "\(summary)")
         #expect(records.allSatisfy { $0.client == "local" && !$0.requestID.isEmpty })
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(!text.contains("Not-the-password-1") && !text.contains(ShopClient.password))
@@ -61,8 +64,9 @@ import Testing
 
         // A reopened log continues the chain.
         let again = try AuditLog(path: path, keyFile: keyFile)
-        again.record(actor: "admin:ops", action: "GET /admin/database", outcome: "200", client: "10.0.0.9",
-                      requestID: "r1", logger: .init(label: "test"))
+        again.record(
+            actor: "admin:ops", action: "GET /admin/database", outcome: "200", client: "10.0.0.9",
+            requestID: "r1", logger: .init(label: "test"))
         #expect(try AuditVerifier.verify(path: path, keyFile: keyFile).records == 7)
     }
 
@@ -73,8 +77,9 @@ import Testing
         let path = folder + "/audit.log"
         let audit = try AuditLog(path: path, keyFile: nil)
         for n in 1...5 {
-            audit.record(actor: "customer:\(n)", action: "signin", object: "customer:\(n)", outcome: "ok",
-                         client: "127.0.0.1", requestID: "r\(n)", logger: .init(label: "test"))
+            audit.record(
+                actor: "customer:\(n)", action: "signin", object: "customer:\(n)", outcome: "ok",
+                client: "127.0.0.1", requestID: "r\(n)", logger: .init(label: "test"))
         }
         #expect(try AuditVerifier.verify(path: path, keyFile: nil).problem == nil)
         var lines = try Self.lines(path)
@@ -95,8 +100,9 @@ import Testing
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let keyFile = folder + "/audit.key"
-        FileManager.default.createFile(atPath: keyFile, contents: Data(repeating: 1, count: 32),
-                                       attributes: [.posixPermissions: 0o644])
+        FileManager.default.createFile(
+            atPath: keyFile, contents: Data(repeating: 1, count: 32),
+            attributes: [.posixPermissions: 0o644])
         let error = try #require(throws: StorefrontConfigurationError.self) {
             try AuditLog(path: folder + "/audit.log", keyFile: keyFile)
         }

@@ -53,27 +53,40 @@ private let lockingServer: MariaDBServer.Options = {
             _ = try await admin.execute(MariaDBQuery(unsafeSQL: statement))
         }
         let secretFile = folder + "/db.cnf"
-        FileManager.default.createFile(atPath: secretFile, contents: Data(
-            DatabaseCredentials(user: "shop_a", password: first).fileText.utf8), attributes: [.posixPermissions: 0o600])
+        FileManager.default.createFile(
+            atPath: secretFile,
+            contents: Data(
+                DatabaseCredentials(user: "shop_a", password: first).fileText.utf8),
+            attributes: [.posixPermissions: 0o600])
 
         let url = "mysql://shop_a@127.0.0.1:\(server.port)/\(database)"
-        let (migrated, output) = try ServeProcess.run(["migrate"], environment: [
-            "DATABASE_URL": "mysql://\(server.adminUser)@127.0.0.1:\(server.port)/\(database)",
-            "DATABASE_PASSWORD_FILE": server.adminPasswordFile,
-        ])
+        let (migrated, output) = try ServeProcess.run(
+            ["migrate"],
+            environment: [
+                "DATABASE_URL": "mysql://\(server.adminUser)@127.0.0.1:\(server.port)/\(database)",
+                "DATABASE_PASSWORD_FILE": server.adminPasswordFile,
+            ])
         try #require(migrated == 0, "storefront migrate: \(output)")
-        let process = try await ServeProcess.start(environment: [
-            "DATABASE_URL": url, "DATABASE_CREDENTIALS_FILE": secretFile, "ADMIN_API_KEY": Self.adminKey,
-        ], folder: folder, name: "serve")
+        let process = try await ServeProcess.start(
+            environment: [
+                "DATABASE_URL": url, "DATABASE_CREDENTIALS_FILE": secretFile, "ADMIN_API_KEY": Self.adminKey,
+            ], folder: folder, name: "serve")
         serve = process
-        func call(_ method: HTTPRequest.Method, _ path: String, _ body: [String: Any]? = nil, token: String? = nil,
-                  admin: Bool = false) async throws -> ShopClient.Reply {
+        func call(
+            _ method: HTTPRequest.Method, _ path: String, _ body: [String: Any]? = nil, token: String? = nil,
+            admin: Bool = false
+        ) async throws -> ShopClient.Reply {
             let json = try body.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) }
-            return try await LiveShop.request(port: process.port, method, path, json: json,
-                                              key: admin ? Self.adminKey : nil, token: token)
+            return try await LiveShop.request(
+                port: process.port, method, path, json: json,
+                key: admin ? Self.adminKey : nil, token: token)
         }
-        let product = try await call(.post, "/admin/products", ["sku": "R-1", "title": "Tea", "description": "",
-                                                               "price": "1.00", "stock": 1_000_000], admin: true)
+        let product = try await call(
+            .post, "/admin/products",
+            [
+                "sku": "R-1", "title": "Tea", "description": "",
+                "price": "1.00", "stock": 1_000_000,
+            ], admin: true)
         let productID = try #require(product["id"] as? Int, "\(product.text)")
 
         let tally = Tally()
@@ -81,17 +94,20 @@ private let lockingServer: MariaDBServer.Options = {
         let shoppers = (0..<3).map { n in
             Task {
                 let email = "rot\(n)@example.com"
-                _ = try await call(.post, "/customers", ["email": email, "name": "R \(n)", "password": ShopClient.password])
+                _ = try await call(
+                    .post, "/customers", ["email": email, "name": "R \(n)", "password": ShopClient.password])
                 let session = try await call(.post, "/sessions", ["email": email, "password": ShopClient.password])
                 let token = try #require(session["token"] as? String, "\(session.text)")
                 while stop.snapshot.orders == 0 {
                     do {
                         let cart = try await call(.post, "/carts", [:], token: token)
                         let cartID = cart["id"] as? Int ?? 0
-                        let item = try await call(.put, "/carts/\(cartID)/items", ["product_id": productID, "quantity": 1],
-                                                  token: token)
-                        let order = try await call(.post, "/carts/\(cartID)/checkout", ["payment_method": "card"],
-                                                   token: token)
+                        let item = try await call(
+                            .put, "/carts/\(cartID)/items", ["product_id": productID, "quantity": 1],
+                            token: token)
+                        let order = try await call(
+                            .post, "/carts/\(cartID)/checkout", ["payment_method": "card"],
+                            token: token)
                         for reply in [cart, item, order] where reply.status >= 500 || reply.status == 0 {
                             tally.fail("\(reply.status) \(reply.text.prefix(200))")
                         }
@@ -104,8 +120,9 @@ private let lockingServer: MariaDBServer.Options = {
         }
         try await Task.sleep(for: .seconds(1))
 
-        let set = CredentialSet(name: "shop", accounts: ["shop_a", "shop_b"], host: "127.0.0.1", file: secretFile,
-                                drainTimeout: 60)
+        let set = CredentialSet(
+            name: "shop", accounts: ["shop_a", "shop_b"], host: "127.0.0.1", file: secretFile,
+            drainTimeout: 60)
         let rotation = CredentialRotation(set: set, admin: server.adminConfiguration())
         for expected in ["shop_b", "shop_a"] {
             let previous = try DatabaseCredentials.load(secretFile)
@@ -115,8 +132,9 @@ private let lockingServer: MariaDBServer.Options = {
             #expect(outcome.to.user == expected, "\(outcome)")
             try await Task.sleep(for: .milliseconds(500))
             // The old account is locked: its password no longer lets anyone in.
-            let locked = try await Self.signIn(as: outcome.from.user, previous.password, server: server,
-                                               database: database)
+            let locked = try await Self.signIn(
+                as: outcome.from.user, previous.password, server: server,
+                database: database)
             #expect(locked.contains("locked"), "\(locked)")
         }
         let before = tally.snapshot.orders
@@ -140,8 +158,11 @@ private let lockingServer: MariaDBServer.Options = {
         #expect(log.components(separatedBy: "the new account cannot sign in").count - 1 == 1, "tried once")
         #expect(!log.contains(first), "no password in the log")
         // One wrong password, not the three that would block shop_b.
-        let errors = try await admin.query(MariaDBQuery(unsafeSQL:
-            "SELECT JSON_VALUE(Priv, '$.password_errors') FROM mysql.global_priv WHERE User = 'shop_b'")).rows
+        let errors = try await admin.query(
+            MariaDBQuery(
+                unsafeSQL:
+                    "SELECT JSON_VALUE(Priv, '$.password_errors') FROM mysql.global_priv WHERE User = 'shop_b'")
+        ).rows
         #expect((Int(errors.first?[0].text ?? "") ?? 0) < 3, "\(errors)")
         try? await admin.close()
     }
@@ -160,25 +181,34 @@ private let lockingServer: MariaDBServer.Options = {
         }
         let secretFile = folder + "/db.cnf"
         let original = DatabaseCredentials(user: "dry_a", password: "x-pass-1").fileText
-        FileManager.default.createFile(atPath: secretFile, contents: Data(original.utf8),
-                                       attributes: [.posixPermissions: 0o600])
+        FileManager.default.createFile(
+            atPath: secretFile, contents: Data(original.utf8),
+            attributes: [.posixPermissions: 0o600])
         let config = folder + "/dbctl.yaml"
         try """
-            server: {url: "mysql://\(server.adminUser)@127.0.0.1:\(server.port)/", password_file: \(server.adminPasswordFile)}
-            security:
-              credentials:
-                - {name: shop, accounts: [dry_a, dry_b], host: "127.0.0.1", file: \(secretFile)}
-            """.write(toFile: config, atomically: false, encoding: .utf8)
+        server: {url: "mysql://\(server.adminUser)@127.0.0.1:\(server.port)/", password_file: \(server.adminPasswordFile)}
+        security:
+          credentials:
+            - {name: shop, accounts: [dry_a, dry_b], host: "127.0.0.1", file: \(secretFile)}
+        """.write(toFile: config, atomically: false, encoding: .utf8)
         let dbctl = URL(fileURLWithPath: ServeProcess.binary).deletingLastPathComponent()
             .appendingPathComponent("dbctl").path
         // The grants differ: refused before anything is written, naming both accounts.
-        let (refused, refusal) = try ProgramRunner.run(dbctl, ["security", "credentials", "rotate", "--config", config,
-                                                              "--set", "shop"], environment: [:])
+        let (refused, refusal) = try ProgramRunner.run(
+            dbctl,
+            [
+                "security", "credentials", "rotate", "--config", config,
+                "--set", "shop",
+            ], environment: [:])
         #expect(refused != 0)
         #expect(refusal.contains("dry_a@127.0.0.1 and dry_b@127.0.0.1 do not have the same grants"), "\(refusal)")
         _ = try await admin.execute("GRANT SELECT ON mysql.db TO dry_b@'127.0.0.1'")
-        let (status, output) = try ProgramRunner.run(dbctl, ["security", "credentials", "rotate", "--config", config,
-                                                            "--set", "shop"], environment: [:])
+        let (status, output) = try ProgramRunner.run(
+            dbctl,
+            [
+                "security", "credentials", "rotate", "--config", config,
+                "--set", "shop",
+            ], environment: [:])
         #expect(status == 0, "\(output)")
         #expect(output.contains("✓ secret file"), "\(output)")
         #expect(output.contains("would rotate dry_a → dry_b"))

@@ -1,7 +1,7 @@
 import FluentKit
+import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Foundation
 import MariaDBTestSupport
 import SQLKit
 import Storefront
@@ -10,15 +10,19 @@ import Testing
 /// Customers' personal data at rest: sealed in every column, bound to its row, unreadable in the raw files and
 /// in a dump, and re-sealed under a new key while the shop serves.
 @Suite(.mariaDB) struct PIIEncryptionTests {
-    static let secrets = ["Wilhelmina Quaxley", "wilhelmina.q@example.org", "+41 44 555 01 02", "Geheimgasse 17",
-                          "Quellstadt", "8099"]
+    static let secrets = [
+        "Wilhelmina Quaxley", "wilhelmina.q@example.org", "+41 44 555 01 02", "Geheimgasse 17",
+        "Quellstadt", "8099",
+    ]
 
     /// A customer with an address, through the API; returns the customer's id.
     static func shopper(_ shop: ShopClient) async throws -> Int {
         let id = try await shop.customer("wilhelmina.q@example.org", name: "Wilhelmina Quaxley")
         let phone = try await shop.signedIn(as: id).get("/customers/me")
         #expect(phone["email"] as? String == "wilhelmina.q@example.org")
-        let address = try await shop.signedIn(as: id).post("/customers/\(id)/addresses", """
+        let address = try await shop.signedIn(as: id).post(
+            "/customers/\(id)/addresses",
+            """
             {"line1": "Geheimgasse 17", "city": "Quellstadt", "postal_code": "8099", "country": "CH"}
             """)
         #expect(address.status == 201, "\(address.text)")
@@ -52,8 +56,10 @@ import Testing
             #expect(index.count == 64 && index.allSatisfy(\.isHexDigit))
             // Sign-in finds the customer by the blind index alone.
             #expect(try await shop.signIn("  Wilhelmina.Q@example.org", ShopClient.password).status == 201)
-            let duplicate = try await shop.post("/customers", AccountAPITests.newCustomer(
-                "WILHELMINA.q@example.org", password: "Another-long-pass-9"))
+            let duplicate = try await shop.post(
+                "/customers",
+                AccountAPITests.newCustomer(
+                    "WILHELMINA.q@example.org", password: "Another-long-pass-9"))
             #expect(duplicate.status == 409)
             #expect(duplicate.errorCode == "email_taken")
         }
@@ -72,7 +78,8 @@ import Testing
             #expect(copied.status == 500, "\(copied.text)")
             #expect(!copied.text.contains("Wilhelmina"), "never another row's plaintext")
 
-            let sealed = try #require(try await Self.raw(services.db, "SELECT email FROM customers WHERE id = \(victim)")[0][0])
+            let sealed = try #require(
+                try await Self.raw(services.db, "SELECT email FROM customers WHERE id = \(victim)")[0][0])
             var characters = Array(sealed)
             let position = characters.count - 5
             characters[position] = characters[position] == "A" ? "B" : "A"
@@ -117,8 +124,10 @@ import Testing
             defer { try? FileManager.default.removeItem(atPath: options) }
             let dump = Process()
             dump.executableURL = URL(fileURLWithPath: "/usr/bin/mariadb-dump")
-            dump.arguments = ["--defaults-extra-file=\(options)", "-h127.0.0.1", "-P\(server.port)", "--single-transaction",
-                              database]
+            dump.arguments = [
+                "--defaults-extra-file=\(options)", "-h127.0.0.1", "-P\(server.port)", "--single-transaction",
+                database,
+            ]
             let pipe = Pipe()
             dump.standardOutput = pipe
             dump.standardError = FileHandle.nullDevice
@@ -153,7 +162,8 @@ import Testing
     /// reading their data: nothing fails, and at the end every value is under the new key.
     @Test(arguments: [Backend.sqlite, .mariadb])
     func plainDataIsEncryptedAndKeysRotateWhileTheShopServes(backend: Backend) async throws {
-        let first = Data(repeating: 0x11, count: 32), second = Data(repeating: 0x22, count: 32)
+        let first = Data(repeating: 0x11, count: 32)
+        let second = Data(repeating: 0x22, count: 32)
         let harness = try await ShopHarness.make(backend, configure: { $0.pii = .plain })
         do {
             try await harness.withClient { shop in
@@ -162,13 +172,16 @@ import Testing
             let plain = try await Self.raw(harness.services.db, "SELECT name FROM customers ORDER BY id")
             #expect(plain.first?.first == "Early 0", "stored in clear without a key")
 
-            for (label, codec) in [("encrypt", PIICodec(keys: [1: first])),
-                                   ("rotate", PIICodec(keys: [1: first, 2: second]))] {
-                let services = StorefrontServices(configuration: {
-                    var c = harness.services.configuration
-                    c.pii = codec
-                    return c
-                }(), db: harness.services.db)
+            for (label, codec) in [
+                ("encrypt", PIICodec(keys: [1: first])),
+                ("rotate", PIICodec(keys: [1: first, 2: second])),
+            ] {
+                let services = StorefrontServices(
+                    configuration: {
+                        var c = harness.services.configuration
+                        c.pii = codec
+                        return c
+                    }(), db: harness.services.db)
                 let app = Application(router: StorefrontApplication.router(services: services))
                 try await app.test(.router) { client in
                     let shop = ShopClient(client: client)
@@ -185,7 +198,8 @@ import Testing
                         }
                         return failures
                     }
-                    let report = try await PIIReencryption(pii: codec, batchSize: 5).run(on: harness.services.db.database())
+                    let report = try await PIIReencryption(pii: codec, batchSize: 5).run(
+                        on: harness.services.db.database())
                     #expect(report.notCurrent == 0, "\(report)")
                     #expect(report.customersChanged == 12, "\(label): \(report)")
                     #expect(try await readers.value.isEmpty, "\(label)")

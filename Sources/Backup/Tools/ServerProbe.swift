@@ -43,16 +43,19 @@ enum ServerProbe {
     }
 
     private static func read(_ connection: MariaDBConnection) async throws -> ServerFacts {
-        let row = try await connection.query("""
+        let row = try await connection.query(
+            """
             SELECT @@version, @@server_id, @@log_bin, @@binlog_format, @@gtid_binlog_pos, @@datadir
-            """).rows[0]
+            """
+        ).rows[0]
         let grants = try await connection.query("SHOW GRANTS FOR CURRENT_USER()").rows.map { $0[0].text }
         var logs: [(String, UInt64)] = []
         if row[2].text == "1" {
             logs = try await connection.query("SHOW BINARY LOGS").rows.map { ($0[0].text, UInt64($0[1].text) ?? 0) }
         }
-        return ServerFacts(version: row[0].text, serverID: UInt32(row[1].text) ?? 0, logBin: row[2].text == "1",
-                           binlogFormat: row[3].text, gtidBinlogPos: row[4].text, dataDirectory: row[5].text,
-                           grants: grants, binaryLogs: logs)
+        return ServerFacts(
+            version: row[0].text, serverID: UInt32(row[1].text) ?? 0, logBin: row[2].text == "1",
+            binlogFormat: row[3].text, gtidBinlogPos: row[4].text, dataDirectory: row[5].text,
+            grants: grants, binaryLogs: logs)
     }
 }

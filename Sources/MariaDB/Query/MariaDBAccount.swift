@@ -10,8 +10,10 @@ public struct MariaDBAccount: Sendable, Hashable, CustomStringConvertible {
     /// Fails naming the account when a name has other characters.
     public init(user: String, host: String) throws {
         guard Self.isPlainName(user), Self.isPlainName(host) else {
-            throw MariaDBError(code: .misuse, message: "account \(user)@\(host): user and host may hold letters, "
-                               + "digits and _ . - % : only")
+            throw MariaDBError(
+                code: .misuse,
+                message: "account \(user)@\(host): user and host may hold letters, "
+                    + "digits and _ . - % : only")
         }
         self.user = user
         self.host = host

@@ -15,7 +15,9 @@ public struct MariaDBColumn: Sendable, Hashable {
     public var isBinary: Bool { charsetNumber == 63 }
     public var isNullable: Bool { flags & UInt32(NOT_NULL_FLAG) == 0 }
 
-    public init(name: String, table: String, type: UInt32, flags: UInt32, charsetNumber: UInt32, length: UInt, decimals: UInt32) {
+    public init(
+        name: String, table: String, type: UInt32, flags: UInt32, charsetNumber: UInt32, length: UInt, decimals: UInt32
+    ) {
         self.name = name
         self.table = table
         self.type = type
@@ -94,7 +96,8 @@ public struct MariaDBRow: Sendable {
         let column = columns.columns[index]
         return MariaDBError(
             code: .conversion,
-            message: "column '\(column.name)' holds \(values[index].kindName), which cannot be read as \(wanted) exactly")
+            message:
+                "column '\(column.name)' holds \(values[index].kindName), which cannot be read as \(wanted) exactly")
     }
 }
 

@@ -79,8 +79,9 @@ public struct StorefrontSmoke: Sendable {
             let customer = step(
                 "POST /customers", .POST, "/customers", ["email": email, "name": "Rehearsal", "password": password],
                 expect: 201), let customerID = customer["id"] as? Int,
-            let session = step("POST /sessions", .POST, "/sessions", ["email": email, "password": password],
-                               expect: 201),
+            let session = step(
+                "POST /sessions", .POST, "/sessions", ["email": email, "password": password],
+                expect: 201),
             let token = session["token"] as? String
         else { return results }
         _ = step("GET /customers/{id} without a token", .GET, "/customers/\(customerID)", expect: 401)

@@ -44,8 +44,10 @@ public struct CredentialRotation: Sendable {
         var checks: [String] = []
         let current = try Self.readSecretFile(set.file)
         guard let index = set.accounts.firstIndex(of: current.user) else {
-            throw SecurityError(.secretFile, "\(set.file) names the account \(current.user), which is not one of "
-                                + "\(set.accounts.joined(separator: ", ")) (security.credentials \(set.name))")
+            throw SecurityError(
+                .secretFile,
+                "\(set.file) names the account \(current.user), which is not one of "
+                    + "\(set.accounts.joined(separator: ", ")) (security.credentials \(set.name))")
         }
         checks.append("secret file: \(set.file) is private (0600) and names \(current.user)")
         let active = try MariaDBAccount(user: set.accounts[index], host: set.host)
@@ -55,14 +57,18 @@ public struct CredentialRotation: Sendable {
             let grants = try await (Self.grants(of: active, on: connection), Self.grants(of: idle, on: connection))
             guard grants.0 == grants.1 else {
                 let only = grants.0.symmetricDifference(grants.1).sorted().first ?? ""
-                throw SecurityError(.accounts, "\(active) and \(idle) do not have the same grants (\(only)); give "
-                                    + "both the same role before rotating")
+                throw SecurityError(
+                    .accounts,
+                    "\(active) and \(idle) do not have the same grants (\(only)); give "
+                        + "both the same role before rotating")
             }
             checks.append("accounts: \(active) and \(idle) exist with the same \(grants.0.count) grants")
             let lingering = try await Self.sessions(of: idle, on: connection)
             guard lingering == 0 else {
-                throw SecurityError(.drain, "\(idle) still has \(lingering) sessions from an earlier rotation; "
-                                    + "wait for them to end")
+                throw SecurityError(
+                    .drain,
+                    "\(idle) still has \(lingering) sessions from an earlier rotation; "
+                        + "wait for them to end")
             }
             checks.append("idle account: \(idle) has no sessions")
             try? await connection.close()
@@ -86,8 +92,10 @@ public struct CredentialRotation: Sendable {
         let password = Self.newPassword()
         let connection = try await connect()
         do {
-            _ = try await connection.execute(MariaDBQuery(unsafeSQL: "ALTER USER \(plan.idle.sql) IDENTIFIED BY "
-                + "PASSWORD '\(MariaDBAccount.nativePasswordHash(password))' ACCOUNT UNLOCK"))
+            _ = try await connection.execute(
+                MariaDBQuery(
+                    unsafeSQL: "ALTER USER \(plan.idle.sql) IDENTIFIED BY "
+                        + "PASSWORD '\(MariaDBAccount.nativePasswordHash(password))' ACCOUNT UNLOCK"))
             progress("\(plan.idle) has a new password and is unlocked")
             var probe = admin
             probe.username = plan.idle.user
@@ -103,9 +111,11 @@ public struct CredentialRotation: Sendable {
             var left = try await Self.sessions(of: plan.active, on: connection)
             while left > 0 {
                 guard Date() < deadline else {
-                    throw SecurityError(.drain, "\(plan.active) still has \(left) sessions after "
-                                        + "\(Int(set.drainTimeout)) s; it stays unlocked (both accounts work). Find "
-                                        + "the application that did not follow \(set.file), then run again")
+                    throw SecurityError(
+                        .drain,
+                        "\(plan.active) still has \(left) sessions after "
+                            + "\(Int(set.drainTimeout)) s; it stays unlocked (both accounts work). Find "
+                            + "the application that did not follow \(set.file), then run again")
                 }
                 try await Task.sleep(nanoseconds: 200_000_000)
                 left = try await Self.sessions(of: plan.active, on: connection)
@@ -145,17 +155,19 @@ public struct CredentialRotation: Sendable {
         } catch {
             throw SecurityError(.accounts, "account \(account) cannot be read on the server: \(error)")
         }
-        return Set(rows.map { line in
-            var text = line.replacingOccurrences(of: "`\(account.user)`@`\(account.host)`", with: "ACCOUNT")
-                .replacingOccurrences(of: account.sql, with: "ACCOUNT")
-            if let range = text.range(of: " IDENTIFIED BY PASSWORD") { text = String(text[..<range.lowerBound]) }
-            return text
-        })
+        return Set(
+            rows.map { line in
+                var text = line.replacingOccurrences(of: "`\(account.user)`@`\(account.host)`", with: "ACCOUNT")
+                    .replacingOccurrences(of: account.sql, with: "ACCOUNT")
+                if let range = text.range(of: " IDENTIFIED BY PASSWORD") { text = String(text[..<range.lowerBound]) }
+                return text
+            })
     }
 
     static func sessions(of account: MariaDBAccount, on connection: MariaDBConnection) async throws -> Int {
         let rows = try await connection.query(
-            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = \(account.user)").rows
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = \(account.user)"
+        ).rows
         return Int(rows.first?[0].text ?? "0") ?? 0
     }
 
@@ -168,11 +180,13 @@ public struct CredentialRotation: Sendable {
     /// client read.
     static func readSecretFile(_ path: String) throws -> Credentials {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let mode = attributes[.posixPermissions] as? Int
+            let mode = attributes[.posixPermissions] as? Int
         else { throw SecurityError(.secretFile, "secret file \(path) does not exist") }
         guard mode & 0o077 == 0 else {
-            throw SecurityError(.secretFile, "secret file \(path) is readable by group or others (mode "
-                                + "\(String(mode, radix: 8))); chmod 600 it")
+            throw SecurityError(
+                .secretFile,
+                "secret file \(path) is readable by group or others (mode "
+                    + "\(String(mode, radix: 8))); chmod 600 it")
         }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw SecurityError(.secretFile, "secret file \(path) cannot be read")
@@ -193,8 +207,10 @@ public struct CredentialRotation: Sendable {
     static func writeSecretFile(_ path: String, user: String, password: String) throws {
         let temporary = path + ".new-\(getpid())"
         let text = "[client]\nuser=\(user)\npassword=\(password)\n"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8),
-                                             attributes: [.posixPermissions: 0o600])
+        guard
+            FileManager.default.createFile(
+                atPath: temporary, contents: Data(text.utf8),
+                attributes: [.posixPermissions: 0o600])
         else { throw SecurityError(.secretFile, "cannot write \(temporary)") }
         guard rename(temporary, path) == 0 else {
             unlink(temporary)

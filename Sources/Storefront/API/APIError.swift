@@ -13,8 +13,10 @@ public struct APIError: HTTPResponseError, Sendable {
     /// `WWW-Authenticate` of a `401`: how to authenticate.
     public var challenge: String?
 
-    public init(_ status: HTTPResponse.Status, code: String, _ message: String, field: String? = nil,
-                retryAfterSeconds: Int? = nil, challenge: String? = nil) {
+    public init(
+        _ status: HTTPResponse.Status, code: String, _ message: String, field: String? = nil,
+        retryAfterSeconds: Int? = nil, challenge: String? = nil
+    ) {
         self.status = status
         self.code = code
         self.message = message
@@ -24,7 +26,11 @@ public struct APIError: HTTPResponseError, Sendable {
     }
 
     struct Body: Encodable {
-        struct Detail: Encodable { let code: String; let message: String; let field: String? }
+        struct Detail: Encodable {
+            let code: String
+            let message: String
+            let field: String?
+        }
         let error: Detail
     }
 
@@ -36,7 +42,9 @@ public struct APIError: HTTPResponseError, Sendable {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    static func invalid(_ field: String, _ message: String) -> APIError { APIError(.badRequest, code: "invalid_field", message, field: field) }
+    static func invalid(_ field: String, _ message: String) -> APIError {
+        APIError(.badRequest, code: "invalid_field", message, field: field)
+    }
     static func notFound(_ what: String) -> APIError { APIError(.notFound, code: "not_found", "\(what) not found") }
 }
 
@@ -44,27 +52,39 @@ public struct APIError: HTTPResponseError, Sendable {
 /// exhausted pool, or lock contention that outlasted the retries) becomes `503` with `Retry-After`,
 /// anything else a `500` without internals.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         do {
             return try await next(request, context)
         } catch let error as APIError {
             return try error.response(from: request, context: context)
         } catch is PoolError {
-            return try APIError(.serviceUnavailable, code: "overloaded", "the database is busy; retry shortly", retryAfterSeconds: 1)
-                .response(from: request, context: context)
-        } catch where TransactionRetry.isRetryable(error) {
+            return try APIError(
+                .serviceUnavailable, code: "overloaded", "the database is busy; retry shortly", retryAfterSeconds: 1
+            )
+            .response(from: request, context: context)
+        } catch  where TransactionRetry.isRetryable(error) {
             context.logger.warning("database contention outlasted the retries", metadata: ["error": "\(error)"])
-            return try APIError(.serviceUnavailable, code: "busy", "the database is busy; retry shortly",
-                                retryAfterSeconds: 1).response(from: request, context: context)
+            return try APIError(
+                .serviceUnavailable, code: "busy", "the database is busy; retry shortly",
+                retryAfterSeconds: 1
+            ).response(from: request, context: context)
         } catch let error as HTTPError {
-            return try APIError(error.status, code: error.status.code == 404 ? "not_found" : "http_error", error.body ?? error.status.reasonPhrase)
-                .response(from: request, context: context)
+            return try APIError(
+                error.status, code: error.status.code == 404 ? "not_found" : "http_error",
+                error.body ?? error.status.reasonPhrase
+            )
+            .response(from: request, context: context)
         } catch let error as any DatabaseError where error.isConstraintFailure {
-            return try APIError(.conflict, code: "conflict", "the change conflicts with existing data (a unique or referenced value)")
-                .response(from: request, context: context)
+            return try APIError(
+                .conflict, code: "conflict", "the change conflicts with existing data (a unique or referenced value)"
+            )
+            .response(from: request, context: context)
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(error)"])
-            return try APIError(.internalServerError, code: "internal", "internal error").response(from: request, context: context)
+            return try APIError(.internalServerError, code: "internal", "internal error").response(
+                from: request, context: context)
         }
     }
 }

@@ -9,7 +9,9 @@ struct CatalogRoutes {
         router.get("/products") { request, context in try await listProducts(request, context) }
         router.get("/products/{id}") { _, context in
             let id = try context.parameters.require("id", as: Int.self)
-            guard let product = try await app.product(id, context), product.active else { throw APIError.notFound("product \(id)") }
+            guard let product = try await app.product(id, context), product.active else {
+                throw APIError.notFound("product \(id)")
+            }
             return product
         }
         router.get("/products/{id}/reviews") { request, context in
@@ -17,7 +19,8 @@ struct CatalogRoutes {
             let (page, per) = try pageParameters(request)
             let db = app.database(context)
             guard try await Product.find(id, on: db) != nil else { throw APIError.notFound("product \(id)") }
-            let result = try await Review.query(on: db).filter(\.$product.$id == id).sort(\.$createdAt, .descending).sort(\.$id, .descending)
+            let result = try await Review.query(on: db).filter(\.$product.$id == id).sort(\.$createdAt, .descending)
+                .sort(\.$id, .descending)
                 .paginate(PageRequest(page: page, per: per))
             return PageDTO(items: result.items.map(ReviewDTO.init), page: page, per: per, total: result.metadata.total)
         }
@@ -41,7 +44,9 @@ struct CatalogRoutes {
         let db = app.database(context)
         var query = Product.query(on: db).filter(\.$active == true)
         if let category = request.uri.queryParameters.get("category") {
-            guard let id = Int(category) else { throw APIError.invalid("category", "query parameter 'category' must be an integer") }
+            guard let id = Int(category) else {
+                throw APIError.invalid("category", "query parameter 'category' must be an integer")
+            }
             query = query.filter(\.$category.$id == id)
         }
         if let q = request.uri.queryParameters.get("q"), !q.isEmpty {
@@ -51,8 +56,12 @@ struct CatalogRoutes {
             let pattern = app.db.kind == .mariadb ? term.replacingOccurrences(of: "\\", with: "\\\\") : term
             query = query.group(.or) { $0.filter(\.$title ~~ pattern).filter(\.$sku == term) }
         }
-        if let min = request.uri.queryParameters.get("min_price") { query = query.filter(\.$priceCents >= (try Validate.money(min, "min_price"))) }
-        if let max = request.uri.queryParameters.get("max_price") { query = query.filter(\.$priceCents <= (try Validate.money(max, "max_price"))) }
+        if let min = request.uri.queryParameters.get("min_price") {
+            query = query.filter(\.$priceCents >= (try Validate.money(min, "min_price")))
+        }
+        if let max = request.uri.queryParameters.get("max_price") {
+            query = query.filter(\.$priceCents <= (try Validate.money(max, "max_price")))
+        }
         switch request.uri.queryParameters.get("sort") ?? "id" {
         case "id": query = query.sort(\.$id)
         case "price": query = query.sort(\.$priceCents).sort(\.$id)
@@ -61,7 +70,9 @@ struct CatalogRoutes {
         case "-title": query = query.sort(\.$title, .descending).sort(\.$id)
         case "created": query = query.sort(\.$createdAt).sort(\.$id)
         case "-created": query = query.sort(\.$createdAt, .descending).sort(\.$id)
-        case let other: throw APIError.invalid("sort", "sort '\(other)' is not one of id, price, -price, title, -title, created, -created")
+        case let other:
+            throw APIError.invalid(
+                "sort", "sort '\(other)' is not one of id, price, -price, title, -title, created, -created")
         }
         let result = try await query.paginate(PageRequest(page: page, per: per))
         return PageDTO(items: result.items.map(ProductDTO.init), page: page, per: per, total: result.metadata.total)
@@ -72,7 +83,9 @@ func pageParameters(_ request: Request) throws -> (Int, Int) {
     func int(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
         guard let text = request.uri.queryParameters.get(name) else { return fallback }
         guard let value = Int(text), range.contains(value) else {
-            throw APIError.invalid(name, "query parameter '\(name)' must be an integer between \(range.lowerBound) and \(range.upperBound)")
+            throw APIError.invalid(
+                name, "query parameter '\(name)' must be an integer between \(range.lowerBound) and \(range.upperBound)"
+            )
         }
         return value
     }

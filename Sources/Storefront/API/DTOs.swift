@@ -6,7 +6,8 @@ import MariaDB
 func iso(_ date: Date?) -> String? {
     guard let date else { return nil }
     let value = MariaDBDateTime(date)
-    return value.dateString + "T" + String(format: "%02d:%02d:%02d.%06dZ", value.hour, value.minute, value.second, value.microsecond)
+    return value.dateString + "T"
+        + String(format: "%02d:%02d:%02d.%06dZ", value.hour, value.minute, value.second, value.microsecond)
 }
 
 struct ProductDTO: ResponseCodable, Sendable {
@@ -91,7 +92,10 @@ struct AddressDTO: ResponseCodable, Sendable {
 }
 
 struct CartDTO: ResponseCodable, Sendable {
-    struct Item: Codable, Sendable { let product_id: Int; let quantity: Int }
+    struct Item: Codable, Sendable {
+        let product_id: Int
+        let quantity: Int
+    }
     let id: Int
     let customer_id: Int?
     let status: String
@@ -99,9 +103,22 @@ struct CartDTO: ResponseCodable, Sendable {
 }
 
 struct OrderDTO: ResponseCodable, Sendable {
-    struct Line: Codable, Sendable { let product_id: Int; let quantity: Int; let unit_price: String }
-    struct Change: Codable, Sendable { let from: String?; let to: String; let at: String? }
-    struct PaymentLine: Codable, Sendable { let amount: String; let method: String; let status: String; let reference: String }
+    struct Line: Codable, Sendable {
+        let product_id: Int
+        let quantity: Int
+        let unit_price: String
+    }
+    struct Change: Codable, Sendable {
+        let from: String?
+        let to: String
+        let at: String?
+    }
+    struct PaymentLine: Codable, Sendable {
+        let amount: String
+        let method: String
+        let status: String
+        let reference: String
+    }
     let id: Int
     let customer_id: Int
     let status: String
@@ -208,7 +225,9 @@ struct NewProduct: StrictBody {
     let attributes: [String: String]?
     let active: Bool?
     let category_id: Int?
-    static let fields: Set<String> = ["sku", "title", "description", "price", "stock", "attributes", "active", "category_id"]
+    static let fields: Set<String> = [
+        "sku", "title", "description", "price", "stock", "attributes", "active", "category_id",
+    ]
 }
 
 struct ProductChange: StrictBody {

@@ -35,28 +35,34 @@ struct DatabaseControlRoutes {
     func freeze(_ request: Request, _ context: ShopRequestContext) async throws -> DatabaseStatusDTO {
         let body = try await request.decodeStrict(FreezeRequest.self, context: context, emptyMeansDefaults: true)
         let lease = try Validate.range(body.lease_ms ?? 5_000, "lease_ms", Self.leaseRange)
-        let drainTimeout = try Validate.range(body.drain_timeout_ms ?? 2_000, "drain_timeout_ms",
-                                              Self.drainTimeoutRange)
+        let drainTimeout = try Validate.range(
+            body.drain_timeout_ms ?? 2_000, "drain_timeout_ms",
+            Self.drainTimeoutRange)
         switch await app.writeGate.freeze(lease: .milliseconds(lease), drainTimeout: .milliseconds(drainTimeout)) {
         case .frozen(let drained):
-            context.logger.info("writes frozen",
-                                metadata: ["lease_ms": "\(lease)", "drained_ms": "\(milliseconds(drained))"])
+            context.logger.info(
+                "writes frozen",
+                metadata: ["lease_ms": "\(lease)", "drained_ms": "\(milliseconds(drained))"])
             var answer = status()
             answer.drainedMilliseconds = milliseconds(drained)
             return answer
         case .drainTimedOut(let inFlight):
-            throw APIError(.conflict, code: "drain_timeout", "\(inFlight) write request(s) still in flight after "
-                           + "\(drainTimeout) ms; writes are open again")
+            throw APIError(
+                .conflict, code: "drain_timeout",
+                "\(inFlight) write request(s) still in flight after "
+                    + "\(drainTimeout) ms; writes are open again")
         case .openedWhileDraining:
-            throw APIError(.conflict, code: "not_frozen",
-                           "writes were thawed (or the lease ran out) before the writes in flight finished")
+            throw APIError(
+                .conflict, code: "not_frozen",
+                "writes were thawed (or the lease ran out) before the writes in flight finished")
         }
     }
 
     func switchDatabase(_ request: Request, _ context: ShopRequestContext) async throws -> DatabaseStatusDTO {
         let body = try await request.decodeStrict(SwitchRequest.self, context: context)
-        let target = try SwitchTarget(url: body.url, passwordFile: body.password_file,
-                                      replicaURLs: body.replica_urls ?? [], running: app.configuration)
+        let target = try SwitchTarget(
+            url: body.url, passwordFile: body.password_file,
+            replicaURLs: body.replica_urls ?? [], running: app.configuration)
         guard app.writeGate.status.frozen else { throw Self.notFrozen }
         let database = try await target.open()
         // Checked again at the moment of the swap: the lease may have run out while the new database was checked.
@@ -65,9 +71,12 @@ struct DatabaseControlRoutes {
             throw Self.notFrozen
         }
         app.cache.invalidateAll()
-        context.logger.notice("database switched", metadata: [
-            "backend": "\(database.kind.rawValue)", "database": "\(database.location)", "generation": "\(generation)",
-        ])
+        context.logger.notice(
+            "database switched",
+            metadata: [
+                "backend": "\(database.kind.rawValue)", "database": "\(database.location)",
+                "generation": "\(generation)",
+            ])
         return status()
     }
 

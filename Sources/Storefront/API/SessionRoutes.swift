@@ -9,10 +9,12 @@ struct SessionRoutes {
     func register(on router: Router<ShopRequestContext>) {
         router.post("/sessions") { request, context in
             let body = try await request.decodeStrict(NewSession.self, context: context)
-            let session = try await app.auth.signIn(email: body.email, password: body.password, request, context,
-                                                    on: app.database(context))
-            let answer = SessionDTO(token: session.token, expires_at: iso(session.expiresAt),
-                                    customer_id: session.customerID)
+            let session = try await app.auth.signIn(
+                email: body.email, password: body.password, request, context,
+                on: app.database(context))
+            let answer = SessionDTO(
+                token: session.token, expires_at: iso(session.expiresAt),
+                customer_id: session.customerID)
             return EditedResponse(status: .created, headers: [.cacheControl: "no-store"], response: answer)
         }
         router.delete("/sessions/current") { request, context -> Response in

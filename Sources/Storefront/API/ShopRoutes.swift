@@ -22,8 +22,9 @@ struct ShopRoutes {
                 throw APIError(.conflict, code: "email_taken", "a customer with this email exists", field: "email")
             }
             let hash = try await app.auth.hasher.hash(body.password)
-            let customer = try await Customer.create(email: email, name: name, phone: phone, passwordHash: hash,
-                                                     pii: app.pii, on: db)
+            let customer = try await Customer.create(
+                email: email, name: name, phone: phone, passwordHash: hash,
+                pii: app.pii, on: db)
             app.auth.recordSignUp(try customer.requireID(), request, context)
             return EditedResponse(status: .created, response: try CustomerDTO(customer, app.pii))
         }
@@ -35,8 +36,9 @@ struct ShopRoutes {
         router.get("/customers/{id}") { request, context in
             let db = app.database(context)
             let me = try await app.auth.customerID(request, context, on: db)
-            return try CustomerDTO(try await Self.own(try context.parameters.require("id", as: Int.self), me, on: db),
-                                   app.pii)
+            return try CustomerDTO(
+                try await Self.own(try context.parameters.require("id", as: Int.self), me, on: db),
+                app.pii)
         }
         router.get("/customers/{id}/addresses") { request, context in
             let db = app.database(context)
@@ -125,7 +127,8 @@ struct ShopRoutes {
                     try await item.update(on: tx)
                 case (nil, 0): break
                 case (nil, _):
-                    try await CartItem(cartID: id, productID: try product.requireID(), quantity: quantity).create(on: tx)
+                    try await CartItem(cartID: id, productID: try product.requireID(), quantity: quantity).create(
+                        on: tx)
                 }
             }
             return try await Self.cartDTO(id, on: db)
@@ -143,7 +146,9 @@ struct ShopRoutes {
             _ = try await Self.ownCart(id, me, on: db)
             let orderID = try await app.checkout.checkout(cartID: id, customerID: me, paymentMethod: method, on: db)
             app.invalidateProducts()
-            guard let order = try await Self.loadOrder(orderID, on: db) else { throw APIError.notFound("order \(orderID)") }
+            guard let order = try await Self.loadOrder(orderID, on: db) else {
+                throw APIError.notFound("order \(orderID)")
+            }
             return EditedResponse(status: .created, response: Self.orderDTO(order))
         }
     }
@@ -184,14 +189,16 @@ struct ShopRoutes {
                 .init(from: $0.fromStatus, to: $0.toStatus, at: iso($0.changedAt))
             },
             payments: order.payments.map {
-                .init(amount: formatMoney($0.amountCents), method: $0.method, status: $0.status, reference: $0.reference)
+                .init(
+                    amount: formatMoney($0.amountCents), method: $0.method, status: $0.status, reference: $0.reference)
             })
     }
 
     static func cartDTO(_ id: Int, on db: any Database) async throws -> CartDTO {
         guard let cart = try await Cart.find(id, on: db) else { throw APIError.notFound("cart \(id)") }
         let items = try await CartItem.query(on: db).filter(\.$cart.$id == id).sort(\.$product.$id).all()
-        return CartDTO(id: id, customer_id: cart.$customer.id, status: cart.status,
-                       items: items.map { .init(product_id: $0.$product.id, quantity: $0.quantity) })
+        return CartDTO(
+            id: id, customer_id: cart.$customer.id, status: cart.status,
+            items: items.map { .init(product_id: $0.$product.id, quantity: $0.quantity) })
     }
 }

@@ -14,8 +14,10 @@ public enum StorefrontApplication {
         router.middlewares.add(ErrorMiddleware())
         router.middlewares.add(LogRequestsMiddleware(.debug))
         // The gate before the hold: a write that waited at the gate runs on the database current when it opens.
-        router.middlewares.add(WriteGateMiddleware(gate: services.writeGate,
-                                                   maxWait: services.configuration.writeGateMaxWait))
+        router.middlewares.add(
+            WriteGateMiddleware(
+                gate: services.writeGate,
+                maxWait: services.configuration.writeGateMaxWait))
         router.middlewares.add(DatabaseHoldMiddleware(databases: services.databases))
         CatalogRoutes(app: services).register(on: router)
         ShopRoutes(app: services).register(on: router)
@@ -31,26 +33,36 @@ public enum StorefrontApplication {
                 return try Self.json(body, status: current ? .ok : .serviceUnavailable)
             } catch {
                 context.logger.warning("readiness check failed", metadata: ["error": "\(error)"])
-                return try Self.json(["status": "database_unreachable", "database": db.kind.rawValue],
-                                     status: .serviceUnavailable)
+                return try Self.json(
+                    ["status": "database_unreachable", "database": db.kind.rawValue],
+                    status: .serviceUnavailable)
             }
         }
         router.get("/metrics") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                     body: .init(byteBuffer: ByteBuffer(bytes: StorefrontMetrics.registry.emitToBuffer())))
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(bytes: StorefrontMetrics.registry.emitToBuffer())))
         }
         router.get("/openapi.yaml") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: Array(try OpenAPIDocument.text().utf8))))
+            Response(
+                status: .ok, headers: [.contentType: "application/yaml"],
+                body: .init(byteBuffer: ByteBuffer(bytes: Array(try OpenAPIDocument.text().utf8))))
         }
         return router
     }
 
     static func json(_ value: [String: String], status: HTTPResponse.Status) throws -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(value))))
+        Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(value))))
     }
 
-    public static func application(services: StorefrontServices, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
-        Application(router: router(services: services), configuration: .init(address: .hostname(host, port: port)), logger: logger)
+    public static func application(services: StorefrontServices, host: String, port: Int, logger: Logger)
+        -> some ApplicationProtocol
+    {
+        Application(
+            router: router(services: services), configuration: .init(address: .hostname(host, port: port)),
+            logger: logger)
     }
 }
 

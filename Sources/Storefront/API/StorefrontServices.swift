@@ -56,7 +56,10 @@ public struct StorefrontServices: Sendable {
             for category in all { children[category.$parent.id, default: []].append(category) }
             func build(_ parent: Int?, depth: Int) -> [CategoryNodeDTO] {
                 guard depth < 32 else { return [] }  // guards against a cycle in hand-edited data
-                return (children[parent] ?? []).map { CategoryNodeDTO(id: $0.id ?? 0, name: $0.name, slug: $0.slug, children: build($0.id, depth: depth + 1)) }
+                return (children[parent] ?? []).map {
+                    CategoryNodeDTO(
+                        id: $0.id ?? 0, name: $0.name, slug: $0.slug, children: build($0.id, depth: depth + 1))
+                }
             }
             return build(nil, depth: 0)
         } ?? []

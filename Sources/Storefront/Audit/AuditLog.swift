@@ -42,8 +42,10 @@ public final class AuditLog: @unchecked Sendable {
     }
 
     /// Appends one record; a failure to write is logged, never thrown into the request.
-    public func record(actor: String, action: String, object: String = "", outcome: String, client: String,
-                       requestID: String, logger: Logger) {
+    public func record(
+        actor: String, action: String, object: String = "", outcome: String, client: String,
+        requestID: String, logger: Logger
+    ) {
         lock.withLock {
             var record = AuditRecord(
                 seq: last.seq + 1, at: iso(Date()) ?? "", actor: actor, action: action, object: object,

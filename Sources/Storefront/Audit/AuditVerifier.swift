@@ -26,16 +26,19 @@ public enum AuditVerifier {
                 return Report(records: count, lastHash: previous.hash, problem: "\(place): not an audit record")
             }
             guard record.seq == previous.seq + 1 else {
-                return Report(records: count, lastHash: previous.hash,
-                              problem: "\(place): record \(record.seq) follows \(previous.seq) (a line is missing or added)")
+                return Report(
+                    records: count, lastHash: previous.hash,
+                    problem: "\(place): record \(record.seq) follows \(previous.seq) (a line is missing or added)")
             }
             guard record.prev == previous.hash else {
-                return Report(records: count, lastHash: previous.hash,
-                              problem: "\(place): record \(record.seq) does not chain to the line before")
+                return Report(
+                    records: count, lastHash: previous.hash,
+                    problem: "\(place): record \(record.seq) does not chain to the line before")
             }
             guard record.computedHash(key: key) == record.hash else {
-                return Report(records: count, lastHash: previous.hash,
-                              problem: "\(place): record \(record.seq) was changed (its hash does not match)")
+                return Report(
+                    records: count, lastHash: previous.hash,
+                    problem: "\(place): record \(record.seq) was changed (its hash does not match)")
             }
             previous = (record.seq, record.hash)
             count += 1

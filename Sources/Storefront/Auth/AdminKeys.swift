@@ -45,7 +45,10 @@ public struct AdminKey: Sendable, Equatable {
             guard fields.count == 3 else { throw StorefrontConfigurationError("\(place): expected NAME SCOPES KEY") }
             var scopes = Set<AdminScope>()
             for name in fields[1].split(separator: ",").map(String.init) {
-                if name == "*" { scopes.formUnion(AdminScope.allCases); continue }
+                if name == "*" {
+                    scopes.formUnion(AdminScope.allCases)
+                    continue
+                }
                 guard let scope = AdminScope(rawValue: name) else {
                     let known = AdminScope.allCases.map(\.rawValue).joined(separator: ", ")
                     throw StorefrontConfigurationError("\(place): unknown scope \(name) (known: \(known), *)")
@@ -69,7 +72,7 @@ public struct AdminKey: Sendable, Equatable {
 enum SecretFile {
     static func checkPrivate(_ path: String, setting: String) throws {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let mode = attributes[.posixPermissions] as? Int
+            let mode = attributes[.posixPermissions] as? Int
         else { throw StorefrontConfigurationError("\(setting) \(path) does not exist") }
         guard mode & 0o077 == 0 else {
             throw StorefrontConfigurationError(
@@ -99,31 +102,39 @@ struct AdminKeyMiddleware: RouterMiddleware {
         let client = addresses.of(request, context)
         let action = "\(request.method.rawValue) \(request.uri.path)"
         guard let match else {
-            audit?.record(actor: "anonymous", action: action, outcome: "unauthorized", client: client,
-                          requestID: context.id, logger: context.logger)
+            audit?.record(
+                actor: "anonymous", action: action, outcome: "unauthorized", client: client,
+                requestID: context.id, logger: context.logger)
             throw APIError(.unauthorized, code: "unauthorized", "missing or wrong X-API-Key")
         }
         guard match.scopes.contains(scope) else {
-            audit?.record(actor: "admin:\(match.name)", action: action, outcome: "denied: scope \(scope.rawValue)",
-                          client: client, requestID: context.id, logger: context.logger)
-            context.logger.notice("admin key used outside its scopes", metadata: [
-                "event": "admin_scope_denied", "key": "\(match.name)", "scope": "\(scope.rawValue)",
-            ])
-            throw APIError(.forbidden, code: "insufficient_scope",
-                           "admin key \(match.name) lacks the scope \(scope.rawValue)")
+            audit?.record(
+                actor: "admin:\(match.name)", action: action, outcome: "denied: scope \(scope.rawValue)",
+                client: client, requestID: context.id, logger: context.logger)
+            context.logger.notice(
+                "admin key used outside its scopes",
+                metadata: [
+                    "event": "admin_scope_denied", "key": "\(match.name)", "scope": "\(scope.rawValue)",
+                ])
+            throw APIError(
+                .forbidden, code: "insufficient_scope",
+                "admin key \(match.name) lacks the scope \(scope.rawValue)")
         }
         do {
             let response = try await next(request, context)
-            audit?.record(actor: "admin:\(match.name)", action: action, outcome: String(response.status.code),
-                          client: client, requestID: context.id, logger: context.logger)
+            audit?.record(
+                actor: "admin:\(match.name)", action: action, outcome: String(response.status.code),
+                client: client, requestID: context.id, logger: context.logger)
             return response
         } catch let error as APIError {
-            audit?.record(actor: "admin:\(match.name)", action: action, outcome: String(error.status.code),
-                          client: client, requestID: context.id, logger: context.logger)
+            audit?.record(
+                actor: "admin:\(match.name)", action: action, outcome: String(error.status.code),
+                client: client, requestID: context.id, logger: context.logger)
             throw error
         } catch {
-            audit?.record(actor: "admin:\(match.name)", action: action, outcome: "error", client: client,
-                          requestID: context.id, logger: context.logger)
+            audit?.record(
+                actor: "admin:\(match.name)", action: action, outcome: "error", client: client,
+                requestID: context.id, logger: context.logger)
             throw error
         }
     }

@@ -29,15 +29,17 @@ public struct CustomerAuth: Sendable {
     /// The signed-in customer's id, from the request's bearer token; `401` without a valid, unexpired one.
     func customerID(_ request: Request, _ context: ShopRequestContext, on db: any Database) async throws -> Int {
         guard let token = SessionToken.bearer(in: request.headers[.authorization]) else {
-            throw APIError(.unauthorized, code: "unauthorized",
-                           "sign in first: send Authorization: Bearer <token> from POST /sessions",
-                           challenge: #"Bearer realm="storefront""#)
+            throw APIError(
+                .unauthorized, code: "unauthorized",
+                "sign in first: send Authorization: Bearer <token> from POST /sessions",
+                challenge: #"Bearer realm="storefront""#)
         }
         let session = try await CustomerSession.query(on: db)
             .filter(\.$tokenHash == SessionToken.digest(token)).filter(\.$expiresAt > Date()).first()
         guard let session else {
-            throw APIError(.unauthorized, code: "invalid_token", "the bearer token is unknown, expired or signed out",
-                           challenge: #"Bearer realm="storefront", error="invalid_token""#)
+            throw APIError(
+                .unauthorized, code: "invalid_token", "the bearer token is unknown, expired or signed out",
+                challenge: #"Bearer realm="storefront", error="invalid_token""#)
         }
         return session.$customer.id
     }
@@ -47,12 +49,18 @@ public struct CustomerAuth: Sendable {
         let key = "signup " + addresses.of(request, context)
         if let wait = limiter.retryAfter(key, limits.signUpsPerAddress) {
             let client = addresses.of(request, context)
-            context.logger.notice("sign-up refused by rate limit", metadata: ["event": "signup_limited",
-                                                                          "client": "\(client)"])
-            audit?.record(actor: "anonymous", action: "customer.create", outcome: "limited", client: client,
-                          requestID: context.id, logger: context.logger)
-            throw APIError(.tooManyRequests, code: "too_many_requests", "too many accounts created from this address",
-                           retryAfterSeconds: wait)
+            context.logger.notice(
+                "sign-up refused by rate limit",
+                metadata: [
+                    "event": "signup_limited",
+                    "client": "\(client)",
+                ])
+            audit?.record(
+                actor: "anonymous", action: "customer.create", outcome: "limited", client: client,
+                requestID: context.id, logger: context.logger)
+            throw APIError(
+                .tooManyRequests, code: "too_many_requests", "too many accounts created from this address",
+                retryAfterSeconds: wait)
         }
         limiter.record(key, limits.signUpsPerAddress)
     }
@@ -66,31 +74,38 @@ public struct CustomerAuth: Sendable {
     /// Signs in: a new session for the right email and password. Every failure is the same `401` (it does not
     /// tell whether the email exists), is logged without the password and counts against the account and the
     /// address; an account past its failure limit is locked for the rest of the window.
-    func signIn(email: String, password: String, _ request: Request, _ context: ShopRequestContext,
-                on db: any Database) async throws -> Session {
+    func signIn(
+        email: String, password: String, _ request: Request, _ context: ShopRequestContext,
+        on db: any Database
+    ) async throws -> Session {
         let client = addresses.of(request, context)
         let addressKey = "signin " + client
         if let wait = limiter.retryAfter(addressKey, limits.signInAttemptsPerAddress) {
             log(context, "signin_limited", client: client, customer: nil, reason: "address over its attempt limit")
-            throw APIError(.tooManyRequests, code: "too_many_requests", "too many sign-in attempts from this address",
-                           retryAfterSeconds: wait)
+            throw APIError(
+                .tooManyRequests, code: "too_many_requests", "too many sign-in attempts from this address",
+                retryAfterSeconds: wait)
         }
         limiter.record(addressKey, limits.signInAttemptsPerAddress)
         let normalized = Customer.normalizedEmail(email)
         // Keyed by a digest of the email, so unknown emails lock out exactly like known ones.
-        let accountKey = "account " + SHA256.hash(data: Data(normalized.utf8)).map { String(format: "%02x", $0) }
+        let accountKey =
+            "account "
+            + SHA256.hash(data: Data(normalized.utf8)).map { String(format: "%02x", $0) }
             .joined()
         let customer = try await Customer.find(email: normalized, pii: pii, on: db)
         if let wait = limiter.retryAfter(accountKey, limits.signInFailuresPerAccount) {
             log(context, "signin_locked", client: client, customer: customer?.id, reason: "account locked")
-            throw APIError(.tooManyRequests, code: "account_locked",
-                           "too many failed sign-ins for this account; try again later", retryAfterSeconds: wait)
+            throw APIError(
+                .tooManyRequests, code: "account_locked",
+                "too many failed sign-ins for this account; try again later", retryAfterSeconds: wait)
         }
         guard try await hasher.verify(password, hash: customer?.passwordHash), let customer,
-              let id = customer.id
+            let id = customer.id
         else {
             limiter.record(accountKey, limits.signInFailuresPerAccount)
-            let reason = customer == nil ? "unknown email" : customer?.passwordHash == nil ? "no password" : "wrong password"
+            let reason =
+                customer == nil ? "unknown email" : customer?.passwordHash == nil ? "no password" : "wrong password"
             log(context, "signin_failed", client: client, customer: customer?.id, reason: reason)
             throw APIError(.unauthorized, code: "invalid_credentials", "the email or the password is wrong")
         }
@@ -102,8 +117,9 @@ public struct CustomerAuth: Sendable {
         try await CustomerSession(customerID: id, tokenHash: SessionToken.digest(token), expiresAt: expiresAt)
             .create(on: db)
         context.logger.info("signed in", metadata: ["event": "signin", "customer_id": "\(id)", "client": "\(client)"])
-        audit?.record(actor: "customer:\(id)", action: "signin", object: "customer:\(id)", outcome: "ok",
-                      client: client, requestID: context.id, logger: context.logger)
+        audit?.record(
+            actor: "customer:\(id)", action: "signin", object: "customer:\(id)", outcome: "ok",
+            client: client, requestID: context.id, logger: context.logger)
         return Session(token: token, expiresAt: expiresAt, customerID: id)
     }
 
@@ -113,24 +129,32 @@ public struct CustomerAuth: Sendable {
         guard let token = SessionToken.bearer(in: request.headers[.authorization]) else { return }
         try await CustomerSession.query(on: db).filter(\.$tokenHash == SessionToken.digest(token)).delete()
         context.logger.info("signed out", metadata: ["event": "signout", "customer_id": "\(id)"])
-        audit?.record(actor: "customer:\(id)", action: "signout", object: "customer:\(id)", outcome: "ok",
-                      client: addresses.of(request, context), requestID: context.id, logger: context.logger)
+        audit?.record(
+            actor: "customer:\(id)", action: "signout", object: "customer:\(id)", outcome: "ok",
+            client: addresses.of(request, context), requestID: context.id, logger: context.logger)
     }
 
     /// A customer created: in the audit log.
     func recordSignUp(_ id: Int, _ request: Request, _ context: ShopRequestContext) {
-        audit?.record(actor: "anonymous", action: "customer.create", object: "customer:\(id)", outcome: "ok",
-                      client: addresses.of(request, context), requestID: context.id, logger: context.logger)
+        audit?.record(
+            actor: "anonymous", action: "customer.create", object: "customer:\(id)", outcome: "ok",
+            client: addresses.of(request, context), requestID: context.id, logger: context.logger)
     }
 
     private func log(_ context: ShopRequestContext, _ event: String, client: String, customer: Int?, reason: String) {
-        audit?.record(actor: "anonymous", action: "signin", object: customer.map { "customer:\($0)" } ?? "",
-                      outcome: event == "signin_failed" ? "failed: \(reason)" : event == "signin_locked" ? "locked"
-                          : "limited",
-                      client: client, requestID: context.id, logger: context.logger)
-        context.logger.notice("sign-in refused", metadata: [
-            "event": "\(event)", "client": "\(client)", "customer_id": "\(customer.map(String.init) ?? "none")",
-            "reason": "\(reason)",
-        ])
+        audit?.record(
+            actor: "anonymous", action: "signin", object: customer.map { "customer:\($0)" } ?? "",
+            outcome: event == "signin_failed"
+                ? "failed: \(reason)"
+                : event == "signin_locked"
+                    ? "locked"
+                    : "limited",
+            client: client, requestID: context.id, logger: context.logger)
+        context.logger.notice(
+            "sign-in refused",
+            metadata: [
+                "event": "\(event)", "client": "\(client)", "customer_id": "\(customer.map(String.init) ?? "none")",
+                "reason": "\(reason)",
+            ])
     }
 }

@@ -31,7 +31,7 @@ enum PasswordPolicy {
     /// Loaded once, from the bundled resource.
     static let common: Set<String> = {
         guard let url = Bundle.module.url(forResource: "common-passwords", withExtension: "txt"),
-              let text = try? String(contentsOf: url, encoding: .utf8)
+            let text = try? String(contentsOf: url, encoding: .utf8)
         else { return [] }
         return Set(text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
     }()

@@ -86,7 +86,8 @@ final class RateLimiter: @unchecked Sendable {
 
     private func evict(now: ContinuousClock.Instant, window: Duration) {
         events = events.filter { _, times in times.last.map { now - $0 < window } ?? false }
-        if events.count >= maximumKeys, let oldest = events.min(by: { ($0.value.last ?? now) < ($1.value.last ?? now) }) {
+        if events.count >= maximumKeys, let oldest = events.min(by: { ($0.value.last ?? now) < ($1.value.last ?? now) })
+        {
             events.removeValue(forKey: oldest.key)
         }
     }

@@ -9,7 +9,8 @@ enum SessionToken {
     static func generate() -> String {
         let key = SymmetricKey(size: .bits256)
         let base64 = key.withUnsafeBytes { Data($0).base64EncodedString() }
-        return prefix + base64.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        return prefix
+            + base64.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
 

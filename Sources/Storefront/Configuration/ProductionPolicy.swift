@@ -14,20 +14,24 @@ public enum ProductionPolicy {
         problems += configuration.replicas.compactMap { tlsProblem($0, setting: "DATABASE_REPLICA_URLS") }
         switch configuration.adminAPIKey {
         case nil, "":
-            problems.append("ADMIN_API_KEY is not set; production needs an admin key "
-                            + "(ADMIN_API_KEY or ADMIN_API_KEY_FILE)")
+            problems.append(
+                "ADMIN_API_KEY is not set; production needs an admin key "
+                    + "(ADMIN_API_KEY or ADMIN_API_KEY_FILE)")
         case let key? where key.count < minimumAdminKeyLength:
-            problems.append("ADMIN_API_KEY has \(key.count) characters; "
-                            + "production needs at least \(minimumAdminKeyLength)")
+            problems.append(
+                "ADMIN_API_KEY has \(key.count) characters; "
+                    + "production needs at least \(minimumAdminKeyLength)")
         default: break
         }
         if !configuration.pii.encrypts {
-            problems.append("PII_KEY_FILE is not set; production keeps customers' personal data encrypted "
-                            + "(storefront pii new-key > FILE; chmod 600 FILE)")
+            problems.append(
+                "PII_KEY_FILE is not set; production keeps customers' personal data encrypted "
+                    + "(storefront pii new-key > FILE; chmod 600 FILE)")
         }
         if configuration.passwordHashCost < minimumPasswordHashCost {
-            problems.append("PASSWORD_HASH_COST=\(configuration.passwordHashCost) is too cheap to slow down guessing; "
-                            + "production needs at least \(minimumPasswordHashCost)")
+            problems.append(
+                "PASSWORD_HASH_COST=\(configuration.passwordHashCost) is too cheap to slow down guessing; "
+                    + "production needs at least \(minimumPasswordHashCost)")
         }
         return problems
     }
@@ -36,8 +40,10 @@ public enum ProductionPolicy {
     public static func databaseProblems(_ target: StorefrontConfiguration.DatabaseTarget, setting: String) -> [String] {
         switch target {
         case .sqliteMemory:
-            return ["\(setting) sqlite::memory: keeps the shop in memory, lost on every restart; "
-                    + "use a file on persistent storage"]
+            return [
+                "\(setting) sqlite::memory: keeps the shop in memory, lost on every restart; "
+                    + "use a file on persistent storage"
+            ]
         case .sqlite(let path):
             guard let directory = temporaryDirectory(containing: path) else { return [] }
             return ["\(setting) sqlite://\(path) is under the temporary directory \(directory); use persistent storage"]

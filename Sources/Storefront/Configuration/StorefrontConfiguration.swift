@@ -52,16 +52,23 @@ public struct StorefrontConfiguration: Sendable {
 
     /// `adminAPIKey` (all scopes, named `admin`) and the scoped keys.
     public var allAdminKeys: [AdminKey] {
-        let main = adminAPIKey.flatMap { $0.isEmpty ? nil : AdminKey(name: "admin", scopes: Set(AdminScope.allCases),
-                                                                       secret: $0) }
+        let main = adminAPIKey.flatMap {
+            $0.isEmpty
+                ? nil
+                : AdminKey(
+                    name: "admin", scopes: Set(AdminScope.allCases),
+                    secret: $0)
+        }
         return (main.map { [$0] } ?? []) + adminKeys
     }
 
-    public init(database: DatabaseTarget, replicas: [MariaDBConfiguration] = [], poolMinimum: Int = 1,
-                poolMaximum: Int = 10, poolAcquireTimeout: Duration = .seconds(2), adminAPIKey: String? = nil,
-                catalogCacheTTL: Duration = .seconds(30), sqliteBusyTimeout: Duration = .seconds(5),
-                environment: StorefrontEnvironment = .development, passwordFile: String? = nil,
-                writeGateMaxWait: Duration = .seconds(30)) {
+    public init(
+        database: DatabaseTarget, replicas: [MariaDBConfiguration] = [], poolMinimum: Int = 1,
+        poolMaximum: Int = 10, poolAcquireTimeout: Duration = .seconds(2), adminAPIKey: String? = nil,
+        catalogCacheTTL: Duration = .seconds(30), sqliteBusyTimeout: Duration = .seconds(5),
+        environment: StorefrontEnvironment = .development, passwordFile: String? = nil,
+        writeGateMaxWait: Duration = .seconds(30)
+    ) {
         self.database = database
         self.replicas = replicas
         self.poolMinimum = poolMinimum
@@ -77,20 +84,28 @@ public struct StorefrontConfiguration: Sendable {
 
     /// Reads the process environment over `.env.<STOREFRONT_ENV>` over `.env` from `dotEnvDirectory` (files
     /// that are missing are skipped). In production every `ProductionPolicy` problem is reported at once.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment, dotEnvDirectory: String = ".") throws -> StorefrontConfiguration {
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment, dotEnvDirectory: String = "."
+    ) throws -> StorefrontConfiguration {
         var env = try DotEnv.load(path: dotEnvDirectory + "/.env")
         let kind = try StorefrontEnvironment(named: environment["STOREFRONT_ENV"] ?? env["STOREFRONT_ENV"])
         env.merge(try DotEnv.load(path: dotEnvDirectory + "/.env.\(kind.rawValue)")) { _, specific in specific }
         env.merge(environment) { _, process in process }
         func int(_ key: String, _ fallback: Int) throws -> Int {
             guard let text = env[key] else { return fallback }
-            guard let value = Int(text), value >= 0 else { throw StorefrontConfigurationError("\(key)=\(text) is not a non-negative integer") }
+            guard let value = Int(text), value >= 0 else {
+                throw StorefrontConfigurationError("\(key)=\(text) is not a non-negative integer")
+            }
             return value
         }
         let url = env["DATABASE_URL"] ?? "sqlite://./storefront.sqlite"
         let database = try parseDatabaseURL(url, passwordFile: env["DATABASE_PASSWORD_FILE"])
-        let replicas = try (env["DATABASE_REPLICA_URLS"] ?? "").split(separator: ",").map { text -> MariaDBConfiguration in
-            guard case .mariaDB(let box) = try parseDatabaseURL(String(text).trimmingCharacters(in: .whitespaces), passwordFile: env["DATABASE_PASSWORD_FILE"]) else {
+        let replicas = try (env["DATABASE_REPLICA_URLS"] ?? "").split(separator: ",").map {
+            text -> MariaDBConfiguration in
+            guard
+                case .mariaDB(let box) = try parseDatabaseURL(
+                    String(text).trimmingCharacters(in: .whitespaces), passwordFile: env["DATABASE_PASSWORD_FILE"])
+            else {
                 throw StorefrontConfigurationError("DATABASE_REPLICA_URLS must list mysql:// URLs")
             }
             return box.configuration
@@ -101,7 +116,10 @@ public struct StorefrontConfiguration: Sendable {
         }
         let minimum = try int("DB_POOL_MIN", 1)
         let maximum = try int("DB_POOL_MAX", 10)
-        guard maximum >= 1, minimum <= maximum else { throw StorefrontConfigurationError("DB_POOL_MIN (\(minimum)) must be ≤ DB_POOL_MAX (\(maximum)), and DB_POOL_MAX ≥ 1") }
+        guard maximum >= 1, minimum <= maximum else {
+            throw StorefrontConfigurationError(
+                "DB_POOL_MIN (\(minimum)) must be ≤ DB_POOL_MAX (\(maximum)), and DB_POOL_MAX ≥ 1")
+        }
         var configuration = StorefrontConfiguration(
             database: database, replicas: replicas, poolMinimum: minimum, poolMaximum: maximum,
             poolAcquireTimeout: .milliseconds(try int("DB_POOL_ACQUIRE_TIMEOUT_MS", 2000)), adminAPIKey: adminKey,
@@ -111,16 +129,20 @@ public struct StorefrontConfiguration: Sendable {
             writeGateMaxWait: .milliseconds(try int("WRITE_GATE_MAX_WAIT_MS", 30_000)))
         if let file = env["ADMIN_API_KEYS_FILE"] { configuration.adminKeys = try AdminKey.load(file: file) }
         let cost = try int("PASSWORD_HASH_COST", 12)
-        guard (4...31).contains(cost) else { throw StorefrontConfigurationError("PASSWORD_HASH_COST=\(cost) must be 4…31") }
+        guard (4...31).contains(cost) else {
+            throw StorefrontConfigurationError("PASSWORD_HASH_COST=\(cost) must be 4…31")
+        }
         configuration.passwordHashCost = cost
         let ttl = try int("SESSION_TTL_SECONDS", 43_200)
         guard ttl >= 60 else { throw StorefrontConfigurationError("SESSION_TTL_SECONDS=\(ttl) must be at least 60") }
         configuration.sessionTTL = .seconds(ttl)
         if let text = env["SIGNIN_FAILURES_PER_ACCOUNT"] {
-            configuration.rateLimits.signInFailuresPerAccount = try RateLimit(parsing: text, setting: "SIGNIN_FAILURES_PER_ACCOUNT")
+            configuration.rateLimits.signInFailuresPerAccount = try RateLimit(
+                parsing: text, setting: "SIGNIN_FAILURES_PER_ACCOUNT")
         }
         if let text = env["SIGNIN_ATTEMPTS_PER_ADDRESS"] {
-            configuration.rateLimits.signInAttemptsPerAddress = try RateLimit(parsing: text, setting: "SIGNIN_ATTEMPTS_PER_ADDRESS")
+            configuration.rateLimits.signInAttemptsPerAddress = try RateLimit(
+                parsing: text, setting: "SIGNIN_ATTEMPTS_PER_ADDRESS")
         }
         if let text = env["SIGNUPS_PER_ADDRESS"] {
             configuration.rateLimits.signUpsPerAddress = try RateLimit(parsing: text, setting: "SIGNUPS_PER_ADDRESS")
@@ -152,7 +174,10 @@ public struct StorefrontConfiguration: Sendable {
         if url == "sqlite::memory:" || url == "sqlite://:memory:" { return .sqliteMemory }
         if url.hasPrefix("sqlite://") {
             let path = String(url.dropFirst("sqlite://".count))
-            guard !path.isEmpty else { throw StorefrontConfigurationError("DATABASE_URL sqlite:// needs a path, e.g. sqlite://./storefront.sqlite") }
+            guard !path.isEmpty else {
+                throw StorefrontConfigurationError(
+                    "DATABASE_URL sqlite:// needs a path, e.g. sqlite://./storefront.sqlite")
+            }
             return .sqlite(path: path)
         }
         if url.hasPrefix("mysql://") || url.hasPrefix("mariadb://") {
@@ -160,7 +185,8 @@ public struct StorefrontConfiguration: Sendable {
             if let passwordFile { try configuration.loadPassword(fromFile: passwordFile) }
             return .mariaDB(MariaDBConfigurationBox(configuration))
         }
-        throw StorefrontConfigurationError("DATABASE_URL \(MariaDBConfiguration.redacted(url)) must start with sqlite:// or mysql://")
+        throw StorefrontConfigurationError(
+            "DATABASE_URL \(MariaDBConfiguration.redacted(url)) must start with sqlite:// or mysql://")
     }
 }
 

@@ -25,7 +25,10 @@ public struct DatabaseCredentials: Sendable, Equatable {
         for raw in text.split(separator: "\n") {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
-            if line.hasPrefix("[") { section = line; continue }
+            if line.hasPrefix("[") {
+                section = line
+                continue
+            }
             guard section == "[client]", let eq = line.firstIndex(of: "=") else { continue }
             var value = String(line[line.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
             if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {

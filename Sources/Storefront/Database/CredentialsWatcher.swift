@@ -53,14 +53,20 @@ public struct CredentialsWatcher: Sendable {
             _ = try await database.migrationsAreCurrent()
         } catch {
             await database.shutdown()
-            logger.error("database credentials not changed: the new account cannot sign in; the shop keeps the current one", metadata: ["file": "\(file)", "user": "\(credentials.user)",
-                                                     "error": "\(error)"])
+            logger.error(
+                "database credentials not changed: the new account cannot sign in; the shop keeps the current one",
+                metadata: [
+                    "file": "\(file)", "user": "\(credentials.user)",
+                    "error": "\(error)",
+                ])
             return false
         }
         let generation = services.databases.replace(with: database)
-        logger.notice("database credentials changed", metadata: [
-            "user": "\(credentials.user)", "database": "\(database.location)", "generation": "\(generation)",
-        ])
+        logger.notice(
+            "database credentials changed",
+            metadata: [
+                "user": "\(credentials.user)", "database": "\(database.location)", "generation": "\(generation)",
+            ])
         return true
     }
 }

@@ -39,20 +39,26 @@ public final class StorefrontDatabase: Sendable {
             threadPool = pool
             databases = Databases(threadPool: pool, on: eventLoopGroup)
             let storage: SQLiteConfiguration.Storage
-            if case .sqlite(let path) = configuration.database { storage = .file(path: path) } else { storage = .memory }
+            if case .sqlite(let path) = configuration.database {
+                storage = .file(path: path)
+            } else {
+                storage = .memory
+            }
             let sqlite = DatabaseConfigurationFactory.sqlite(
                 SQLiteConfiguration(storage: storage, enableForeignKeys: true), maxConnectionsPerEventLoop: 1,
                 connectionPoolTimeout: .seconds(30))
-            databases.use(SQLiteWriterConfiguration(base: sqlite.make(), busyTimeout: configuration.sqliteBusyTimeout),
-                          as: .sqlite)
+            databases.use(
+                SQLiteWriterConfiguration(base: sqlite.make(), busyTimeout: configuration.sqliteBusyTimeout),
+                as: .sqlite)
             kind = .sqlite
             if case .sqlite(let path) = configuration.database { location = path } else { location = ":memory:" }
         case .mariaDB(let box):
             eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
             threadPool = nil
             databases = Databases(threadPool: NIOThreadPool.singleton, on: eventLoopGroup)
-            var pool = PoolConfiguration(minimumConnections: configuration.poolMinimum, maximumConnections: configuration.poolMaximum,
-                                         acquireTimeout: configuration.poolAcquireTimeout, name: "primary")
+            var pool = PoolConfiguration(
+                minimumConnections: configuration.poolMinimum, maximumConnections: configuration.poolMaximum,
+                acquireTimeout: configuration.poolAcquireTimeout, name: "primary")
             pool.maximumPendingAcquires = max(configuration.poolMaximum * 8, 64)
             let replicas = configuration.replicas.isEmpty ? nil : ReplicaConfiguration(replicas: configuration.replicas)
             databases.use(.mariaDB(box.configuration, pool: pool, replicas: replicas), as: .mysql)
@@ -103,7 +109,8 @@ public final class StorefrontDatabase: Sendable {
     public func migrationsAreCurrent() async throws -> Bool {
         guard let sql = database() as? any SQLDatabase else { return false }
         struct Found: Decodable { let found: Int }
-        let lookup = kind == .sqlite
+        let lookup =
+            kind == .sqlite
             ? "SELECT COUNT(*) AS found FROM sqlite_master WHERE type = 'table' AND name = '_fluent_migrations'"
             : "SELECT COUNT(*) AS found FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
                 + "AND TABLE_NAME = '_fluent_migrations'"

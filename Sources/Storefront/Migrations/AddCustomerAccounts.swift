@@ -11,10 +11,13 @@ struct AddCustomerAccounts: AsyncMigration {
             .field("token_hash", .custom("CHAR(64)"), .required)
             .field("created_at", .datetime)
             .field("expires_at", .datetime, .required)
-            .foreignKey("customer_id", references: "customers", .id, onDelete: .cascade, onUpdate: .noAction,
-                        name: "fk_customer_sessions_customer")
+            .foreignKey(
+                "customer_id", references: "customers", .id, onDelete: .cascade, onUpdate: .noAction,
+                name: "fk_customer_sessions_customer"
+            )
             .create()
-        try await createIndex(database, "ux_customer_sessions_token", on: "customer_sessions", "token_hash", unique: true)
+        try await createIndex(
+            database, "ux_customer_sessions_token", on: "customer_sessions", "token_hash", unique: true)
         try await createIndex(database, "ix_customer_sessions_customer", on: "customer_sessions", "customer_id")
     }
 

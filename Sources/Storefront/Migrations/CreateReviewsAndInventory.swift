@@ -9,8 +9,14 @@ struct CreateReviewsAndInventory: AsyncMigration {
             .field("rating", .int, .required)
             .field("body", .custom("TEXT"), .required)
             .field("created_at", .datetime)
-            .foreignKey("product_id", references: "products", .id, onDelete: .cascade, onUpdate: .noAction, name: "fk_reviews_product")
-            .foreignKey("customer_id", references: "customers", .id, onDelete: .cascade, onUpdate: .noAction, name: "fk_reviews_customer")
+            .foreignKey(
+                "product_id", references: "products", .id, onDelete: .cascade, onUpdate: .noAction,
+                name: "fk_reviews_product"
+            )
+            .foreignKey(
+                "customer_id", references: "customers", .id, onDelete: .cascade, onUpdate: .noAction,
+                name: "fk_reviews_customer"
+            )
             .create()
         try await createIndex(database, "ix_reviews_product_created", on: "reviews", "product_id", "created_at")
         try await createIndex(database, "ix_reviews_customer", on: "reviews", "customer_id")
@@ -22,10 +28,17 @@ struct CreateReviewsAndInventory: AsyncMigration {
             .field("reason", varchar(16), .required)
             .field("order_id", .int)
             .field("created_at", .datetime, .required)
-            .foreignKey("product_id", references: "products", .id, onDelete: .cascade, onUpdate: .noAction, name: "fk_inventory_movements_product")
-            .foreignKey("order_id", references: "orders", .id, onDelete: .setNull, onUpdate: .noAction, name: "fk_inventory_movements_order")
+            .foreignKey(
+                "product_id", references: "products", .id, onDelete: .cascade, onUpdate: .noAction,
+                name: "fk_inventory_movements_product"
+            )
+            .foreignKey(
+                "order_id", references: "orders", .id, onDelete: .setNull, onUpdate: .noAction,
+                name: "fk_inventory_movements_order"
+            )
             .create()
-        try await createIndex(database, "ix_inventory_movements_product", on: "inventory_movements", "product_id", "created_at")
+        try await createIndex(
+            database, "ix_inventory_movements_product", on: "inventory_movements", "product_id", "created_at")
         try await createIndex(database, "ix_inventory_movements_order", on: "inventory_movements", "order_id")
     }
 

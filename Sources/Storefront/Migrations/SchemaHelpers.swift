@@ -2,7 +2,9 @@ import FluentKit
 import SQLKit
 
 /// Indexes through SQLKit: Fluent's schema builder has no CREATE INDEX. Same statement on both databases.
-func createIndex(_ database: any Database, _ name: String, on table: String, _ columns: String..., unique: Bool = false) async throws {
+func createIndex(_ database: any Database, _ name: String, on table: String, _ columns: String..., unique: Bool = false)
+    async throws
+{
     guard let sql = database as? any SQLDatabase else { return }
     var builder = sql.create(index: name).on(table)
     if unique { builder = builder.unique() }

@@ -12,8 +12,10 @@ extension Customer {
 
     /// Inserts a customer: the row first (with its blind index, so a duplicate email fails there), then its
     /// sealed fields, which need the row id; in one transaction, so no half-written row is ever visible.
-    public static func create(email: String, name: String, phone: String?, passwordHash: String?, pii: PIICodec,
-                              on db: any Database) async throws -> Customer {
+    public static func create(
+        email: String, name: String, phone: String?, passwordHash: String?, pii: PIICodec,
+        on db: any Database
+    ) async throws -> Customer {
         try await db.transaction { tx in
             let customer = Customer()
             customer.emailIndex = pii.emailIndex(normalizedEmail(email))
@@ -51,8 +53,10 @@ extension Address {
     }
 
     /// Inserts an address, then seals its lines with its id, in one transaction.
-    public static func create(customerID: Int, line1: String, line2: String?, city: String, postalCode: String,
-                              country: String, pii: PIICodec, on db: any Database) async throws -> Address {
+    public static func create(
+        customerID: Int, line1: String, line2: String?, city: String, postalCode: String,
+        country: String, pii: PIICodec, on db: any Database
+    ) async throws -> Address {
         try await db.transaction { tx in
             let address = Address()
             address.$customer.id = customerID

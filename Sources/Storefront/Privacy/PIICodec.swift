@@ -65,9 +65,11 @@ public struct PIICodec: Sendable {
                 continue
             }
             guard fields.count == 2, let version = Int(fields[0]), version >= 1, let bytes = hexBytes(fields[1]),
-                  bytes.count == 32
+                bytes.count == 32
             else { throw StorefrontConfigurationError("\(place): expected VERSION and 64 hex digits") }
-            guard roots[version] == nil else { throw StorefrontConfigurationError("\(place): version \(version) twice") }
+            guard roots[version] == nil else {
+                throw StorefrontConfigurationError("\(place): version \(version) twice")
+            }
             roots[version] = bytes
         }
         guard !roots.isEmpty else { throw StorefrontConfigurationError("PII_KEY_FILE \(file) holds no key") }
@@ -87,8 +89,9 @@ public struct PIICodec: Sendable {
     public func seal(_ value: String, _ field: PIIField, row: Int) throws -> String {
         guard let version = currentVersion, let bytes = rootBytes[version] else { return value }
         let root = SymmetricKey(data: bytes)
-        let box = try AES.GCM.seal(Data(value.utf8), using: Self.fieldKey(root, field), nonce: AES.GCM.Nonce(),
-                                   authenticating: Self.associatedData(field, row))
+        let box = try AES.GCM.seal(
+            Data(value.utf8), using: Self.fieldKey(root, field), nonce: AES.GCM.Nonce(),
+            authenticating: Self.associatedData(field, row))
         guard let combined = box.combined else { throw PIIError(description: "\(field.rawValue): sealing failed") }
         return Self.prefix + "\(version):" + combined.base64EncodedString()
     }
@@ -102,21 +105,24 @@ public struct PIICodec: Sendable {
         guard stored.hasPrefix(Self.prefix) else { return stored }
         let rest = stored.dropFirst(Self.prefix.count)
         guard let colon = rest.firstIndex(of: ":"), let version = Int(rest[..<colon]),
-              let data = Data(base64Encoded: String(rest[rest.index(after: colon)...]))
+            let data = Data(base64Encoded: String(rest[rest.index(after: colon)...]))
         else { throw PIIError(description: "\(field.rawValue) of row \(row) is not a readable sealed value") }
         guard let bytes = rootBytes[version] else {
-            throw PIIError(description: "\(field.rawValue) of row \(row) is sealed with key version \(version), "
-                           + "which PII_KEY_FILE does not hold")
+            throw PIIError(
+                description: "\(field.rawValue) of row \(row) is sealed with key version \(version), "
+                    + "which PII_KEY_FILE does not hold")
         }
         do {
             let root = SymmetricKey(data: bytes)
             let box = try AES.GCM.SealedBox(combined: data)
-            let plain = try AES.GCM.open(box, using: Self.fieldKey(root, field),
-                                         authenticating: Self.associatedData(field, row))
+            let plain = try AES.GCM.open(
+                box, using: Self.fieldKey(root, field),
+                authenticating: Self.associatedData(field, row))
             return String(decoding: plain, as: UTF8.self)
         } catch {
-            throw PIIError(description: "\(field.rawValue) of row \(row) does not decrypt: changed, or copied "
-                           + "from another row or column")
+            throw PIIError(
+                description: "\(field.rawValue) of row \(row) does not decrypt: changed, or copied "
+                    + "from another row or column")
         }
     }
 
@@ -146,8 +152,9 @@ public struct PIICodec: Sendable {
         let digest: [UInt8]
         if let version, let bytes = rootBytes[version] {
             let root = SymmetricKey(data: bytes)
-            let key = HKDF<SHA256>.deriveKey(inputKeyMaterial: root, salt: Data("storefront-pii-v1".utf8),
-                                             info: Data("index:customers.email".utf8), outputByteCount: 32)
+            let key = HKDF<SHA256>.deriveKey(
+                inputKeyMaterial: root, salt: Data("storefront-pii-v1".utf8),
+                info: Data("index:customers.email".utf8), outputByteCount: 32)
             digest = Array(HMAC<SHA256>.authenticationCode(for: Data(normalized.utf8), using: key))
         } else {
             digest = Array(SHA256.hash(data: Data(("storefront-email-index:" + normalized).utf8)))
@@ -156,8 +163,9 @@ public struct PIICodec: Sendable {
     }
 
     static func fieldKey(_ root: SymmetricKey, _ field: PIIField) -> SymmetricKey {
-        HKDF<SHA256>.deriveKey(inputKeyMaterial: root, salt: Data("storefront-pii-v1".utf8),
-                               info: Data(("field:" + field.rawValue).utf8), outputByteCount: 32)
+        HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: root, salt: Data("storefront-pii-v1".utf8),
+            info: Data(("field:" + field.rawValue).utf8), outputByteCount: 32)
     }
 
     static func associatedData(_ field: PIIField, _ row: Int) -> Data { Data("\(field.rawValue)#\(row)".utf8) }

@@ -87,7 +87,9 @@ public struct PIIReencryption: Sendable {
             let rows = try await Address.query(on: tx).filter(\.$id > after).sort(\.$id).limit(batchSize).all()
             var changed = 0
             for address in rows {
-                let stored = [address.line1Storage, address.line2Storage, address.cityStorage, address.postalCodeStorage]
+                let stored = [
+                    address.line1Storage, address.line2Storage, address.cityStorage, address.postalCodeStorage,
+                ]
                 guard !stored.allSatisfy(isCurrent) else { continue }
                 let id = try address.requireID()
                 let (line1, line2) = (try address.line1(pii), try address.line2(pii))
@@ -112,7 +114,9 @@ public struct PIIReencryption: Sendable {
                 let email = try customer.email(pii)
                 _ = (try customer.name(pii), try customer.phone(pii))
                 let stored = [customer.emailStorage, customer.nameStorage, customer.phoneStorage]
-                if !stored.allSatisfy(isCurrent) || customer.emailIndex != pii.emailIndex(Customer.normalizedEmail(email)) {
+                if !stored.allSatisfy(isCurrent)
+                    || customer.emailIndex != pii.emailIndex(Customer.normalizedEmail(email))
+                {
                     report.notCurrent += 1
                 }
                 report.customersChecked += 1
@@ -125,7 +129,9 @@ public struct PIIReencryption: Sendable {
             guard let last = rows.last?.id else { break }
             for address in rows {
                 _ = (try address.line1(pii), try address.line2(pii), try address.city(pii), try address.postalCode(pii))
-                let stored = [address.line1Storage, address.line2Storage, address.cityStorage, address.postalCodeStorage]
+                let stored = [
+                    address.line1Storage, address.line2Storage, address.cityStorage, address.postalCodeStorage,
+                ]
                 if !stored.allSatisfy(isCurrent) { report.notCurrent += 1 }
                 report.addressesChecked += 1
             }

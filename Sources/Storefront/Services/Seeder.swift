@@ -17,15 +17,25 @@ public struct Seeder: Sendable {
     }
 
     public struct Counts: Sendable, CustomStringConvertible {
-        public var categories = 0, products = 0, customers = 0, addresses = 0, orders = 0, orderLines = 0, payments = 0, reviews = 0, movements = 0
+        public var categories = 0, products = 0, customers = 0, addresses = 0, orders = 0, orderLines = 0, payments = 0,
+            reviews = 0, movements = 0
         public var description: String {
             "categories \(categories), products \(products), customers \(customers), addresses \(addresses), orders \(orders), order lines \(orderLines), payments \(payments), reviews \(reviews), inventory movements \(movements)"
         }
     }
 
-    static let firstNames = ["Zoë", "Jürgen", "Åsa", "Björn", "François", "Øyvind", "Siobhán", "José", "Małgorzata", "Ünal", "李", "Анна", "Νίκος", "Chloé", "Dvořák", "Renée", "Ahmed", "Sørina"]
-    static let lastNames = ["Müller", "García", "Ødegård", "Nuñez", "Łukasiewicz", "O'Brien", "Smith", "Çelik", "王", "Иванова", "Παπαδόπουλος", "Dubois", "Kowalski", "Ng"]
-    static let words = ["Café", "Crème", "Naïve", "Jalapeño", "Smörgås", "Piñata", "Fjord", "Kaffee", "Thé", "Ramen", "Tofu", "Lager", "Linen", "Wool", "Oak", "Steel", "Glas", "Porzellan"]
+    static let firstNames = [
+        "Zoë", "Jürgen", "Åsa", "Björn", "François", "Øyvind", "Siobhán", "José", "Małgorzata", "Ünal", "李", "Анна",
+        "Νίκος", "Chloé", "Dvořák", "Renée", "Ahmed", "Sørina",
+    ]
+    static let lastNames = [
+        "Müller", "García", "Ødegård", "Nuñez", "Łukasiewicz", "O'Brien", "Smith", "Çelik", "王", "Иванова",
+        "Παπαδόπουλος", "Dubois", "Kowalski", "Ng",
+    ]
+    static let words = [
+        "Café", "Crème", "Naïve", "Jalapeño", "Smörgås", "Piñata", "Fjord", "Kaffee", "Thé", "Ramen", "Tofu", "Lager",
+        "Linen", "Wool", "Oak", "Steel", "Glas", "Porzellan",
+    ]
 
     /// Deterministic generator (SplitMix64).
     struct Random {
@@ -42,7 +52,9 @@ public struct Seeder: Sendable {
     }
 
     public func run(on database: any Database, progress: (String) -> Void = { _ in }) async throws -> Counts {
-        guard let sql = database as? any SQLDatabase else { throw APIError(.internalServerError, code: "internal", "database is not SQL") }
+        guard let sql = database as? any SQLDatabase else {
+            throw APIError(.internalServerError, code: "internal", "database is not SQL")
+        }
         var random = Random(state: seed)
         var counts = Counts()
         let base = Date(timeIntervalSince1970: 1_735_689_600)  // 2025-01-01T00:00:00Z
@@ -51,8 +63,15 @@ public struct Seeder: Sendable {
         let rootCount = max(2, scale / 500)
         let childCount = max(2, scale / 50)
         var rows: [[any Encodable & Sendable]] = []
-        for i in 1...rootCount { rows.append([i, Optional<Int>.none, "Abteilung \(i) – \(random.pick(Self.words))", "dept-\(i)", at(i)]) }
-        for i in 1...childCount { rows.append([rootCount + i, random.int(1...rootCount), "Rayon \(i) · \(random.pick(Self.words))", "aisle-\(i)", at(i)]) }
+        for i in 1...rootCount {
+            rows.append([i, Optional<Int>.none, "Abteilung \(i) – \(random.pick(Self.words))", "dept-\(i)", at(i)])
+        }
+        for i in 1...childCount {
+            rows.append([
+                rootCount + i, random.int(1...rootCount), "Rayon \(i) · \(random.pick(Self.words))", "aisle-\(i)",
+                at(i),
+            ])
+        }
         try await insert(sql, "categories", ["id", "parent_id", "name", "slug", "created_at"], rows)
         counts.categories = rows.count
         progress("categories: \(rows.count)")
@@ -65,14 +84,24 @@ public struct Seeder: Sendable {
                 let units = random.int(0...500)
                 prices.append(price)
                 stock.append(units)
-                let attributes = "{\"color\":\"\(random.pick(["rot", "bleu", "grün", "svart"]))\",\"size\":\"\(random.pick(["S", "M", "L", "XL"]))\"}"
-                return [i, String(format: "SKU-%08d", i), "\(random.pick(Self.words)) \(random.pick(Self.words)) Nº\(i)",
-                        "Beschreibung für Artikel \(i): \(random.pick(Self.words)) & \(random.pick(Self.words)) — “quoted”, 'single', back\\slash.",
-                        price, units, attributes, random.int(0...19) != 0, random.int(rootCount + 1...rootCount + childCount), at(i), at(i)]
+                let attributes =
+                    "{\"color\":\"\(random.pick(["rot", "bleu", "grün", "svart"]))\",\"size\":\"\(random.pick(["S", "M", "L", "XL"]))\"}"
+                return [
+                    i, String(format: "SKU-%08d", i), "\(random.pick(Self.words)) \(random.pick(Self.words)) Nº\(i)",
+                    "Beschreibung für Artikel \(i): \(random.pick(Self.words)) & \(random.pick(Self.words)) — “quoted”, 'single', back\\slash.",
+                    price, units, attributes, random.int(0...19) != 0,
+                    random.int(rootCount + 1...rootCount + childCount), at(i), at(i),
+                ]
             }
-            try await insert(sql, "products", ["id", "sku", "title", "description", "price_cents", "stock", "attributes", "active", "category_id", "created_at", "updated_at"], rows)
+            try await insert(
+                sql, "products",
+                [
+                    "id", "sku", "title", "description", "price_cents", "stock", "attributes", "active", "category_id",
+                    "created_at", "updated_at",
+                ], rows)
             rows = range.map { i in [i, i, stock[i - 1], "restock", Optional<Int>.none, at(i)] }
-            try await insert(sql, "inventory_movements", ["id", "product_id", "delta", "reason", "order_id", "created_at"], rows)
+            try await insert(
+                sql, "inventory_movements", ["id", "product_id", "delta", "reason", "order_id", "created_at"], rows)
         }
         counts.products = scale
         counts.movements = scale
@@ -85,17 +114,26 @@ public struct Seeder: Sendable {
                 // Through the PII codec, as the models write them.
                 let email = "kunde\(i)@example.com"
                 let phone = i % 3 == 0 ? Optional<String>.none : "+49 30 \(1_000_000 + i)"
-                return [i, try pii.seal(email, .customerEmail, row: i), pii.emailIndex(email),
-                        try pii.seal("\(random.pick(Self.firstNames)) \(random.pick(Self.lastNames))", .customerName, row: i),
-                        try pii.seal(phone, .customerPhone, row: i), at(i)]
+                return [
+                    i, try pii.seal(email, .customerEmail, row: i), pii.emailIndex(email),
+                    try pii.seal(
+                        "\(random.pick(Self.firstNames)) \(random.pick(Self.lastNames))", .customerName, row: i),
+                    try pii.seal(phone, .customerPhone, row: i), at(i),
+                ]
             }
             try await insert(sql, "customers", ["id", "email", "email_index", "name", "phone", "created_at"], rows)
             rows = try range.map { i in
-                [i, i, try pii.seal("\(random.pick(Self.lastNames))straße \(i % 200 + 1)", .addressLine1, row: i), Optional<String>.none,
-                 try pii.seal(random.pick(["Berlin", "Zürich", "Malmö", "Kraków", "São Paulo"]), .addressCity, row: i),
-                 try pii.seal(String(10_000 + i % 90_000), .addressPostalCode, row: i), random.pick(["DE", "CH", "SE", "PL", "BR"])]
+                [
+                    i, i, try pii.seal("\(random.pick(Self.lastNames))straße \(i % 200 + 1)", .addressLine1, row: i),
+                    Optional<String>.none,
+                    try pii.seal(
+                        random.pick(["Berlin", "Zürich", "Malmö", "Kraków", "São Paulo"]), .addressCity, row: i),
+                    try pii.seal(String(10_000 + i % 90_000), .addressPostalCode, row: i),
+                    random.pick(["DE", "CH", "SE", "PL", "BR"]),
+                ]
             }
-            try await insert(sql, "addresses", ["id", "customer_id", "line1", "line2", "city", "postal_code", "country"], rows)
+            try await insert(
+                sql, "addresses", ["id", "customer_id", "line1", "line2", "city", "postal_code", "country"], rows)
         }
         counts.customers = customers
         counts.addresses = customers
@@ -123,15 +161,29 @@ public struct Seeder: Sendable {
                 }
                 let status = random.pick(["paid", "shipped", "delivered", "cancelled"])
                 orders.append([i, random.int(1...customers), status, total, at(i)])
-                changeID += 1; changes.append([changeID, i, Optional<String>.none, "pending", at(i)])
-                changeID += 1; changes.append([changeID, i, "pending", status == "cancelled" ? "cancelled" : "paid", at(i).addingTimeInterval(0.000_123)])
-                payments.append([i, i, total, random.pick(["card", "invoice", "paypal"]), status == "cancelled" ? "refunded" : "captured", String(format: "PAY-%010d", i), at(i)])
+                changeID += 1
+                changes.append([changeID, i, Optional<String>.none, "pending", at(i)])
+                changeID += 1
+                changes.append([
+                    changeID, i, "pending", status == "cancelled" ? "cancelled" : "paid",
+                    at(i).addingTimeInterval(0.000_123),
+                ])
+                payments.append([
+                    i, i, total, random.pick(["card", "invoice", "paypal"]),
+                    status == "cancelled" ? "refunded" : "captured", String(format: "PAY-%010d", i), at(i),
+                ])
             }
             try await insert(sql, "orders", ["id", "customer_id", "status", "total_cents", "created_at"], orders)
-            try await insert(sql, "order_lines", ["id", "order_id", "product_id", "quantity", "unit_price_cents"], lines)
-            try await insert(sql, "order_status_changes", ["id", "order_id", "from_status", "to_status", "changed_at"], changes)
-            try await insert(sql, "payments", ["id", "order_id", "amount_cents", "method", "status", "reference", "created_at"], payments)
-            try await insert(sql, "inventory_movements", ["id", "product_id", "delta", "reason", "order_id", "created_at"], movements)
+            try await insert(
+                sql, "order_lines", ["id", "order_id", "product_id", "quantity", "unit_price_cents"], lines)
+            try await insert(
+                sql, "order_status_changes", ["id", "order_id", "from_status", "to_status", "changed_at"], changes)
+            try await insert(
+                sql, "payments", ["id", "order_id", "amount_cents", "method", "status", "reference", "created_at"],
+                payments)
+            try await insert(
+                sql, "inventory_movements", ["id", "product_id", "delta", "reason", "order_id", "created_at"], movements
+            )
         }
         counts.orders = scale
         counts.orderLines = lineID
@@ -141,7 +193,12 @@ public struct Seeder: Sendable {
 
         let reviews = max(1, scale / 2)
         try await batched(1...reviews) { range in
-            rows = range.map { i in [i, random.int(1...scale), random.int(1...customers), random.int(1...5), "Sehr gut! \(random.pick(Self.words)) ★★★★ — \(i)", at(i)] }
+            rows = range.map { i in
+                [
+                    i, random.int(1...scale), random.int(1...customers), random.int(1...5),
+                    "Sehr gut! \(random.pick(Self.words)) ★★★★ — \(i)", at(i),
+                ]
+            }
             try await insert(sql, "reviews", ["id", "product_id", "customer_id", "rating", "body", "created_at"], rows)
         }
         counts.reviews = reviews
@@ -158,7 +215,9 @@ public struct Seeder: Sendable {
         }
     }
 
-    private func insert(_ sql: any SQLDatabase, _ table: String, _ columns: [String], _ rows: [[any Encodable & Sendable]]) async throws {
+    private func insert(
+        _ sql: any SQLDatabase, _ table: String, _ columns: [String], _ rows: [[any Encodable & Sendable]]
+    ) async throws {
         guard !rows.isEmpty else { return }
         var builder = sql.insert(into: table).columns(columns)
         for row in rows { builder = builder.values(row.map { SQLBind($0) as any SQLExpression }) }

@@ -10,7 +10,12 @@ import Testing
 @Suite(.mariaDB, .serialized) struct ExpireTests {
     @Test func expireKeepsTheGFSSetAndWhatItNeeds() async throws {
         let server = try TestServer.require()
-        let clock = SimulatedClock(Date())
+        // At 01:00 UTC, so that each day's full and the incremental three hours later fall on the same calendar
+        // day whatever the hour the test runs (the daily keeps the newest backup of each day).
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        let tomorrow = utc.date(byAdding: .day, value: 1, to: utc.startOfDay(for: Date()))!
+        let clock = SimulatedClock(tomorrow.addingTimeInterval(3600))
         let retention = "  retention: {hourly: 0, daily: 2, weekly: 0, monthly: 0, yearly: 0}"
         try await BackupFixture.with(server: server, extraBackup: retention, now: { clock.now }) { fixture in
             let shop = try TestServer.freshDatabase("expire")
