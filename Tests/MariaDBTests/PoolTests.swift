@@ -47,7 +47,8 @@ import Testing
             let error = try await #require(throws: PoolError.self) { _ = try await pool.acquire() }
             #expect(error.reason == .acquireTimeout)
             #expect(ContinuousClock.now - started >= .milliseconds(250))
-            #expect(ContinuousClock.now - started < .seconds(3))
+            // Far below a hang, with room for a loaded machine (CI runs ~95 suites on 2 cores).
+            #expect(ContinuousClock.now - started < .seconds(20))
             #expect(try metrics.expectCounter("db.client.connection.timeouts", [("pool.name", "default")]).totalValue == 1)
             pool.release(held)
             pool.release(b)
