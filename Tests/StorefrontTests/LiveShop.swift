@@ -68,7 +68,8 @@ struct LiveShop: Sendable {
         if let key { fields[HTTPField.Name("X-API-Key")!] = key }
         if let token { fields[.authorization] = "Bearer " + token }
         let headers = fields
-        let configuration = TestClient.Configuration(timeout: .seconds(60))
+        // Far above any wait the tests cause (a freeze lease is at most 60 s), so only a hang times out.
+        let configuration = TestClient.Configuration(timeout: .seconds(180))
         return try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: configuration) { client in
             let response = try await client.execute(.init(uri, method: method, headers: headers,
                                                            body: json.map { ByteBuffer(string: $0) }))

@@ -57,7 +57,12 @@ import Testing
     /// and the alert resolves once a full succeeds again.
     @Test func agentSchedulesFireOnASimulatedClock() async throws {
         let server = try TestServer.require()
-        let clock = SimulatedClock(Date())
+        // At 01:10 UTC, ten minutes after the daily full is due: the hour that follows holds only the hourly
+        // incremental, whatever the hour the test runs.
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        let tomorrow = utc.date(byAdding: .day, value: 1, to: utc.startOfDay(for: Date()))!
+        let clock = SimulatedClock(tomorrow.addingTimeInterval(3600 + 600))
         let receiver = try await AlertReceiver.start()
         defer { Task { await receiver.stop() } }
         let schedule = """
