@@ -223,6 +223,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SecurityTests",
+            dependencies: ["Security", "DbctlConfig", "MariaDB", "MariaDBServer", "MariaDBTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "MigrationTests",
             dependencies: [
                 "Migration", "MariaDB", "MariaDBServer", "MariaDBTestSupport", "Storefront", "FluentMariaDB",

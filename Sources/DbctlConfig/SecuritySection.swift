@@ -1,9 +1,16 @@
 import Foundation
 
-/// `security:` — accounts whose secrets dbctl rotates.
+/// `security:` — the roles and accounts dbctl manages, and the accounts whose secrets it rotates.
 ///
 /// ```yaml
 /// security:
+///   roles:
+///     schema: shop                       # the application's database
+///     prefix: dbctl_                     # role names: dbctl_shop, dbctl_reporting, dbctl_schema, …
+///     require_ssl: true                  # every managed account REQUIRE SSL
+///     users:
+///       - {user: shop_a, role: shop, host: 10.0.0.5}          # no password_file: created locked
+///       - {user: migrator, role: schema, host: 10.0.0.5, password_file: /etc/dbctl/migrator.pw}
 ///   credentials:
 ///     - name: shop                       # what the accounts are for
 ///       accounts: [shop_a, shop_b]       # two accounts with the same grants, used in turn
@@ -14,11 +21,16 @@ import Foundation
 /// ```
 public struct SecuritySection: Sendable, Equatable {
     public var credentials: [CredentialSet]
+    public var roles: RolesSection?
 
-    public init(credentials: [CredentialSet] = []) { self.credentials = credentials }
+    public init(credentials: [CredentialSet] = [], roles: RolesSection? = nil) {
+        self.credentials = credentials
+        self.roles = roles
+    }
 
     static func read(_ reader: YAMLReader) throws -> SecuritySection {
-        let map = try reader.mapping(allowed: ["credentials"])
+        let map = try reader.mapping(allowed: ["credentials", "roles"])
+        let roles = try map.child("roles").map(RolesSection.read)
         let sets = try map.child("credentials")?.sequence().map(CredentialSet.read) ?? []
         var names = Set<String>()
         for (index, set) in sets.enumerated() where !names.insert(set.name).inserted {
@@ -26,7 +38,7 @@ public struct SecuritySection: Sendable, Equatable {
                 .invalidValue, "name \(set.name) is used twice",
                 at: "[\(index)].name")
         }
-        return SecuritySection(credentials: sets)
+        return SecuritySection(credentials: sets, roles: roles)
     }
 }
 

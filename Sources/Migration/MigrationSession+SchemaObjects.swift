@@ -29,7 +29,7 @@ extension MigrationSession {
         }
         if creating.contains(where: { $0.kind == .trigger }) { needed.append("TRIGGER") }
         guard !needed.isEmpty else { return nil }
-        let grants = try target.query("SHOW GRANTS FOR CURRENT_USER()").rows.compactMap {
+        let grants = try target.query("SHOW GRANTS").rows.compactMap {
             try $0.decode(0, as: String.self)
         }
         .joined(separator: "\n").uppercased()

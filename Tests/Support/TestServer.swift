@@ -60,6 +60,31 @@ public enum TestServer {
         return server
     }
 
+    /// Starts a server outside a suite trait (for options known only at run time, such as generated
+    /// certificates), through the same start gate; the caller stops it.
+    public static func start(_ options: MariaDBServer.Options) async throws -> MariaDBServer {
+        try await ServerStartGate.shared.run { try await MariaDBServer.start(options) }
+    }
+
+    /// Runs `body` with a TLS server whose certificates (`TestCertificates`) are made for it; server and
+    /// certificates are removed whatever happens.
+    public static func withTLSServer(
+        _ configure: (inout MariaDBServer.Options) -> Void = { _ in },
+        _ body: (TestCertificates, MariaDBServer) async throws -> Void
+    ) async throws {
+        let certs = try TestCertificates.generate()
+        defer { certs.remove() }
+        var options = MariaDBServer.Options()
+        options.tls = certs.serverFiles
+        configure(&options)
+        let server = try await start(options)
+        do { try await body(certs, server) } catch {
+            try? await server.stop()
+            throw error
+        }
+        try await server.stop()
+    }
+
     /// Creates a fresh database for one test (on the named server, or the suite's main one) and returns a
     /// configuration pointing at it.
     public static func freshDatabase(_ prefix: String = "t", on serverName: String? = nil) throws

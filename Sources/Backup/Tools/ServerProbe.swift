@@ -48,7 +48,7 @@ enum ServerProbe {
             SELECT @@version, @@server_id, @@log_bin, @@binlog_format, @@gtid_binlog_pos, @@datadir
             """
         ).rows[0]
-        let grants = try await connection.query("SHOW GRANTS FOR CURRENT_USER()").rows.map { $0[0].text }
+        let grants = try await connection.query("SHOW GRANTS").rows.map { $0[0].text }
         var logs: [(String, UInt64)] = []
         if row[2].text == "1" {
             logs = try await connection.query("SHOW BINARY LOGS").rows.map { ($0[0].text, UInt64($0[1].text) ?? 0) }

@@ -47,7 +47,7 @@ public enum TargetChecks {
         let database = try connection.query("SELECT DATABASE()").rows.first?.decode(0, as: String?.self) ?? nil
         checks.append(Check(name: "target.database", status: database == nil ? .failed : .ok,
                             detail: database.map { "database \($0)" } ?? "no database in the target URL — add /DBNAME"))
-        let grants = try connection.query("SHOW GRANTS FOR CURRENT_USER()").rows.compactMap { try $0.decode(0, as: String.self) }.joined(separator: "\n").uppercased()
+        let grants = try connection.query("SHOW GRANTS").rows.compactMap { try $0.decode(0, as: String.self) }.joined(separator: "\n").uppercased()
         let needed = plan.schemaMode == .generic ? ["SELECT", "INSERT", "DELETE", "CREATE", "ALTER", "INDEX", "REFERENCES"] : ["SELECT", "INSERT", "DELETE", "CREATE", "ALTER"]
         let missing = grants.contains("ALL PRIVILEGES") ? [] : needed.filter { !grants.contains($0) }
         checks.append(Check(name: "target.privileges", status: missing.isEmpty ? .ok : .failed,

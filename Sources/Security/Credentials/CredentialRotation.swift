@@ -205,8 +205,16 @@ public struct CredentialRotation: Sendable {
 
     /// Written next to the file and renamed over it, so a reader sees the old file or the new, never half.
     static func writeSecretFile(_ path: String, user: String, password: String) throws {
+        try writePrivately(path, text: "[client]\nuser=\(user)\npassword=\(password)\n")
+    }
+
+    /// A password file as `password_file` settings read it: the password and a newline.
+    static func writePasswordFile(_ path: String, password: String) throws {
+        try writePrivately(path, text: password + "\n")
+    }
+
+    private static func writePrivately(_ path: String, text: String) throws {
         let temporary = path + ".new-\(getpid())"
-        let text = "[client]\nuser=\(user)\npassword=\(password)\n"
         guard
             FileManager.default.createFile(
                 atPath: temporary, contents: Data(text.utf8),

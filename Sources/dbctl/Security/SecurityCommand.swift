@@ -3,8 +3,8 @@ import ArgumentParser
 /// `dbctl security …`: accounts and their secrets.
 struct SecurityCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "security", abstract: "Accounts and their secrets.",
-        subcommands: [CredentialsCommand.self])
+        commandName: "security", abstract: "Roles, accounts and their secrets.",
+        subcommands: [RolesCommand.self, CredentialsCommand.self])
 }
 
 struct CredentialsCommand: AsyncParsableCommand {

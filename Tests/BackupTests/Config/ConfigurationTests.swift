@@ -77,6 +77,14 @@ import Testing
          "security.credentials[0].host: '%' lets the account in from anywhere"),
         ("security: {credentials: [{name: shop, accounts: [a, b], host: h, file: f, rotate: yes}]}",
          "security.credentials[0].rotate: unknown key"),
+        ("security: {roles: {users: []}}", "security.roles.schema: required key is missing"),
+        ("security: {roles: {schema: \"shop; DROP\"}}", "security.roles.schema: a schema name of letters"),
+        ("security: {roles: {schema: shop, users: [{user: a, role: admin, host: h}]}}",
+         "security.roles.users[0].role: unknown role admin; one of shop, reporting, schema"),
+        ("security: {roles: {schema: shop, users: [{user: a, role: shop, host: \"%\"}]}}",
+         "security.roles.users[0].host: '%' lets the account in from anywhere"),
+        ("security: {roles: {schema: shop, users: [{user: a, role: shop, host: h}, {user: a, role: backup, host: h}]}}",
+         "security.roles.users[1]: a@h is listed twice"),
         ("server: [1, 2", "dbctl.yaml: not valid YAML"),
     ])
     func mistakesNameTheKey(_ text: String, _ expected: String) {
@@ -101,6 +109,24 @@ import Testing
         #expect(set.accounts == ["shop_a", "shop_b"] && set.host == "10.0.0.%")
         #expect(set.maxAge == 30 * 86_400 && set.drainTimeout == 120)
         #expect(throws: ConfigurationError.self) { try config.requireCredentials("billing", for: "test") }
+    }
+
+    @Test func rolesAreRead() throws {
+        let text = """
+            security:
+              roles:
+                schema: shop
+                require_ssl: false
+                users:
+                  - {user: shop_a, role: shop, host: 10.0.0.5}
+                  - {user: migrator, role: schema, host: 10.0.0.5, password_file: /etc/dbctl/migrator.pw}
+            """
+        let roles = try #require(try DbctlConfiguration.parse(text, file: "dbctl.yaml").security?.roles)
+        #expect(roles.schema == "shop" && roles.prefix == "dbctl_" && !roles.requireSSL)
+        #expect(roles.users == [
+            RoleUser(user: "shop_a", role: "shop", host: "10.0.0.5"),
+            RoleUser(user: "migrator", role: "schema", host: "10.0.0.5", passwordFile: "/etc/dbctl/migrator.pw"),
+        ])
     }
 
     @Test func aMissingFileIsNamed() {
