@@ -231,6 +231,7 @@ let package = Package(
             name: "MigrationTests",
             dependencies: [
                 "Migration", "MariaDB", "MariaDBServer", "MariaDBTestSupport", "Storefront", "FluentMariaDB",
+                "Security", "DbctlConfig",
                 .product(name: "FluentKit", package: "fluent-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
