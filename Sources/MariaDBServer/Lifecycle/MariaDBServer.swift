@@ -42,9 +42,12 @@ public final class MariaDBServer: @unchecked Sendable {
     private let logger: Logger
     private let ownsDirectory: Bool
 
-    /// Connection settings for the admin account (TCP, 127.0.0.1).
+    /// Connection settings for the admin account (TCP, 127.0.0.1); over TLS checked against the server's CA
+    /// when the server has certificates, so a server that refuses plaintext logins is reachable too.
     public func adminConfiguration(database: String? = nil) -> MariaDBConfiguration {
-        MariaDBConfiguration(host: "127.0.0.1", port: port, username: adminUser, password: adminPassword, database: database)
+        let tls = options.tls.map { MariaDBConfiguration.TLS(mode: .verifyCA, caFile: $0.caFile) } ?? .disable
+        return MariaDBConfiguration(
+            host: "127.0.0.1", port: port, username: adminUser, password: adminPassword, database: database, tls: tls)
     }
 
     public var adminPasswordFile: String { baseDirectory + "/admin.password" }
@@ -58,13 +61,17 @@ public final class MariaDBServer: @unchecked Sendable {
     }
 
     /// Creates (or reuses, if `baseDirectory` already holds one) a data directory and starts the server.
-    public static func start(_ options: Options = Options(), logger: Logger = Logger(label: "storefront.mariadb-server")) async throws -> MariaDBServer {
+    public static func start(
+        _ options: Options = Options(), logger: Logger = Logger(label: "storefront.mariadb-server")
+    ) async throws -> MariaDBServer {
         var attempt = 0
         while true {
             attempt += 1
             do {
                 return try await startOnce(options, logger: logger)
-            } catch let error as MariaDBServerError where error.message.contains("Address already in use") && options.port == nil && attempt < 4 {
+            } catch let error as MariaDBServerError
+                where error.message.contains("Address already in use") && options.port == nil && attempt < 4
+            {
                 logger.info("port taken before the server bound it; retrying", metadata: ["attempt": "\(attempt)"])
             }
         }
@@ -85,9 +92,15 @@ public final class MariaDBServer: @unchecked Sendable {
         var removed: [String] = []
         for name in (try? fm.contentsOfDirectory(atPath: temp)) ?? [] where name.hasPrefix("storefront-mariadb-") {
             let base = temp + name
-            guard let owner = (try? String(contentsOfFile: base + "/owner.pid", encoding: .utf8)).flatMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }),
-                  kill(owner, 0) != 0, errno == ESRCH else { continue }
-            if let server = (try? String(contentsOfFile: base + "/mariadb.pid", encoding: .utf8)).flatMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
+            guard
+                let owner = (try? String(contentsOfFile: base + "/owner.pid", encoding: .utf8)).flatMap({
+                    Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+                }),
+                kill(owner, 0) != 0, errno == ESRCH
+            else { continue }
+            if let server = (try? String(contentsOfFile: base + "/mariadb.pid", encoding: .utf8)).flatMap({
+                Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            }) {
                 kill(server, SIGKILL)
             }
             try? fm.removeItem(atPath: base)
@@ -102,19 +115,25 @@ public final class MariaDBServer: @unchecked Sendable {
         let fm = FileManager.default
         let ownsDirectory = options.baseDirectory == nil
         // Absolute: mariadb-install-db and mariadbd resolve relative paths differently.
-        let base = URL(fileURLWithPath: options.baseDirectory ?? (NSTemporaryDirectory() + "storefront-mariadb-" + UUID().uuidString.prefix(8).lowercased())).standardizedFileURL.path
+        let base = URL(
+            fileURLWithPath: options.baseDirectory
+                ?? (NSTemporaryDirectory() + "storefront-mariadb-" + UUID().uuidString.prefix(8).lowercased())
+        ).standardizedFileURL.path
         try fm.createDirectory(atPath: base + "/binlog", withIntermediateDirectories: true)
         try fm.createDirectory(atPath: base + "/tmp", withIntermediateDirectories: true)
         let isRoot = geteuid() == 0
         let config = ServerConfigFile(
-            profile: options.profile, baseDirectory: (base as NSString).standardizingPath, port: try options.port ?? FreePort.pick(),
-            serverID: options.serverID, runAsUser: isRoot ? "root" : nil, tls: options.tls, overrides: options.overrides)
+            profile: options.profile, baseDirectory: (base as NSString).standardizingPath,
+            port: try options.port ?? FreePort.pick(),
+            serverID: options.serverID, runAsUser: isRoot ? "root" : nil, tls: options.tls, overrides: options.overrides
+        )
         let password = try loadOrCreatePassword(at: config.baseDirectory + "/admin.password")
         if ownsDirectory { try write("\(getpid())\n", to: config.baseDirectory + "/owner.pid", mode: 0o600) }
         try write(config.render(), to: config.baseDirectory + "/my.cnf", mode: 0o600)
         // The init file runs at every start: the admin account exists with the stored password.
         try write(Self.initSQL(user: "storefront_admin", password: password), to: config.initFile, mode: 0o600)
-        let server = MariaDBServer(options: options, config: config, password: password, ownsDirectory: ownsDirectory, logger: logger)
+        let server = MariaDBServer(
+            options: options, config: config, password: password, ownsDirectory: ownsDirectory, logger: logger)
         do {
             if !fm.fileExists(atPath: config.dataDirectory + "/mysql") {
                 try server.initialiseDataDirectory()
@@ -128,7 +147,7 @@ public final class MariaDBServer: @unchecked Sendable {
     }
 
     static func initSQL(user: String, password: String) -> String {
-        // The password is generated here (hex digits only), never user input.
+        // The password is generated here (base64url and "-_"), never user input.
         // Not binlogged: a replica must not receive (and adopt) this server's admin password.
         """
         SET sql_log_bin = 0;
@@ -140,19 +159,22 @@ public final class MariaDBServer: @unchecked Sendable {
     }
 
     private static func loadOrCreatePassword(at path: String) throws -> String {
-        if let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8), !text.isEmpty {
+        if let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8),
+            !text.isEmpty
+        {
             return text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        var bytes = [UInt8](repeating: 0, count: 18)
-        var generator = SystemRandomNumberGenerator()
-        for i in bytes.indices { bytes[i] = generator.next() }
-        let password = bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        // Accepted by a password policy plugin at its defaults, which a hardened server loads.
+        let password = GeneratedPassword.make()
         try write(password + "\n", to: path, mode: 0o600)
         return password
     }
 
     static func write(_ text: String, to path: String, mode: mode_t) throws {
-        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: mode]) else {
+        guard
+            FileManager.default.createFile(
+                atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: mode])
+        else {
             throw MariaDBServerError("cannot write \(path)")
         }
         chmod(path, mode)
@@ -180,7 +202,9 @@ public final class MariaDBServer: @unchecked Sendable {
             let tail = (errors.isEmpty ? Array(lines.prefix(5)) : Array(errors.prefix(5))).joined(separator: " | ")
             throw MariaDBServerError("mariadb-install-db failed for \(config.dataDirectory) (exit \(status)): \(tail)")
         }
-        logger.debug("data directory initialised", metadata: ["datadir": "\(config.dataDirectory)", "seconds": "\(Date().timeIntervalSince(started))"])
+        logger.debug(
+            "data directory initialised",
+            metadata: ["datadir": "\(config.dataDirectory)", "seconds": "\(Date().timeIntervalSince(started))"])
     }
 
     private func launch() async throws {
@@ -196,7 +220,10 @@ public final class MariaDBServer: @unchecked Sendable {
         var lastError: (any Error)?
         while Date() < deadline {
             if !process.isRunning {
-                throw MariaDBServerError("mariadbd exited with status \(process.terminationStatus) while starting on 127.0.0.1:\(port): \(errorLogSummary())")
+                throw MariaDBServerError(
+                    "mariadbd exited with status \(process.terminationStatus) while starting on 127.0.0.1:\(port): "
+                        + errorLogSummary()
+                )
             }
             do {
                 let connection = try BlockingConnection.connect(adminConfiguration())
@@ -208,12 +235,17 @@ public final class MariaDBServer: @unchecked Sendable {
                 try await Task.sleep(nanoseconds: 100_000_000)
             }
         }
-        throw MariaDBServerError("mariadbd on 127.0.0.1:\(port) not ready after \(Int(options.startTimeout)) s (last error: \(lastError.map { "\($0)" } ?? "none")): \(errorLogSummary())")
+        throw MariaDBServerError(
+            "mariadbd on 127.0.0.1:\(port) not ready after \(Int(options.startTimeout)) s "
+                + "(last error: \(lastError.map { "\($0)" } ?? "none")): \(errorLogSummary())"
+        )
     }
 
     /// The `[ERROR]` lines of the server's error log, or its last lines.
     public func errorLogSummary() -> String {
-        guard let data = FileManager.default.contents(atPath: config.errorLog) else { return "no error log at \(config.errorLog)" }
+        guard let data = FileManager.default.contents(atPath: config.errorLog) else {
+            return "no error log at \(config.errorLog)"
+        }
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
         let errors = lines.filter { $0.contains("[ERROR]") }
         return (errors.isEmpty ? Array(lines.suffix(3)) : Array(errors.suffix(3))).joined(separator: " | ")
@@ -227,7 +259,8 @@ public final class MariaDBServer: @unchecked Sendable {
             let deadline = Date().addingTimeInterval(timeout)
             while process.isRunning && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
             if process.isRunning {
-                logger.warning("mariadbd did not stop in time; killing", metadata: ["pid": "\(process.processIdentifier)"])
+                logger.warning(
+                    "mariadbd did not stop in time; killing", metadata: ["pid": "\(process.processIdentifier)"])
                 kill(process.processIdentifier, SIGKILL)
                 while process.isRunning { try await Task.sleep(nanoseconds: 50_000_000) }
             }

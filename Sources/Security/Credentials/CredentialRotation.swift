@@ -92,10 +92,16 @@ public struct CredentialRotation: Sendable {
         let password = Self.newPassword()
         let connection = try await connect()
         do {
-            _ = try await connection.execute(
-                MariaDBQuery(
-                    unsafeSQL: "ALTER USER \(plan.idle.sql) IDENTIFIED BY "
-                        + "PASSWORD '\(MariaDBAccount.nativePasswordHash(password))' ACCOUNT UNLOCK"))
+            do {
+                _ = try await connection.execute(
+                    MariaDBQuery(
+                        unsafeSQL: "ALTER USER \(plan.idle.sql) IDENTIFIED BY "
+                            + "PASSWORD '\(MariaDBAccount.nativePasswordHash(password))' ACCOUNT UNLOCK"))
+            } catch {
+                guard let cause = PasswordHashRefusal.explain(error) else { throw error }
+                throw SecurityError(
+                    .server, "\(plan.idle): a new password cannot be set on \(admin.endpoint): \(cause)")
+            }
             progress("\(plan.idle) has a new password and is unlocked")
             var probe = admin
             probe.username = plan.idle.user
@@ -137,13 +143,7 @@ public struct CredentialRotation: Sendable {
         }
     }
 
-    /// 32 random bytes, base64url: nothing a client option file would need to quote.
-    static func newPassword() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
+    static func newPassword() -> String { GeneratedPassword.make() }
 
     /// The grants of an account with its own name taken out, so two accounts' grants compare; the password
     /// hash of the `GRANT USAGE` line is dropped.

@@ -20,7 +20,9 @@ public struct RolesApplier: Sendable {
         do {
             for step in plan.steps {
                 do { _ = try await connection.execute(MariaDBQuery(unsafeSQL: step.sql)) } catch {
-                    throw SecurityError(.server, "\(step.subject): `\(step.shown)` failed on \(admin.endpoint): \(error)")
+                    let cause = PasswordHashRefusal.explain(error) ?? "\(error)"
+                    throw SecurityError(
+                        .server, "\(step.subject): `\(step.shown)` failed on \(admin.endpoint): \(cause)")
                 }
                 progress(step.shown)
             }

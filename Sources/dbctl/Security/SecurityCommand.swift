@@ -4,7 +4,7 @@ import ArgumentParser
 struct SecurityCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "security", abstract: "Roles, accounts and their secrets.",
-        subcommands: [RolesCommand.self, CredentialsCommand.self])
+        subcommands: [SecurityCheckCommand.self, RolesCommand.self, CredentialsCommand.self])
 }
 
 struct CredentialsCommand: AsyncParsableCommand {
