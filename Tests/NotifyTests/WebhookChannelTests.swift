@@ -89,7 +89,8 @@ import Testing
     }
 
     @Test func aReceiverThatDoesNotAnswerInTimeFails() async throws {
-        try await WebhookReceiver.with(delay: .seconds(20)) { receiver in
+        // The answer would come after 5 minutes; the bound leaves room for a machine whose threads are all busy.
+        try await WebhookReceiver.with(delay: .seconds(300)) { receiver in
             let started = Date()
             do {
                 try await Self.fastChannel(receiver.url, attempts: 1, timeout: 0.3).send(NotifyFixtures.notification())
@@ -98,7 +99,7 @@ import Testing
                 #expect(error.code == .unreachable)
                 #expect(error.description.contains("no answer in time"))
             }
-            #expect(Date().timeIntervalSince(started) < 10, "the receiver answers only after 20 s")
+            #expect(Date().timeIntervalSince(started) < 60, "the receiver answers only after 300 s")
         }
     }
 
