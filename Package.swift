@@ -2,7 +2,7 @@
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.30.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
@@ -167,8 +169,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "Security",
-            dependencies: ["MariaDB", "DbctlConfig"],
+            name: "DatabaseSecurity",
+            dependencies: [
+                "MariaDB", "DbctlConfig",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -179,7 +186,7 @@ let package = Package(
                 "Migration",
                 "Backup",
                 "DbctlConfig",
-                "Security",
+                "DatabaseSecurity",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -217,21 +224,21 @@ let package = Package(
         .testTarget(
             name: "StorefrontTests",
             dependencies: [
-                "Storefront", "MariaDB", "MariaDBServer", "MariaDBTestSupport", "Security", "DbctlConfig",
+                "Storefront", "MariaDB", "MariaDBServer", "MariaDBTestSupport", "DatabaseSecurity", "DbctlConfig",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SecurityTests",
-            dependencies: ["Security", "DbctlConfig", "MariaDB", "MariaDBServer", "MariaDBTestSupport"],
+            dependencies: ["DatabaseSecurity", "DbctlConfig", "MariaDB", "MariaDBServer", "MariaDBTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "MigrationTests",
             dependencies: [
                 "Migration", "MariaDB", "MariaDBServer", "MariaDBTestSupport", "Storefront", "FluentMariaDB",
-                "Security", "DbctlConfig",
+                "DatabaseSecurity", "DbctlConfig",
                 .product(name: "FluentKit", package: "fluent-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
@@ -240,7 +247,8 @@ let package = Package(
         .testTarget(
             name: "BackupTests",
             dependencies: [
-                "Backup", "DbctlConfig", "Notify", "MariaDB", "MariaDBServer", "MariaDBTestSupport", "BackupTestSupport",
+                "Backup", "DbctlConfig", "Notify", "MariaDB", "MariaDBServer", "MariaDBTestSupport",
+                "BackupTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

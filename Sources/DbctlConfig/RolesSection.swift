@@ -2,7 +2,7 @@ import Foundation
 
 /// `security.roles`: one MariaDB role per job and the accounts that hold them.
 public struct RolesSection: Sendable, Equatable {
-    /// The jobs there is a role for; what each may do is `Security.RoleCatalog`'s.
+    /// The jobs there is a role for; what each may do is `DatabaseSecurity.RoleCatalog`'s.
     public static let jobs = ["shop", "reporting", "schema", "backup", "monitoring", "migration"]
 
     public var schema: String

@@ -1,6 +1,7 @@
 import Foundation
 
-/// `security:` — the roles and accounts dbctl manages, and the accounts whose secrets it rotates.
+/// `security:` — the roles and accounts dbctl manages, the accounts whose secrets it rotates, and the
+/// certificates of its private CA (`tls`, see `TLSSection`).
 ///
 /// ```yaml
 /// security:
@@ -22,15 +23,18 @@ import Foundation
 public struct SecuritySection: Sendable, Equatable {
     public var credentials: [CredentialSet]
     public var roles: RolesSection?
+    public var tls: TLSSection?
 
-    public init(credentials: [CredentialSet] = [], roles: RolesSection? = nil) {
+    public init(credentials: [CredentialSet] = [], roles: RolesSection? = nil, tls: TLSSection? = nil) {
         self.credentials = credentials
         self.roles = roles
+        self.tls = tls
     }
 
     static func read(_ reader: YAMLReader) throws -> SecuritySection {
-        let map = try reader.mapping(allowed: ["credentials", "roles"])
+        let map = try reader.mapping(allowed: ["credentials", "roles", "tls"])
         let roles = try map.child("roles").map(RolesSection.read)
+        let tls = try map.child("tls").map(TLSSection.read)
         let sets = try map.child("credentials")?.sequence().map(CredentialSet.read) ?? []
         var names = Set<String>()
         for (index, set) in sets.enumerated() where !names.insert(set.name).inserted {
@@ -38,7 +42,7 @@ public struct SecuritySection: Sendable, Equatable {
                 .invalidValue, "name \(set.name) is used twice",
                 at: "[\(index)].name")
         }
-        return SecuritySection(credentials: sets, roles: roles)
+        return SecuritySection(credentials: sets, roles: roles, tls: tls)
     }
 }
 

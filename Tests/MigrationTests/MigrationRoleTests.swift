@@ -1,9 +1,9 @@
+import DatabaseSecurity
 import DbctlConfig
 import Foundation
 import MariaDB
 import MariaDBTestSupport
 import Migration
-import Security
 import Testing
 
 /// `dbctl migrate` under the migration role that `security roles apply` creates, over verified TLS: the
@@ -16,16 +16,19 @@ import Testing
             defer { admin.close() }
             try admin.execute("CREATE DATABASE shop")
             let passwordFile = certs.directory + "/migrator.pw"
-            let section = RolesSection(schema: "shop", users: [
-                RoleUser(user: "migrator", role: "migration", host: "127.0.0.1", passwordFile: passwordFile),
-            ])
+            let section = RolesSection(
+                schema: "shop",
+                users: [
+                    RoleUser(user: "migrator", role: "migration", host: "127.0.0.1", passwordFile: passwordFile)
+                ])
             let plan = try await RolesPlanner(section: section, admin: server.adminConfiguration()).plan()
             try await RolesApplier(admin: server.adminConfiguration()).apply(plan)
             // The server logs binlogs: the plan named the setting triggers need, and this is its fix.
             #expect(plan.findings.contains { $0.message.contains("log_bin_trust_function_creators") })
             try admin.execute("SET GLOBAL log_bin_trust_function_creators = ON")
 
-            let fixture = try SQLiteFixture("""
+            let fixture = try SQLiteFixture(
+                """
                 CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE);
                 CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers(id),
                                      total NUMERIC(10,2) NOT NULL, updated TEXT);
@@ -49,8 +52,9 @@ import Testing
             let session = try BlockingConnection.connect(target)
             defer { session.close() }
             try session.execute("UPDATE orders SET total = 10.00 WHERE id = 1")
-            #expect(try session.query("SELECT COUNT(*) FROM order_log").rows[0].decode(0, as: Int.self) == 1,
-                    "the trigger was created and fires")
+            #expect(
+                try session.query("SELECT COUNT(*) FROM order_log").rows[0].decode(0, as: Int.self) == 1,
+                "the trigger was created and fires")
             #expect(try session.query("SELECT CURRENT_ROLE()").rows[0].decode(0, as: String.self) == "dbctl_migration")
             #expect(throws: MariaDBError.self, "the role reads no grant table") {
                 try session.query("SELECT * FROM mysql.user")

@@ -1,29 +1,37 @@
+import DatabaseSecurity
 import DbctlConfig
 import Foundation
 import MariaDB
 import MariaDBServer
 import MariaDBTestSupport
-import Security
 import Testing
 
 /// `security roles plan|apply` on a real TLS server: every job's account can do its job and, tried, nothing
 /// else; apply is idempotent; what nobody configured is reported and left alone.
 @Suite struct RolesTests {
     static func section(schema: String, directory: String) -> RolesSection {
-        RolesSection(schema: schema, users: [
-            RoleUser(user: "shop_a", role: "shop", host: "127.0.0.1", passwordFile: directory + "/shop_a.pw"),
-            RoleUser(user: "shop_b", role: "shop", host: "127.0.0.1"),
-            RoleUser(user: "reporter", role: "reporting", host: "127.0.0.1", passwordFile: directory + "/reporter.pw"),
-            RoleUser(user: "migrator", role: "migration", host: "127.0.0.1", passwordFile: directory + "/migrator.pw"),
-            RoleUser(user: "backup", role: "backup", host: "127.0.0.1", passwordFile: directory + "/backup.pw"),
-            RoleUser(user: "monitor", role: "monitoring", host: "127.0.0.1", passwordFile: directory + "/monitor.pw"),
-        ])
+        RolesSection(
+            schema: schema,
+            users: [
+                RoleUser(user: "shop_a", role: "shop", host: "127.0.0.1", passwordFile: directory + "/shop_a.pw"),
+                RoleUser(user: "shop_b", role: "shop", host: "127.0.0.1"),
+                RoleUser(
+                    user: "reporter", role: "reporting", host: "127.0.0.1", passwordFile: directory + "/reporter.pw"),
+                RoleUser(
+                    user: "migrator", role: "migration", host: "127.0.0.1", passwordFile: directory + "/migrator.pw"),
+                RoleUser(user: "backup", role: "backup", host: "127.0.0.1", passwordFile: directory + "/backup.pw"),
+                RoleUser(
+                    user: "monitor", role: "monitoring", host: "127.0.0.1", passwordFile: directory + "/monitor.pw"),
+            ])
     }
 
     /// The account's connection over TLS with the test CA, verifying the server's name.
-    static func login(_ server: MariaDBServer, _ certs: TestCertificates, user: String, file: String?,
-                      database: String?, tls: MariaDBConfiguration.TLS.Mode = .verifyIdentity) throws
-        -> MariaDBConfiguration {
+    static func login(
+        _ server: MariaDBServer, _ certs: TestCertificates, user: String, file: String?,
+        database: String?, tls: MariaDBConfiguration.TLS.Mode = .verifyIdentity
+    ) throws
+        -> MariaDBConfiguration
+    {
         var configuration = server.adminConfiguration(database: database)
         configuration.username = user
         configuration.password = nil
@@ -32,14 +40,18 @@ import Testing
         return configuration
     }
 
-    static func refused(_ sql: String, on connection: MariaDBConnection, sourceLocation: SourceLocation = #_sourceLocation)
-        async {
+    static func refused(
+        _ sql: String, on connection: MariaDBConnection, sourceLocation: SourceLocation = #_sourceLocation
+    )
+        async
+    {
         do {
             _ = try await connection.execute(MariaDBQuery(unsafeSQL: sql))
             Issue.record("`\(sql)` was allowed", sourceLocation: sourceLocation)
         } catch let error as MariaDBError {
-            #expect(error.isAccessDenied || [1142, 1143, 1044, 1045, 1227, 1370].contains(error.errno),
-                    "`\(sql)`: \(error)", sourceLocation: sourceLocation)
+            #expect(
+                error.isAccessDenied || [1142, 1143, 1044, 1045, 1227, 1370].contains(error.errno),
+                "`\(sql)`: \(error)", sourceLocation: sourceLocation)
         } catch {
             Issue.record("`\(sql)`: \(error)", sourceLocation: sourceLocation)
         }
@@ -53,20 +65,24 @@ import Testing
             try admin.execute("CREATE DATABASE shop")
             try admin.execute("CREATE TABLE shop.orders (id INT PRIMARY KEY, total DECIMAL(10,2))")
             try admin.execute("INSERT INTO shop.orders VALUES (1, 9.50)")
-            let planner = RolesPlanner(section: Self.section(schema: "shop", directory: directory),
-                                       admin: server.adminConfiguration())
+            let planner = RolesPlanner(
+                section: Self.section(schema: "shop", directory: directory),
+                admin: server.adminConfiguration())
             let plan = try await planner.plan()
             // Six roles, each created and granted (monitoring on two objects); six accounts, three steps each.
             let expected = 6 * 2 + 1 + 6 * 3
             #expect(plan.steps.count == expected, "\(plan.steps.map(\.shown))")
             #expect(!plan.steps.contains { $0.shown.contains("PASSWORD '*") }, "no password hash is shown")
-            #expect(plan.steps.contains { $0.shown == "GRANT SELECT, INSERT, UPDATE, DELETE ON `shop`.* TO `dbctl_shop`" })
-            #expect(plan.steps.contains {
-                $0.shown == "CREATE USER 'shop_b'@'127.0.0.1' IDENTIFIED BY PASSWORD '…' REQUIRE SSL ACCOUNT LOCK"
-            })
+            #expect(
+                plan.steps.contains { $0.shown == "GRANT SELECT, INSERT, UPDATE, DELETE ON `shop`.* TO `dbctl_shop`" })
+            #expect(
+                plan.steps.contains {
+                    $0.shown == "CREATE USER 'shop_b'@'127.0.0.1' IDENTIFIED BY PASSWORD '…' REQUIRE SSL ACCOUNT LOCK"
+                })
             try await RolesApplier(admin: server.adminConfiguration()).apply(plan)
             for name in ["shop_a", "reporter", "migrator", "backup", "monitor"] {
-                let mode = try FileManager.default.attributesOfItem(atPath: "\(directory)/\(name).pw")[.posixPermissions]
+                let mode = try FileManager.default.attributesOfItem(atPath: "\(directory)/\(name).pw")[
+                    .posixPermissions]
                 #expect(mode as? Int == 0o600, "\(name).pw")
             }
             let again = try await planner.plan()
@@ -97,12 +113,15 @@ import Testing
             // Without TLS the shop's account is refused; the idle account is locked.
             await #expect(throws: MariaDBError.self, "REQUIRE SSL refuses a plaintext login") {
                 try await MariaDBConnection.connect(
-                    Self.login(server, certs, user: "shop_a", file: "\(directory)/shop_a.pw", database: "shop",
-                               tls: .disable)).close()
+                    Self.login(
+                        server, certs, user: "shop_a", file: "\(directory)/shop_a.pw", database: "shop",
+                        tls: .disable)
+                ).close()
             }
             let locked = await #expect(throws: MariaDBError.self) {
                 try await MariaDBConnection.connect(
-                    Self.login(server, certs, user: "shop_b", file: nil, database: "shop")).close()
+                    Self.login(server, certs, user: "shop_b", file: nil, database: "shop")
+                ).close()
             }
             #expect(locked?.isAccessDenied == true || locked?.errno == 4151, "\(String(describing: locked))")
 
@@ -114,8 +133,10 @@ import Testing
             try await reporter.close()
             let monitor = try await MariaDBConnection.connect(
                 Self.login(server, certs, user: "monitor", file: "\(directory)/monitor.pw", database: nil))
-            #expect(try await monitor.query(
-                "SELECT COUNT(*) FROM performance_schema.events_statements_summary_by_digest").rows.count == 1)
+            #expect(
+                try await monitor.query(
+                    "SELECT COUNT(*) FROM performance_schema.events_statements_summary_by_digest"
+                ).rows.count == 1)
             #expect(try await monitor.query("SHOW PROCESSLIST").rows.count >= 2, "PROCESS shows the others' sessions")
             _ = try await monitor.query("SHOW ALL SLAVES STATUS")
             await Self.refused("SELECT * FROM shop.orders", on: monitor)
@@ -132,7 +153,8 @@ import Testing
             let migrator = try await MariaDBConnection.connect(
                 Self.login(server, certs, user: "migrator", file: "\(directory)/migrator.pw", database: "shop"))
             _ = try await migrator.execute(
-                "CREATE TABLE order_lines (id INT PRIMARY KEY, order_id INT, FOREIGN KEY (order_id) REFERENCES orders (id))")
+                "CREATE TABLE order_lines (id INT PRIMARY KEY, order_id INT, FOREIGN KEY (order_id) REFERENCES orders (id))"
+            )
             _ = try await migrator.execute("CREATE INDEX ix_lines_order ON order_lines (order_id)")
             _ = try await migrator.execute("CREATE VIEW totals AS SELECT SUM(total) AS total FROM orders")
             await Self.refused("SELECT * FROM mysql.user", on: migrator)
@@ -146,7 +168,8 @@ import Testing
             let admin = try BlockingConnection.connect(server.adminConfiguration())
             defer { admin.close() }
             try admin.execute("CREATE DATABASE shop")
-            let section = RolesSection(schema: "shop", users: [RoleUser(user: "shop_a", role: "shop", host: "127.0.0.1")])
+            let section = RolesSection(
+                schema: "shop", users: [RoleUser(user: "shop_a", role: "shop", host: "127.0.0.1")])
             let planner = RolesPlanner(section: section, admin: server.adminConfiguration())
             try await RolesApplier(admin: server.adminConfiguration()).apply(try await planner.plan())
             // By hand: DROP for the role, FILE and a direct grant for the account, the same user from anywhere.
@@ -167,16 +190,19 @@ import Testing
 
     @Test func aServerWithBinaryLoggingNamesTheTriggerSetting() async throws {
         try await TestServer.withTLSServer { _, server in
-            let section = RolesSection(schema: "shop", users: [
-                RoleUser(user: "migrator", role: "migration", host: "127.0.0.1"),
-            ])
+            let section = RolesSection(
+                schema: "shop",
+                users: [
+                    RoleUser(user: "migrator", role: "migration", host: "127.0.0.1")
+                ])
             let plan = try await RolesPlanner(section: section, admin: server.adminConfiguration()).plan()
             let admin = try BlockingConnection.connect(server.adminConfiguration())
             defer { admin.close() }
             let logBin = try admin.query("SELECT @@log_bin").rows[0].decode(0, as: Int.self)
             #expect(logBin == 1, "the test server logs binlogs")
-            #expect(plan.findings.contains { $0.message.contains("SET GLOBAL log_bin_trust_function_creators = ON") },
-                    "\(plan.findings)")
+            #expect(
+                plan.findings.contains { $0.message.contains("SET GLOBAL log_bin_trust_function_creators = ON") },
+                "\(plan.findings)")
         }
     }
 }

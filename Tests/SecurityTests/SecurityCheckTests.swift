@@ -1,9 +1,9 @@
+import DatabaseSecurity
 import DbctlConfig
 import Foundation
 import MariaDB
 import MariaDBServer
 import MariaDBTestSupport
-import Security
 import Testing
 
 /// `dbctl security check` on a stock server made careless by hand, and on the deployment the docs describe
@@ -14,31 +14,34 @@ import Testing
             .deletingLastPathComponent().appendingPathComponent(".build/debug/dbctl").path
     }
 
-    /// Runs `dbctl security check --output json` as the server's admin; the exit status and the findings.
-    static func check(_ server: MariaDBServer, _ extra: [String] = [], ca: String? = nil) throws
-        -> (status: Int32, findings: [[String: Any]], text: String)
-    {
+    /// Runs `dbctl` with `arguments`; its exit status and output.
+    static func dbctl(_ arguments: [String]) throws -> (status: Int32, output: String) {
         guard FileManager.default.isExecutableFile(atPath: dbctl) else {
             throw MariaDBServerError("\(dbctl) missing: build the package (swift build) first")
         }
-        var url = "mysql://\(server.adminUser)@127.0.0.1:\(server.port)/"
-        if let ca { url += "?sslmode=verify-identity&sslca=\(ca)" }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: dbctl)
-        process.arguments =
-            [
-                "security", "check", "--url", url, "--password-file", server.adminPasswordFile,
-                "--output", "json",
-            ] + extra
+        process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        return (process.terminationStatus, object?["findings"] as? [[String: Any]] ?? [], text)
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Runs `dbctl security check --output json` as the server's admin; the exit status and the findings.
+    static func check(_ server: MariaDBServer, _ extra: [String] = [], ca: String? = nil) throws
+        -> (status: Int32, findings: [[String: Any]], text: String)
+    {
+        var url = "mysql://\(server.adminUser)@127.0.0.1:\(server.port)/"
+        if let ca { url += "?sslmode=verify-identity&sslca=\(ca)" }
+        let (status, text) = try dbctl(
+            ["security", "check", "--url", url, "--password-file", server.adminPasswordFile, "--output", "json"]
+                + extra)
+        let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+        return (status, object?["findings"] as? [[String: Any]] ?? [], text)
     }
 
     @Test func aCarelessServerHasEveryProblemNamedWithItsFix() async throws {
@@ -102,46 +105,76 @@ import Testing
         let directory = NSTemporaryDirectory() + "storefront-hardened-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory + "/files", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try await TestServer.withTLSServer({ options in
-            for setting in SecurityBaseline.settings(
-                secureFiles: directory + "/files", auditFile: directory + "/audit.log")
-            {
-                options.set(setting.name, setting.value)
-            }
-        }) { certs, server in
-            let admin = try BlockingConnection.connect(server.adminConfiguration())
-            defer { admin.close() }
-            try admin.execute("CREATE DATABASE shop")
-            let section = RolesSection(
-                schema: "shop",
-                users: [
-                    RoleUser(user: "shop_a", role: "shop", host: "10.0.0.5"),
-                    RoleUser(user: "shop_b", role: "shop", host: "10.0.0.5"),
-                    RoleUser(user: "backup", role: "backup", host: "127.0.0.1", passwordFile: directory + "/backup.pw"),
-                ])
-            let plan = try await RolesPlanner(section: section, admin: server.adminConfiguration()).plan()
-            try await RolesApplier(admin: server.adminConfiguration()).apply(plan)
-            let (status, findings, text) = try Self.check(server, ["--fail-on", "low"], ca: certs.caFile)
-            #expect(findings.isEmpty, "\(text)")
-            #expect(status == 0, "\(text)")
-            // The baseline holds: plaintext refused, the audit log written.
-            var plain = server.adminConfiguration()
-            plain.tls = .disable
-            #expect(throws: MariaDBError.self, "require_secure_transport refuses plaintext") {
-                try BlockingConnection.connect(plain).close()
-            }
-            #expect(FileManager.default.fileExists(atPath: directory + "/audit.log"))
-            // A server that refuses password hashes gets named, with its setting.
-            try admin.execute("SET GLOBAL strict_password_validation = ON")
-            let more = RolesSection(
-                schema: "shop", users: [RoleUser(user: "report", role: "reporting", host: "10.0.0.6")])
-            let refused = try await RolesPlanner(section: more, admin: server.adminConfiguration()).plan()
-            await #expect(throws: SecurityError.self) {
-                try await RolesApplier(admin: server.adminConfiguration()).apply(refused)
-            }
-            do { try await RolesApplier(admin: server.adminConfiguration()).apply(refused) } catch {
-                #expect("\(error)".contains("set strict_password_validation = OFF"), "\(error)")
-            }
+        // The certificates as the docs make them: dbctl security tls init.
+        let tls = TLSDirectory(path: directory + "/tls")
+        let config = directory + "/dbctl.yaml"
+        try "security: {tls: {directory: \(tls.path), hosts: [127.0.0.1]}}\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let initialised = try Self.dbctl(["security", "tls", "init", "--config", config, "--execute"])
+        #expect(initialised.status == 0, "\(initialised.output)")
+        var options = MariaDBServer.Options()
+        options.tls = .init(caFile: tls.caCertificate, certificateFile: tls.serverCertificate, keyFile: tls.serverKey)
+        for setting in SecurityBaseline.settings(secureFiles: directory + "/files", auditFile: directory + "/audit.log")
+        {
+            options.set(setting.name, setting.value)
+        }
+        let server = try await TestServer.start(options)
+        do {
+            try await Self.deploymentPasses(server, directory: directory, tls: tls, config: config)
+        } catch {
+            try? await server.stop()
+            throw error
+        }
+        try await server.stop()
+    }
+
+    static func deploymentPasses(_ server: MariaDBServer, directory: String, tls: TLSDirectory, config: String)
+        async throws
+    {
+        let admin = try BlockingConnection.connect(server.adminConfiguration())
+        defer { admin.close() }
+        try admin.execute("CREATE DATABASE shop")
+        let section = RolesSection(
+            schema: "shop",
+            users: [
+                RoleUser(user: "shop_a", role: "shop", host: "10.0.0.5"),
+                RoleUser(user: "shop_b", role: "shop", host: "10.0.0.5"),
+                RoleUser(user: "backup", role: "backup", host: "127.0.0.1", passwordFile: directory + "/backup.pw"),
+            ])
+        let plan = try await RolesPlanner(section: section, admin: server.adminConfiguration()).plan()
+        try await RolesApplier(admin: server.adminConfiguration()).apply(plan)
+        let (status, findings, text) = try Self.check(server, ["--fail-on", "low"], ca: tls.caCertificate)
+        #expect(findings.isEmpty, "\(text)")
+        #expect(status == 0, "\(text)")
+        // The baseline holds: plaintext refused, the audit log written.
+        var plain = server.adminConfiguration()
+        plain.tls = .disable
+        #expect(throws: MariaDBError.self, "require_secure_transport refuses plaintext") {
+            try BlockingConnection.connect(plain).close()
+        }
+        #expect(FileManager.default.fileExists(atPath: directory + "/audit.log"))
+        // The certificate renewed from the command line, loaded without a restart.
+        let url =
+            "mysql://\(server.adminUser)@127.0.0.1:\(server.port)/?ssl-mode=verify-identity"
+            + "&ssl-ca=\(tls.caCertificate)"
+        try """
+        server: {url: "\(url)", password_file: \(server.adminPasswordFile)}
+        security: {tls: {directory: \(tls.path), hosts: [127.0.0.1]}}
+
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let rotated = try Self.dbctl(["security", "tls", "rotate", "--config", config, "--force", "--execute"])
+        #expect(rotated.status == 0, "\(rotated.output)")
+        #expect(rotated.output.contains("rotated: the server serves a certificate valid until"), "\(rotated.output)")
+        #expect(!rotated.output.contains(server.adminPassword))
+        // A server that refuses password hashes gets named, with its setting.
+        try admin.execute("SET GLOBAL strict_password_validation = ON")
+        let more = RolesSection(schema: "shop", users: [RoleUser(user: "report", role: "reporting", host: "10.0.0.6")])
+        let refused = try await RolesPlanner(section: more, admin: server.adminConfiguration()).plan()
+        await #expect(throws: SecurityError.self) {
+            try await RolesApplier(admin: server.adminConfiguration()).apply(refused)
+        }
+        do { try await RolesApplier(admin: server.adminConfiguration()).apply(refused) } catch {
+            #expect("\(error)".contains("set strict_password_validation = OFF"), "\(error)")
         }
     }
 }

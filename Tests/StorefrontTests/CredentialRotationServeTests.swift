@@ -1,10 +1,10 @@
+import DatabaseSecurity
 import DbctlConfig
 import Foundation
 import HTTPTypes
 import MariaDB
 import MariaDBServer
 import MariaDBTestSupport
-import Security
 import Storefront
 import Testing
 
@@ -120,7 +120,9 @@ private let lockingServer: MariaDBServer.Options = {
         }
         // Rotate once orders are flowing (a loaded machine may take a while to get there).
         let deadline = ContinuousClock.now + .seconds(120)
-        while tally.snapshot.orders < 3, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        while tally.snapshot.orders < 3, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         let flowing = tally.snapshot.orders
 
         let set = CredentialSet(

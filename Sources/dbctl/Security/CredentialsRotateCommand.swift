@@ -1,8 +1,8 @@
 import ArgumentParser
+import DatabaseSecurity
 import DbctlConfig
 import Foundation
 import MariaDB
-import Security
 
 /// `dbctl security credentials rotate --set shop [--execute]`: a new password without downtime, by turns.
 struct CredentialsRotateCommand: AsyncParsableCommand {

@@ -1,8 +1,8 @@
 import ArgumentParser
+import DatabaseSecurity
 import DbctlConfig
 import Foundation
 import MariaDB
-import Security
 
 /// `dbctl security roles plan|apply`: one role per job, accounts that hold them.
 struct RolesCommand: AsyncParsableCommand {

@@ -1,7 +1,7 @@
 import ArgumentParser
+import DatabaseSecurity
 import Foundation
 import MariaDB
-import Security
 
 /// `dbctl security check --url …`: the server's security posture, one finding per problem with its fix.
 struct SecurityCheckCommand: AsyncParsableCommand {

@@ -71,20 +71,46 @@ import Testing
         ("server: {url: \"mysql://backup:hunter2@127.0.0.1/\"}", "server.url: a password in the URL is refused"),
         ("alerts: [{type: pager}]", "alerts[0].type: unknown alert type pager"),
         ("tuning: {}", "dbctl.yaml: tuning: unknown key"),
-        ("security: {credentials: [{name: shop, accounts: [a], host: h, file: f}]}",
-         "security.credentials[0].accounts: expected two different account names"),
-        ("security: {credentials: [{name: shop, accounts: [a, b], host: \"%\", file: f}]}",
-         "security.credentials[0].host: '%' lets the account in from anywhere"),
-        ("security: {credentials: [{name: shop, accounts: [a, b], host: h, file: f, rotate: yes}]}",
-         "security.credentials[0].rotate: unknown key"),
+        (
+            "security: {credentials: [{name: shop, accounts: [a], host: h, file: f}]}",
+            "security.credentials[0].accounts: expected two different account names"
+        ),
+        (
+            "security: {credentials: [{name: shop, accounts: [a, b], host: \"%\", file: f}]}",
+            "security.credentials[0].host: '%' lets the account in from anywhere"
+        ),
+        (
+            "security: {credentials: [{name: shop, accounts: [a, b], host: h, file: f, rotate: yes}]}",
+            "security.credentials[0].rotate: unknown key"
+        ),
         ("security: {roles: {users: []}}", "security.roles.schema: required key is missing"),
         ("security: {roles: {schema: \"shop; DROP\"}}", "security.roles.schema: a schema name of letters"),
-        ("security: {roles: {schema: shop, users: [{user: a, role: admin, host: h}]}}",
-         "security.roles.users[0].role: unknown role admin; one of shop, reporting, schema"),
-        ("security: {roles: {schema: shop, users: [{user: a, role: shop, host: \"%\"}]}}",
-         "security.roles.users[0].host: '%' lets the account in from anywhere"),
-        ("security: {roles: {schema: shop, users: [{user: a, role: shop, host: h}, {user: a, role: backup, host: h}]}}",
-         "security.roles.users[1]: a@h is listed twice"),
+        (
+            "security: {roles: {schema: shop, users: [{user: a, role: admin, host: h}]}}",
+            "security.roles.users[0].role: unknown role admin; one of shop, reporting, schema"
+        ),
+        (
+            "security: {roles: {schema: shop, users: [{user: a, role: shop, host: \"%\"}]}}",
+            "security.roles.users[0].host: '%' lets the account in from anywhere"
+        ),
+        (
+            "security: {roles: {schema: shop, users: [{user: a, role: shop, host: h}, {user: a, role: backup, host: h}]}}",
+            "security.roles.users[1]: a@h is listed twice"
+        ),
+        ("security: {tls: {directory: /etc/tls, hosts: []}}", "security.tls.hosts: name at least one host"),
+        (
+            "security: {tls: {directory: /etc/tls, hosts: [\"db; rm\"]}}",
+            "security.tls.hosts[0]: db; rm is not a host name or address"
+        ),
+        (
+            "security: {tls: {directory: /etc/tls, hosts: [db1], valid_for: 20d}}",
+            "security.tls.valid_for: valid_for must be longer than renew_before"
+        ),
+        (
+            "security: {tls: {directory: /etc/tls, hosts: [db1], clients: [\"a b\"]}}",
+            "security.tls.clients[0]: a client name of letters"
+        ),
+        ("security: {tls: {hosts: [db1]}}", "security.tls.directory: required key is missing"),
         ("server: [1, 2", "dbctl.yaml: not valid YAML"),
     ])
     func mistakesNameTheKey(_ text: String, _ expected: String) {
@@ -123,10 +149,25 @@ import Testing
             """
         let roles = try #require(try DbctlConfiguration.parse(text, file: "dbctl.yaml").security?.roles)
         #expect(roles.schema == "shop" && roles.prefix == "dbctl_" && !roles.requireSSL)
-        #expect(roles.users == [
-            RoleUser(user: "shop_a", role: "shop", host: "10.0.0.5"),
-            RoleUser(user: "migrator", role: "schema", host: "10.0.0.5", passwordFile: "/etc/dbctl/migrator.pw"),
-        ])
+        #expect(
+            roles.users == [
+                RoleUser(user: "shop_a", role: "shop", host: "10.0.0.5"),
+                RoleUser(user: "migrator", role: "schema", host: "10.0.0.5", passwordFile: "/etc/dbctl/migrator.pw"),
+            ])
+    }
+
+    @Test func tlsIsRead() throws {
+        let text = """
+            security:
+              tls: {directory: /etc/mysql/tls, hosts: [db1.internal, 10.0.0.4], clients: [storefront], renew_before: 45d}
+            """
+        let tls = try #require(try DbctlConfiguration.parse(text, file: "dbctl.yaml").security?.tls)
+        #expect(
+            tls
+                == TLSSection(
+                    directory: "/etc/mysql/tls", hosts: ["db1.internal", "10.0.0.4"],
+                    clients: ["storefront"], renewBefore: 45 * 86_400))
+        #expect(tls.validFor == 397 * 86_400 && tls.caValidFor == 3650 * 86_400)
     }
 
     @Test func aMissingFileIsNamed() {

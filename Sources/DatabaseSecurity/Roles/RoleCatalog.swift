@@ -18,19 +18,31 @@ public enum RoleCatalog {
         }
         let tables = "\(schema).*"
         return [
-            Entry(job: "shop", grants: on(tables, dml), purpose: "the storefront: rows of its own tables, nothing else"),
-            Entry(job: "reporting", grants: on(tables, ["SELECT", "SHOW VIEW"]),
-                  purpose: "reports and read replicas: reads only"),
-            Entry(job: "schema", grants: on(tables, dml + ddl),
-                  purpose: "storefront migrate: creates and changes the shop's tables"),
-            Entry(job: "backup", grants: on("*.*", ["RELOAD", "PROCESS", "LOCK TABLES", "BINLOG MONITOR",
-                                                     "REPLICATION SLAVE"]),
-                  purpose: "mariadb-backup and binlog archiving: no table data through SQL"),
-            Entry(job: "monitoring", grants: on("*.*", ["PROCESS", "SLAVE MONITOR", "BINLOG MONITOR"])
+            Entry(
+                job: "shop", grants: on(tables, dml), purpose: "the storefront: rows of its own tables, nothing else"),
+            Entry(
+                job: "reporting", grants: on(tables, ["SELECT", "SHOW VIEW"]),
+                purpose: "reports and read replicas: reads only"),
+            Entry(
+                job: "schema", grants: on(tables, dml + ddl),
+                purpose: "storefront migrate: creates and changes the shop's tables"),
+            Entry(
+                job: "backup",
+                grants: on(
+                    "*.*",
+                    [
+                        "RELOAD", "PROCESS", "LOCK TABLES", "BINLOG MONITOR",
+                        "REPLICATION SLAVE",
+                    ]),
+                purpose: "mariadb-backup and binlog archiving: no table data through SQL"),
+            Entry(
+                job: "monitoring",
+                grants: on("*.*", ["PROCESS", "SLAVE MONITOR", "BINLOG MONITOR"])
                     + on("performance_schema.*", ["SELECT"]),
-                  purpose: "the agent and mysqld_exporter: status, processlist, replication, digests"),
-            Entry(job: "migration", grants: on(tables, dml + ddl),
-                  purpose: "dbctl migrate: loads the copy, builds indexes, keys, views and triggers"),
+                purpose: "the agent and mysqld_exporter: status, processlist, replication, digests"),
+            Entry(
+                job: "migration", grants: on(tables, dml + ddl),
+                purpose: "dbctl migrate: loads the copy, builds indexes, keys, views and triggers"),
         ]
     }
 

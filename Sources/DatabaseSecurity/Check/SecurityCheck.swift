@@ -9,9 +9,13 @@ public struct SecurityCheck: Sendable {
     /// account the check connects as.
     public let administrators: Set<String>
 
-    public init(connection: MariaDBConfiguration, administrators: Set<String> = []) {
+    /// The time certificate expiry is judged at.
+    public let now: Date
+
+    public init(connection: MariaDBConfiguration, administrators: Set<String> = [], now: Date = Date()) {
         self.connection = connection
         self.administrators = administrators
+        self.now = now
     }
 
     /// Privileges that let an account take over the server or read its files; only administrators hold them.
@@ -170,6 +174,17 @@ public struct SecurityCheck: Sendable {
             add(
                 "tls.old_versions", .medium, "TLS versions with known weaknesses are allowed",
                 "tls_version = \(v["tls_version"] ?? "")", "tls_version = TLSv1.2,TLSv1.3 in my.cnf and a restart")
+        }
+        if let text = facts.certificateNotAfter, let notAfter = CertificateFacts.serverDate(text) {
+            let days = Int(notAfter.timeIntervalSince(now) / 86_400)
+            if days < 30 {
+                add(
+                    "tls.expiry", days < 7 ? .high : .medium,
+                    days < 0
+                        ? "the server's certificate has expired" : "the server's certificate expires in \(days) days",
+                    "Ssl_server_not_after = \(text)",
+                    "dbctl security tls rotate --execute (a new certificate, loaded with FLUSH SSL, no restart)")
+            }
         }
         if v["local_infile"] == "ON" || v["local_infile"] == "1" {
             add(

@@ -16,6 +16,8 @@ public struct SecurityError: Error, CustomStringConvertible, Sendable {
         public static let server = Code("server")
         /// The old account kept sessions past the drain timeout.
         public static let drain = Code("drain")
+        /// A certificate or key is missing, unreadable, expired, or does not match the configuration.
+        public static let tls = Code("tls")
     }
 
     public let code: Code

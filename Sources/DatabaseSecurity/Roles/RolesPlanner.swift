@@ -40,30 +40,39 @@ public struct RolesPlanner: Sendable {
 
     // MARK: roles
 
-    private func planRole(_ entry: RoleCatalog.Entry, on connection: MariaDBConnection,
-                          into plan: inout RolesPlan) async throws {
+    private func planRole(
+        _ entry: RoleCatalog.Entry, on connection: MariaDBConnection,
+        into plan: inout RolesPlan
+    ) async throws {
         let role = roleName(entry.job)
         let quoted = MariaDBIdentifier.quote(role)
-        let exists = try await connection.query(
-            "SELECT COUNT(*) FROM mysql.user WHERE User = \(role) AND is_role = 'Y'"
-        ).rows.first?[0].text == "1"
+        let exists =
+            try await connection.query(
+                "SELECT COUNT(*) FROM mysql.user WHERE User = \(role) AND is_role = 'Y'"
+            ).rows.first?[0].text == "1"
         var held = GrantList(lines: [])
         if exists {
             held = GrantList(lines: try await Self.showGrants(quoted, on: connection))
         } else {
-            plan.steps.append(.init(shown: "CREATE ROLE \(quoted)", sql: "CREATE ROLE \(quoted)", subject: "role \(role)"))
+            plan.steps.append(
+                .init(shown: "CREATE ROLE \(quoted)", sql: "CREATE ROLE \(quoted)", subject: "role \(role)"))
         }
         let wanted = Set(entry.grants)
         let missing = entry.grants.filter { !held.privileges.contains($0) }
         for privileges in Self.byObject(missing) {
-            let sql = "GRANT \(privileges.map(\.name).joined(separator: ", ")) ON \(privileges[0].objectSQL) TO \(quoted)"
+            let sql =
+                "GRANT \(privileges.map(\.name).joined(separator: ", ")) ON \(privileges[0].objectSQL) TO \(quoted)"
             plan.steps.append(.init(shown: sql, sql: sql, subject: "role \(role)"))
         }
         for extra in Self.byObject(held.privileges.subtracting(wanted).sorted()) {
             let names = extra.map(\.name).joined(separator: ", ")
-            plan.findings.append(.init(subject: "role \(role)", message: "also holds \(names) ON \(extra[0].object), "
-                + "which the configuration does not give it (not revoked; REVOKE \(names) ON \(extra[0].objectSQL) "
-                + "FROM \(quoted) if unintended)"))
+            plan.findings.append(
+                .init(
+                    subject: "role \(role)",
+                    message: "also holds \(names) ON \(extra[0].object), "
+                        + "which the configuration does not give it (not revoked; "
+                        + "REVOKE \(names) ON \(extra[0].objectSQL) "
+                        + "FROM \(quoted) if unintended)"))
         }
         for line in held.other {
             plan.findings.append(.init(subject: "role \(role)", message: "also holds `\(line)` (not revoked)"))
@@ -112,9 +121,13 @@ public struct RolesPlanner: Sendable {
             }
             for extra in Self.byObject(grants.privileges.sorted()) {
                 let names = extra.map(\.name).joined(separator: ", ")
-                plan.findings.append(.init(subject: subject, message: "holds \(names) ON \(extra[0].object) directly, "
-                    + "besides its role (not revoked; REVOKE \(names) ON \(extra[0].objectSQL) FROM \(account.sql) "
-                    + "if unintended)"))
+                plan.findings.append(
+                    .init(
+                        subject: subject,
+                        message: "holds \(names) ON \(extra[0].object) directly, "
+                            + "besides its role (not revoked; "
+                            + "REVOKE \(names) ON \(extra[0].objectSQL) FROM \(account.sql) "
+                            + "if unintended)"))
             }
             for other in grants.roles.subtracting([role]).sorted() {
                 plan.findings.append(.init(subject: subject, message: "also holds the role \(other) (not revoked)"))
@@ -145,15 +158,18 @@ public struct RolesPlanner: Sendable {
             let hash = MariaDBAccount.nativePasswordHash(password)
             let source: String
             if let file = user.passwordFile {
-                source = plan.newSecrets.contains { $0.file == file } ? "a new password, written to \(file)"
+                source =
+                    plan.newSecrets.contains { $0.file == file }
+                    ? "a new password, written to \(file)"
                     : "the password in \(file)"
             } else {
                 source = "a random password nobody knows, locked until credentials rotate gives it one"
             }
-            plan.steps.append(.init(
-                shown: "CREATE USER \(account.sql) IDENTIFIED BY PASSWORD '…'\(tls)\(lock)",
-                sql: "CREATE USER \(account.sql) IDENTIFIED BY PASSWORD '\(hash)'\(tls)\(lock)", subject: subject,
-                note: source))
+            plan.steps.append(
+                .init(
+                    shown: "CREATE USER \(account.sql) IDENTIFIED BY PASSWORD '…'\(tls)\(lock)",
+                    sql: "CREATE USER \(account.sql) IDENTIFIED BY PASSWORD '\(hash)'\(tls)\(lock)", subject: subject,
+                    note: source))
             for sql in ["GRANT \(quotedRole) TO \(account.sql)", "SET DEFAULT ROLE \(quotedRole) FOR \(account.sql)"] {
                 plan.steps.append(.init(shown: sql, sql: sql, subject: subject))
             }
@@ -162,8 +178,11 @@ public struct RolesPlanner: Sendable {
             "SELECT Host FROM mysql.user WHERE User = \(user.user) AND Host <> \(user.host) ORDER BY Host"
         ).rows.map { $0[0].text }
         for host in elsewhere {
-            plan.findings.append(.init(subject: subject, message: "the same user also exists as \(user.user)@\(host), "
-                + "which dbctl does not manage (not dropped)"))
+            plan.findings.append(
+                .init(
+                    subject: subject,
+                    message: "the same user also exists as \(user.user)@\(host), "
+                        + "which dbctl does not manage (not dropped)"))
         }
     }
 
@@ -173,12 +192,17 @@ public struct RolesPlanner: Sendable {
         let jobs = Set(section.users.map(\.role))
         guard !jobs.isDisjoint(with: RoleCatalog.createsTriggers) else { return }
         let row = try await connection.query(
-            "SELECT @@GLOBAL.log_bin, @@GLOBAL.log_bin_trust_function_creators").rows[0]
+            "SELECT @@GLOBAL.log_bin, @@GLOBAL.log_bin_trust_function_creators"
+        ).rows[0]
         guard row[0].text == "1", row[1].text == "0" else { return }
-        plan.findings.append(.init(subject: "server", message: "binary logging is on and "
-            + "log_bin_trust_function_creators is off, so the schema and migration roles cannot create triggers "
-            + "(ER 1419 asks for SUPER, which no role here gets): SET GLOBAL log_bin_trust_function_creators = ON "
-            + "and log_bin_trust_function_creators = ON in my.cnf"))
+        plan.findings.append(
+            .init(
+                subject: "server",
+                message: "binary logging is on and "
+                    + "log_bin_trust_function_creators is off, so the schema and migration roles cannot create "
+                    + "triggers (ER 1419 asks for SUPER, which no role here gets): "
+                    + "SET GLOBAL log_bin_trust_function_creators = ON "
+                    + "and log_bin_trust_function_creators = ON in my.cnf"))
     }
 
     static func showGrants(_ grantee: String, on connection: MariaDBConnection) async throws -> [String] {

@@ -25,6 +25,8 @@ struct ServerFacts: Sendable {
     var plugins: [String: String] = [:]
     var databases: Set<String> = []
     var testGrants = 0
+    /// `Ssl_server_not_after` ("Jan  4 05:51:17 2028 GMT"); nil without a certificate.
+    var certificateNotAfter: String?
 
     static let variableNames = [
         "have_ssl", "require_secure_transport", "tls_version", "local_infile", "secure_file_priv", "have_symlink",
@@ -37,6 +39,11 @@ struct ServerFacts: Sendable {
         for row in try await db.query("SHOW GLOBAL VARIABLES").rows
         where variableNames.contains(row[0].text) {
             facts.variables[row[0].text] = row[1].text
+        }
+        if let text = try await db.query("SHOW GLOBAL STATUS LIKE 'Ssl_server_not_after'").rows.first?[1].text,
+            !text.isEmpty
+        {
+            facts.certificateNotAfter = text
         }
         for row in try await db.query("SELECT PLUGIN_NAME, PLUGIN_STATUS FROM information_schema.PLUGINS").rows {
             facts.plugins[row[0].text.lowercased()] = row[1].text
