@@ -184,6 +184,39 @@ import Testing
         }
     }
 
+    @Test func aReplicaReplicatesOverVerifiedTLS() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var section = Self.section(directory)
+        section.clients = []
+        try TLSInitializer(section: section).execute()
+        try await Self.withServer(section) { primary, admin in
+            let replica = try await primary.startReplica(serverID: 2)
+            do {
+                let status = try BlockingConnection.connect(replica.adminConfiguration())
+                defer { status.close() }
+                let row = try #require(try status.query("SHOW SLAVE STATUS").rows.first)
+                #expect(try row.decode("Master_SSL_Allowed", as: String.self) == "Yes")
+                #expect(try row.decode("Master_SSL_Verify_Server_Cert", as: String.self) == "Yes")
+                let connection = try await MariaDBConnection.connect(admin)
+                _ = try await connection.execute("CREATE DATABASE shop")
+                _ = try await connection.execute("CREATE TABLE shop.t (id INT PRIMARY KEY)")
+                _ = try await connection.execute("INSERT INTO shop.t VALUES (7)")
+                try await connection.close()
+                var seen = ""
+                for _ in 0..<100 where seen != "7" {
+                    seen = (try? status.query("SELECT id FROM shop.t").rows.first?[0].text) ?? ""
+                    if seen != "7" { try await Task.sleep(for: .milliseconds(100)) }
+                }
+                #expect(seen == "7", "the row reached the replica over the verified channel")
+            } catch {
+                try? await replica.stop()
+                throw error
+            }
+            try await replica.stop()
+        }
+    }
+
     @Test func aServerWithoutACertificateIsNamed() async throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

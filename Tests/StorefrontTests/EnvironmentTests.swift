@@ -14,7 +14,7 @@ import Testing
     }
 
     static let goodProduction = [
-        "STOREFRONT_ENV": "production", "DATABASE_URL": "mysql://shop@db.internal:3306/shop?sslmode=require",
+        "STOREFRONT_ENV": "production", "DATABASE_URL": "mysql://shop@db.internal:3306/shop?sslmode=verify-identity&sslca=/etc/ssl/ca.pem",
         "ADMIN_API_KEY": "0123456789abcdef",
     ]
 
@@ -84,6 +84,9 @@ import Testing
         (["DATABASE_URL": "sqlite::memory:"], "in memory"),
         (["DATABASE_URL": "mysql://shop@db.internal:3306/shop"], "sslmode=disable"),
         (["DATABASE_URL": "mysql://shop@db.internal:3306/shop?sslmode=prefer"], "sslmode=prefer"),
+        (["DATABASE_URL": "mysql://shop@db.internal:3306/shop?sslmode=require"], "does not verify the server's name"),
+        (["DATABASE_URL": "mysql://shop@db.internal:3306/shop?sslmode=verify-ca&sslca=/etc/ssl/ca.pem"],
+         "(sslmode=verify-ca)"),
         (["DATABASE_REPLICA_URLS": "mysql://shop@replica:3306/shop"], "DATABASE_REPLICA_URLS"),
         (["ADMIN_API_KEY": ""], "ADMIN_API_KEY is not set"),
         (["ADMIN_API_KEY": "short-key"], "at least 16"),

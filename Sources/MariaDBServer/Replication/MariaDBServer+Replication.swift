@@ -3,14 +3,19 @@ import MariaDB
 
 extension MariaDBServer {
     /// Starts a new local server that replicates from this one with GTIDs (`MASTER_USE_GTID=slave_pos`),
-    /// read-only, and waits until both replication threads run.
+    /// read-only, and waits until both replication threads run. When this server has certificates, the
+    /// channel is TLS with the server's certificate checked against its CA and its name
+    /// (`MASTER_SSL_VERIFY_SERVER_CERT`), and the replication account is `REQUIRE SSL`.
     public func startReplica(serverID: UInt32, options: Options = Options()) async throws -> MariaDBServer {
         let user = "storefront_repl"
         let password = try replicationPassword()
         let primary = try BlockingConnection.connect(adminConfiguration())
         defer { primary.close() }
-        // Generated hex password (see `replicationPassword`); account statements take no placeholders.
-        try primary.execute(MariaDBQuery(unsafeSQL: "CREATE USER IF NOT EXISTS '\(user)'@'127.0.0.1' IDENTIFIED BY '\(password)'"))
+        // Generated password (see `replicationPassword`); account statements take no placeholders.
+        let requireSSL = self.options.tls == nil ? "" : " REQUIRE SSL"
+        try primary.execute(
+            MariaDBQuery(
+                unsafeSQL: "CREATE USER IF NOT EXISTS '\(user)'@'127.0.0.1' IDENTIFIED BY '\(password)'\(requireSSL)"))
         try primary.execute(MariaDBQuery(unsafeSQL: "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO '\(user)'@'127.0.0.1'"))
 
         var replicaOptions = options
@@ -20,9 +25,15 @@ extension MariaDBServer {
         do {
             let connection = try BlockingConnection.connect(replica.adminConfiguration())
             defer { connection.close() }
+            var channelTLS = ""
+            if let tls = self.options.tls {
+                let ca = tls.caFile.replacingOccurrences(of: "\\", with: "\\\\")
+                    .replacingOccurrences(of: "'", with: "\\'")
+                channelTLS = ", MASTER_SSL = 1, MASTER_SSL_CA = '\(ca)', MASTER_SSL_VERIFY_SERVER_CERT = 1"
+            }
             try connection.execute(MariaDBQuery(unsafeSQL: """
                 CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = \(port), MASTER_USER = '\(user)',
-                MASTER_PASSWORD = '\(password)', MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1
+                MASTER_PASSWORD = '\(password)', MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1\(channelTLS)
                 """))
             try connection.execute("START SLAVE")
             try await replica.waitForReplication(timeout: 30)
@@ -58,8 +69,7 @@ extension MariaDBServer {
         if let text = try? String(contentsOfFile: path, encoding: .utf8) {
             return text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        var generator = SystemRandomNumberGenerator()
-        let password = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        let password = GeneratedPassword.make()
         try MariaDBServer.write(password + "\n", to: path, mode: 0o600)
         return password
     }

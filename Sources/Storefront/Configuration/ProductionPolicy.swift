@@ -3,8 +3,10 @@ import MariaDB
 
 /// What `STOREFRONT_ENV=production` refuses, one line per problem so an operator fixes them all in one go:
 /// an SQLite database in memory or under a temporary directory (lost on reboot or by a cleaner), a MariaDB
-/// connection that does not require TLS (`sslmode=disable|prefer` sends the shop's data and password in the
-/// clear when a server or proxy declines TLS), and a missing or short admin key.
+/// connection that does not verify the server's identity (`sslmode=disable|prefer` sends the shop's data and
+/// password in the clear when a server or proxy declines TLS; `require` accepts any certificate and
+/// `verify-ca` any the CA signed, so a machine in the middle holding one reads everything), and a missing or
+/// short admin key.
 public enum ProductionPolicy {
     public static let minimumAdminKeyLength = 16
     public static let minimumPasswordHashCost = 10
@@ -57,8 +59,12 @@ public enum ProductionPolicy {
         switch configuration.tls.mode {
         case .disable, .prefer:
             return "\(setting) \(StorefrontDatabase.address(of: configuration)) does not require TLS "
-                + "(sslmode=\(configuration.tls.mode.rawValue)); add ?sslmode=require, verify-ca or verify-identity"
-        case .require, .verifyCA, .verifyIdentity:
+                + "(sslmode=\(configuration.tls.mode.rawValue)); add ?sslmode=verify-identity&sslca=FILE"
+        case .require, .verifyCA:
+            return "\(setting) \(StorefrontDatabase.address(of: configuration)) does not verify the server's "
+                + "name (sslmode=\(configuration.tls.mode.rawValue)); use ?sslmode=verify-identity&sslca=FILE "
+                + "(dbctl security tls init makes a CA and a server certificate for it)"
+        case .verifyIdentity:
             return nil
         }
     }
