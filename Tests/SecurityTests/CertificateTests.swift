@@ -223,15 +223,10 @@ import Testing
         let section = Self.section(directory)
         try TLSInitializer(section: section).execute()
         let server = try await TestServer.start(MariaDBServer.Options())
-        do {
-            await #expect {
-                _ = try await TLSRotation(section: section, admin: server.adminConfiguration()).plan()
-            } throws: { error in
-                "\(error)".contains("serves no TLS certificate") && "\(error)".contains("restart it once")
-            }
-        } catch {
-            try? await server.stop()
-            throw error
+        await #expect {
+            _ = try await TLSRotation(section: section, admin: server.adminConfiguration()).plan()
+        } throws: { error in
+            "\(error)".contains("serves no TLS certificate") && "\(error)".contains("restart it once")
         }
         try await server.stop()
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MariaDB
 
 extension MariaDBServer {
@@ -16,7 +17,8 @@ extension MariaDBServer {
         try primary.execute(
             MariaDBQuery(
                 unsafeSQL: "CREATE USER IF NOT EXISTS '\(user)'@'127.0.0.1' IDENTIFIED BY '\(password)'\(requireSSL)"))
-        try primary.execute(MariaDBQuery(unsafeSQL: "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO '\(user)'@'127.0.0.1'"))
+        try primary.execute(
+            MariaDBQuery(unsafeSQL: "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO '\(user)'@'127.0.0.1'"))
 
         var replicaOptions = options
         replicaOptions.serverID = serverID
@@ -31,10 +33,13 @@ extension MariaDBServer {
                     .replacingOccurrences(of: "'", with: "\\'")
                 channelTLS = ", MASTER_SSL = 1, MASTER_SSL_CA = '\(ca)', MASTER_SSL_VERIFY_SERVER_CERT = 1"
             }
-            try connection.execute(MariaDBQuery(unsafeSQL: """
-                CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = \(port), MASTER_USER = '\(user)',
-                MASTER_PASSWORD = '\(password)', MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1\(channelTLS)
-                """))
+            try connection.execute(
+                MariaDBQuery(
+                    unsafeSQL: """
+                        CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = \(port), MASTER_USER = '\(user)',
+                        MASTER_PASSWORD = '\(password)', MASTER_USE_GTID = slave_pos,
+                        MASTER_CONNECT_RETRY = 1\(channelTLS)
+                        """))
             try connection.execute("START SLAVE")
             try await replica.waitForReplication(timeout: 30)
         } catch {
@@ -56,7 +61,9 @@ extension MariaDBServer {
                 let io = try row.decode("Slave_IO_Running", as: String.self)
                 let sql = try row.decode("Slave_SQL_Running", as: String.self)
                 if io == "Yes" && sql == "Yes" { return }
-                last = "io=\(io) sql=\(sql) \(try row.decode("Last_IO_Error", as: String.self)) \(try row.decode("Last_SQL_Error", as: String.self))"
+                last =
+                    "io=\(io) sql=\(sql) \(try row.decode("Last_IO_Error", as: String.self)) "
+                    + (try row.decode("Last_SQL_Error", as: String.self))
             }
             try await Task.sleep(nanoseconds: 100_000_000)
         }
@@ -74,5 +81,3 @@ extension MariaDBServer {
         return password
     }
 }
-
-import Logging

@@ -39,7 +39,7 @@ final class BackupFixture: @unchecked Sendable {
 
     static func make(
         server: MariaDBServer, kinds: [Kind] = [.posix], extraBackup: String = "",
-        alerts: String = "", now: @escaping @Sendable () -> Date = { Date() }
+        alerts: String = "", urlOptions: String = "", now: @escaping @Sendable () -> Date = { Date() }
     ) async throws -> BackupFixture {
         let root = NSTemporaryDirectory() + "dbctl-backup-test-" + UUID().uuidString.prefix(8).lowercased()
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
@@ -80,7 +80,7 @@ final class BackupFixture: @unchecked Sendable {
                 }
             }
             let yaml = """
-                server: {url: "mysql://\(user)@127.0.0.1:\(server.port)/", password_file: \(passwordFile), \
+                server: {url: "mysql://\(user)@127.0.0.1:\(server.port)/\(urlOptions)", password_file: \(passwordFile), \
                 data_dir: \(server.config.dataDirectory)}
                 backup:
                   work_dir: \(root)/work
@@ -145,10 +145,11 @@ extension BackupFixture {
     /// Makes a fixture, runs `body`, and shuts everything down whether it passed or threw.
     static func with(
         server: MariaDBServer, kinds: [Kind] = [.posix], extraBackup: String = "", alerts: String = "",
-        now: @escaping @Sendable () -> Date = { Date() },
+        urlOptions: String = "", now: @escaping @Sendable () -> Date = { Date() },
         _ body: (BackupFixture) async throws -> Void
     ) async throws {
-        let fixture = try await make(server: server, kinds: kinds, extraBackup: extraBackup, alerts: alerts, now: now)
+        let fixture = try await make(
+            server: server, kinds: kinds, extraBackup: extraBackup, alerts: alerts, urlOptions: urlOptions, now: now)
         do {
             try await body(fixture)
         } catch {

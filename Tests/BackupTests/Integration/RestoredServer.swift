@@ -24,6 +24,7 @@ enum RestoredServer {
         }
         var admin = fixture.server.adminConfiguration()
         admin.port = port
+        admin.tls = .disable  // the restored server runs on loopback without the source's certificates
         let connection = try await connectWithRetry(admin)
         let checksums = try await ShopMarker.checksums(connection, database: database)
         try await inspect?(connection)
