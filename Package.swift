@@ -129,6 +129,7 @@ let package = Package(
         .target(
             name: "Notify",
             dependencies: [
+                "DbctlConfig",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -171,9 +172,10 @@ let package = Package(
         .target(
             name: "DatabaseSecurity",
             dependencies: [
-                "MariaDB", "DbctlConfig",
+                "MariaDB", "DbctlConfig", "Notify",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: swiftSettings
@@ -231,7 +233,9 @@ let package = Package(
         ),
         .testTarget(
             name: "SecurityTests",
-            dependencies: ["DatabaseSecurity", "DbctlConfig", "MariaDB", "MariaDBServer", "MariaDBTestSupport"],
+            dependencies: [
+                "DatabaseSecurity", "DbctlConfig", "MariaDB", "MariaDBServer", "MariaDBTestSupport", "Notify",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

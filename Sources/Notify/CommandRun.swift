@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// One run of an alert program, waited for without blocking a thread.
@@ -23,6 +24,29 @@ struct CommandRun {
     /// ": <the last line the program printed>", or empty.
     var lastLine: String
 
+    /// Starts `executable` with `input` on standard input and `output` for both output streams.
+    static func launch(
+        _ executable: String, _ arguments: [String], environment: [String: String], input: URL, output: URL,
+        exit: ExitSignal
+    ) throws -> Process {
+        let inputHandle = try FileHandle(forReadingFrom: input)
+        let outputHandle = try FileHandle(forWritingTo: output)
+        defer {
+            try? inputHandle.close()
+            try? outputHandle.close()
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.standardInput = inputHandle
+        process.standardOutput = outputHandle
+        process.standardError = outputHandle
+        process.terminationHandler = { _ in exit.fire() }
+        try process.run()
+        return process
+    }
+
     static func run(
         executable: String, arguments: [String], input: Data, environment: [String: String],
         timeout: TimeInterval
@@ -38,27 +62,29 @@ struct CommandRun {
         defer { try? fileManager.removeItem(at: directory) }
         let inputURL = directory.appendingPathComponent("input.json")
         let outputURL = directory.appendingPathComponent("output")
-        let process = Process()
         let exit = ExitSignal()
+        let process: Process
         do {
             try input.write(to: inputURL)
             _ = fileManager.createFile(atPath: outputURL.path, contents: nil)
-            let inputHandle = try FileHandle(forReadingFrom: inputURL)
-            let outputHandle = try FileHandle(forWritingTo: outputURL)
-            defer {
-                try? inputHandle.close()
-                try? outputHandle.close()
-            }
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-            process.standardInput = inputHandle
-            process.standardOutput = outputHandle
-            process.standardError = outputHandle
-            process.terminationHandler = { _ in exit.fire() }
-            try process.run()
         } catch {
-            throw NotifyError(.launch, target: executable, "cannot start: \(error.localizedDescription)")
+            throw NotifyError(.launch, target: executable, "cannot write its input in \(directory.path): \(error)")
+        }
+        var attempt = 1
+        while true {
+            do {
+                process = try launch(
+                    executable, arguments, environment: environment, input: inputURL, output: outputURL, exit: exit)
+                break
+            } catch {
+                // An executable that exists and cannot be started is, in practice, a script written a moment
+                // ago whose descriptor a concurrent fork still holds (ETXTBSY); that passes in milliseconds.
+                guard attempt < 5, access(executable, X_OK) == 0 else {
+                    throw NotifyError(.launch, target: executable, "cannot start: \(error.localizedDescription)")
+                }
+                try? await Task.sleep(for: .milliseconds(50 * attempt))
+                attempt += 1
+            }
         }
         let pid = process.processIdentifier
         let timedOut = TimeoutFlag()
@@ -76,7 +102,8 @@ struct CommandRun {
         }
         await exit.wait()
         let output = (try? Data(contentsOf: outputURL)) ?? Data()
-        let last = String(decoding: output.suffix(2_048), as: UTF8.self)
+        let last =
+            String(decoding: output.suffix(2_048), as: UTF8.self)
             .split(whereSeparator: \.isNewline).last.map { String($0.prefix(200)) } ?? ""
         let line = last.isEmpty ? "" : ": \(last)"
         if timedOut.isSet { return CommandRun(outcome: .timedOut, lastLine: line) }

@@ -1,16 +1,19 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Backup
+import DatabaseSecurity
 import Foundation
 import Logging
 import ServiceLifecycle
 
 /// `dbctl agent`: one long-running process for the configuration's schedules (backups, binlog archiving,
-/// drills, retention) and their alerts; stops gracefully on SIGTERM or SIGINT.
+/// drills, retention), the security watch (certificate expiry, credential age) and their alerts; stops
+/// gracefully on SIGTERM or SIGINT.
 struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent",
-        abstract: "Run the configuration's schedules: backups, binlogs, drills, retention, alerts.")
+        abstract: "Run the configuration's schedules and watches: backups, binlogs, drills, retention, "
+            + "certificate expiry, credential age, alerts.")
     @OptionGroup var options: ConfigOptions
 
     func run() async throws {
@@ -30,8 +33,12 @@ struct AgentCommand: AsyncParsableCommand {
                     output: { logger.info("\($0)") })
                 services.append(try BackupScheduleService(environment: environment))
             }
+            if configuration.security?.tls != nil || !(configuration.security?.credentials ?? []).isEmpty {
+                services.append(try SecurityWatchService(configuration: configuration, httpClient: client))
+            }
             guard !services.isEmpty else {
-                throw ValidationError("\(configuration.file) has no section the agent runs (backup)")
+                throw ValidationError(
+                    "\(configuration.file) has no section the agent runs (backup, security.tls, security.credentials)")
             }
             let group = ServiceGroup(
                 configuration: .init(

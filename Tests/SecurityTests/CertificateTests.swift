@@ -164,13 +164,15 @@ import Testing
                     }
                 }
             }
-            try await Task.sleep(for: .milliseconds(300))
+            // Connections before the swap and at least ten after it, however slow the machine.
+            try await Self.wait(until: { done.value >= 3 })
             let outcome = try await rotation.execute(plan)
-            try await Task.sleep(for: .milliseconds(300))
+            let afterSwap = done.value
+            try await Self.wait(until: { done.value >= afterSwap + 10 })
             load.cancel()
             _ = await load.result
             #expect(failures.value == 0, "\(failures.value) of \(failures.value + done.value) connections failed")
-            #expect(done.value > 10, "the load ran: \(done.value) connections")
+            #expect(done.value >= 13, "the load ran: \(done.value) connections")
             #expect(outcome.current.daysLeft() >= 396 && outcome.previous.daysLeft() < 30)
             #expect(try await open.query("SELECT 'still here'").rows[0][0].text == "still here")
             try await open.close()
@@ -229,6 +231,15 @@ import Testing
             "\(error)".contains("serves no TLS certificate") && "\(error)".contains("restart it once")
         }
         try await server.stop()
+    }
+
+    /// Polls `condition` every 50 ms for up to two minutes.
+    static func wait(until condition: () -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(120)
+        while !condition() {
+            guard Date() < deadline else { throw MariaDBServerError("the load made no progress in 120 s") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
     }
 
     /// Seconds since the server started; it only grows while the server is not restarted.

@@ -16,22 +16,9 @@ public struct BackupAlerts: Sendable {
         let book = try AlertBook(
             file: environment.work.alertsFile,
             repeatInterval: environment.configuration.agent.alertRepeat)
-        var channels = Self.channels(environment.configuration.alerts, httpClient: environment.httpClient)
-        if logAlerts, !channels.contains(where: { $0 is LogChannel }) {
-            channels.append(LogChannel(logger: Logger(label: "dbctl.alerts")))
-        }
+        let channels = AlertChannels.make(
+            environment.configuration.alerts, httpClient: environment.httpClient, alsoLog: logAlerts)
         notifier = Notifier(book: book, channels: channels)
-    }
-
-    static func channels(_ configs: [AlertChannelConfig], httpClient: HTTPClient) -> [any NotificationChannel] {
-        let channels: [any NotificationChannel] = configs.map { config in
-            switch config {
-            case .webhook(let url): WebhookChannel(url: url, httpClient: httpClient)
-            case .command(let run, let arguments): CommandChannel(executable: run, arguments: arguments)
-            case .log: LogChannel(logger: Logger(label: "dbctl.alerts"))
-            }
-        }
-        return channels
     }
 
     func alert(

@@ -1,0 +1,74 @@
+import AsyncHTTPClient
+import DbctlConfig
+import Foundation
+import Logging
+import MariaDB
+import Notify
+import ServiceLifecycle
+
+/// The security conditions inside `dbctl agent`: every tick (at most once a minute) the certificates and
+/// credential secrets are checked, and the served certificate read from `server.url` when there is one;
+/// alerts fire, repeat and resolve through the one notifier, with their state in
+/// `<agent.state_dir>/security-alerts.json`.
+public final class SecurityWatchService: Service, @unchecked Sendable {
+    let configuration: DbctlConfiguration
+    let notifier: Notifier
+    let now: @Sendable () -> Date
+    let logger: Logger
+    private var lastCheck: Date?
+
+    public init(
+        configuration: DbctlConfiguration, httpClient: HTTPClient, now: @escaping @Sendable () -> Date = { Date() },
+        logger: Logger = Logger(label: "dbctl.agent.security")
+    ) throws {
+        guard let state = configuration.agent.stateDirectory ?? configuration.backup?.workDirectory else {
+            throw ConfigurationError(
+                .missingKey, file: configuration.file, key: "agent.state_dir",
+                "security alerts need a directory for their state (or a backup section's work_dir)")
+        }
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        self.configuration = configuration
+        self.now = now
+        self.logger = logger
+        let book = try AlertBook(file: state + "/security-alerts.json", repeatInterval: configuration.agent.alertRepeat)
+        notifier = Notifier(
+            book: book, channels: AlertChannels.make(configuration.alerts, httpClient: httpClient, alsoLog: true))
+    }
+
+    public func run() async throws {
+        logger.info("security watch started")
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            await tick()
+            try? await cancelWhenGracefulShutdown {
+                try await Task.sleep(for: .milliseconds(Int(self.configuration.agent.tick * 1000)))
+            }
+        }
+    }
+
+    /// One pass; public for tests with a simulated clock.
+    public func tick() async {
+        let current = now()
+        if let lastCheck, current.timeIntervalSince(lastCheck) < 60 { return }
+        lastCheck = current
+        let serving = await servingNotAfter()
+        let alerts = SecurityConditions(configuration: configuration).evaluate(now: current, serving: serving)
+        let report = await notifier.reconcile(alerts, source: "security", now: current)
+        for failure in report.failures { logger.warning("alert not delivered: \(failure)") }
+    }
+
+    func servingNotAfter() async -> Date? {
+        guard configuration.security?.tls != nil, let server = configuration.server else { return nil }
+        do {
+            var admin = try MariaDBConfiguration(url: server.url)
+            if let file = server.passwordFile { try admin.loadPassword(fromFile: file) }
+            admin.database = nil
+            let connection = try await MariaDBConnection.connect(admin)
+            let rows = try? await connection.query("SHOW GLOBAL STATUS LIKE 'Ssl_server_not_after'").rows
+            try? await connection.close()
+            return (rows?.first?[1].text).flatMap(CertificateFacts.serverDate)
+        } catch {
+            logger.warning("cannot read the served certificate: \(error)")
+            return nil
+        }
+    }
+}
