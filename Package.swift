@@ -98,7 +98,7 @@ let package = Package(
         .target(
             name: "Storefront",
             dependencies: [
-                "MariaDB", "FluentMariaDB",
+                "MariaDB", "FluentMariaDB", "AuditTrail",
                 .product(name: "FluentKit", package: "fluent-kit"),
                 .product(name: "FluentSQL", package: "fluent-kit"),
                 .product(name: "SQLKit", package: "sql-kit"),
@@ -116,7 +116,7 @@ let package = Package(
         .executableTarget(
             name: "storefront",
             dependencies: [
-                "Storefront",
+                "Storefront", "AuditTrail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -124,6 +124,14 @@ let package = Package(
         .target(
             name: "DbctlConfig",
             dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AuditTrail",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -172,7 +180,7 @@ let package = Package(
         .target(
             name: "DatabaseSecurity",
             dependencies: [
-                "MariaDB", "DbctlConfig", "Notify",
+                "MariaDB", "DbctlConfig", "Notify", "AuditTrail",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -227,6 +235,7 @@ let package = Package(
             name: "StorefrontTests",
             dependencies: [
                 "Storefront", "MariaDB", "MariaDBServer", "MariaDBTestSupport", "DatabaseSecurity", "DbctlConfig",
+                "AuditTrail",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -1,3 +1,4 @@
+import AuditTrail
 import ArgumentParser
 import Foundation
 import Hummingbird

@@ -1,3 +1,4 @@
+import AuditTrail
 import Foundation
 import Storefront
 import Testing
@@ -103,7 +104,7 @@ import Testing
         FileManager.default.createFile(
             atPath: keyFile, contents: Data(repeating: 1, count: 32),
             attributes: [.posixPermissions: 0o644])
-        let error = try #require(throws: StorefrontConfigurationError.self) {
+        let error = try #require(throws: AuditTrailError.self) {
             try AuditLog(path: folder + "/audit.log", keyFile: keyFile)
         }
         #expect(error.description.contains(keyFile) && error.description.contains("chmod 600"))

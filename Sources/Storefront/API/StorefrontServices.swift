@@ -1,3 +1,4 @@
+import AuditTrail
 import FluentKit
 import Foundation
 import Hummingbird

@@ -12,9 +12,9 @@ public enum AuditVerifier {
     }
 
     public static func verify(path: String, keyFile: String?) throws -> Report {
-        let key = try keyFile.map(AuditLog.loadKey)
+        let key = try keyFile.map { try AuditLog.loadKey($0, setting: "key file") }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw StorefrontConfigurationError("audit log \(path) cannot be read")
+            throw AuditTrailError("audit log \(path) cannot be read")
         }
         var previous = (seq: 0, hash: AuditRecord.genesis)
         var count = 0
@@ -47,12 +47,12 @@ public enum AuditVerifier {
     }
 
     /// The last complete record of a log, to continue its chain.
-    static func lastRecord(path: String) throws -> AuditRecord? {
+    public static func lastRecord(path: String) throws -> AuditRecord? {
         guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else { return nil }
         guard let line = data.split(separator: 0x0A).last else { return nil }
         guard let record = try? JSONDecoder().decode(AuditRecord.self, from: Data(line)) else {
-            throw StorefrontConfigurationError(
-                "AUDIT_LOG_FILE \(path) ends with a line that is not an audit record; run storefront audit verify")
+            throw AuditTrailError(
+                "audit log \(path) ends with a line that is not an audit record; verify it (storefront audit verify)")
         }
         return record
     }

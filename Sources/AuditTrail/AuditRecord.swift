@@ -29,12 +29,12 @@ public struct AuditRecord: Codable, Sendable, Equatable {
 
     /// The bytes the hash covers: every field but `hash`, in a fixed order, separated by a byte that JSON
     /// strings cannot hold unescaped.
-    var signedBytes: Data {
+    public var signedBytes: Data {
         let fields = [String(seq), at, actor, action, object, outcome, client, requestID, prev]
         return Data(fields.joined(separator: "\u{1F}").utf8)
     }
 
-    func computedHash(key: SymmetricKey?) -> String {
+    public func computedHash(key: SymmetricKey?) -> String {
         let bytes: [UInt8]
         if let key {
             bytes = Array(HMAC<SHA256>.authenticationCode(for: signedBytes, using: key))

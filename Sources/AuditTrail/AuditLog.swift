@@ -17,26 +17,36 @@ public final class AuditLog: @unchecked Sendable {
     private var last: (seq: Int, hash: String)
     public let path: String
 
-    public init(path: String, keyFile: String?) throws {
+    /// `pathSetting` and `keySetting` name where the two paths came from, in errors.
+    public init(
+        path: String, keyFile: String?, pathSetting: String = "AUDIT_LOG_FILE", keySetting: String = "AUDIT_KEY_FILE"
+    ) throws {
         self.path = path
-        key = try keyFile.map(Self.loadKey)
+        key = try keyFile.map { try Self.loadKey($0, setting: keySetting) }
         if !FileManager.default.fileExists(atPath: path) {
             guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
-            else { throw StorefrontConfigurationError("AUDIT_LOG_FILE \(path) cannot be created") }
+            else { throw AuditTrailError("\(pathSetting) \(path) cannot be created") }
         }
         last = (0, AuditRecord.genesis)
         if let tail = try AuditVerifier.lastRecord(path: path) { last = (tail.seq, tail.hash) }
         guard let handle = FileHandle(forWritingAtPath: path) else {
-            throw StorefrontConfigurationError("AUDIT_LOG_FILE \(path) cannot be opened for writing")
+            throw AuditTrailError("\(pathSetting) \(path) cannot be opened for writing")
         }
         handle.seekToEndOfFile()
         self.handle = handle
     }
 
-    static func loadKey(_ file: String) throws -> SymmetricKey {
-        try SecretFile.checkPrivate(file, setting: "AUDIT_KEY_FILE")
+    /// The chain's key: a private file (0600) of at least 32 bytes, hashed to 256 bits.
+    public static func loadKey(_ file: String, setting: String) throws -> SymmetricKey {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: file),
+            let mode = attributes[.posixPermissions] as? Int
+        else { throw AuditTrailError("\(setting) \(file) does not exist") }
+        guard mode & 0o077 == 0 else {
+            throw AuditTrailError(
+                "\(setting) \(file) is readable by group or others (mode \(String(mode, radix: 8))); chmod 600 it")
+        }
         guard let data = FileManager.default.contents(atPath: file), data.count >= 32 else {
-            throw StorefrontConfigurationError("AUDIT_KEY_FILE \(file) must hold at least 32 bytes")
+            throw AuditTrailError("\(setting) \(file) must hold at least 32 bytes")
         }
         return SymmetricKey(data: SHA256.hash(data: data))
     }
@@ -48,7 +58,7 @@ public final class AuditLog: @unchecked Sendable {
     ) {
         lock.withLock {
             var record = AuditRecord(
-                seq: last.seq + 1, at: iso(Date()) ?? "", actor: actor, action: action, object: object,
+                seq: last.seq + 1, at: AuditTime.format(Date()), actor: actor, action: action, object: object,
                 outcome: outcome, client: client, requestID: requestID, prev: last.hash, hash: "")
             record.hash = record.computedHash(key: key)
             do {
@@ -65,12 +75,4 @@ public final class AuditLog: @unchecked Sendable {
     }
 
     deinit { try? handle.close() }
-}
-
-extension AuditLog {
-    /// The log `configuration` names, or `nil` without `AUDIT_LOG_FILE`.
-    public static func open(_ configuration: StorefrontConfiguration) throws -> AuditLog? {
-        guard let path = configuration.auditLogFile else { return nil }
-        return try AuditLog(path: path, keyFile: configuration.auditKeyFile)
-    }
 }
