@@ -197,6 +197,7 @@ let package = Package(
                 "Backup",
                 "DbctlConfig",
                 "DatabaseSecurity",
+                "AuditTrail",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -244,6 +245,7 @@ let package = Package(
             name: "SecurityTests",
             dependencies: [
                 "DatabaseSecurity", "DbctlConfig", "MariaDB", "MariaDBServer", "MariaDBTestSupport", "Notify",
+                "AuditTrail", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

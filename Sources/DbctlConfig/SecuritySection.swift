@@ -24,17 +24,23 @@ public struct SecuritySection: Sendable, Equatable {
     public var credentials: [CredentialSet]
     public var roles: RolesSection?
     public var tls: TLSSection?
+    public var audit: AuditSection?
 
-    public init(credentials: [CredentialSet] = [], roles: RolesSection? = nil, tls: TLSSection? = nil) {
+    public init(
+        credentials: [CredentialSet] = [], roles: RolesSection? = nil, tls: TLSSection? = nil,
+        audit: AuditSection? = nil
+    ) {
         self.credentials = credentials
         self.roles = roles
         self.tls = tls
+        self.audit = audit
     }
 
     static func read(_ reader: YAMLReader) throws -> SecuritySection {
-        let map = try reader.mapping(allowed: ["credentials", "roles", "tls"])
+        let map = try reader.mapping(allowed: ["credentials", "roles", "tls", "audit"])
         let roles = try map.child("roles").map(RolesSection.read)
         let tls = try map.child("tls").map(TLSSection.read)
+        let audit = try map.child("audit").map(AuditSection.read)
         let sets = try map.child("credentials")?.sequence().map(CredentialSet.read) ?? []
         var names = Set<String>()
         for (index, set) in sets.enumerated() where !names.insert(set.name).inserted {
@@ -42,7 +48,7 @@ public struct SecuritySection: Sendable, Equatable {
                 .invalidValue, "name \(set.name) is used twice",
                 at: "[\(index)].name")
         }
-        return SecuritySection(credentials: sets, roles: roles, tls: tls)
+        return SecuritySection(credentials: sets, roles: roles, tls: tls, audit: audit)
     }
 }
 

@@ -64,7 +64,9 @@ import Testing
             #expect((1...60_000).contains(frozen["lease_remaining_ms"] as? Int ?? 0), "\(frozen.text)")
 
             let write = Task {
-                try await shop.request(.post, "/customers", json: #"{"email": "w@example.com", "name": "W", "password": "Kestrel-Umber-4417"}"#)
+                try await shop.request(
+                    .post, "/customers",
+                    json: #"{"email": "w@example.com", "name": "W", "password": "Kestrel-Umber-4417"}"#)
             }
             try await shop.waitForStatus("the write to wait at the gate") { $0["writes_waiting"] as? Int == 1 }
             #expect(try await shop.request(.get, "/products").status == 200, "reads go on")
@@ -97,12 +99,15 @@ import Testing
             guard case .mariaDB(let box) = shop.services.configuration.database else { return }
             let lock = try await OutsideLock.mariaDBTable("customers", configuration: box.configuration)
             let write = Task {
-                try await shop.request(.post, "/customers", json: #"{"email": "slow@example.com", "name": "S", "password": "Kestrel-Umber-4417"}"#)
+                try await shop.request(
+                    .post, "/customers",
+                    json: #"{"email": "slow@example.com", "name": "S", "password": "Kestrel-Umber-4417"}"#)
             }
             try await shop.waitForStatus("the write to be in flight") { $0["writes_in_flight"] as? Int == 1 }
             let freeze = Task {
-                try await shop.admin(.post, "/admin/database/freeze",
-                                     json: #"{"lease_ms": 60000, "drain_timeout_ms": 60000}"#)
+                try await shop.admin(
+                    .post, "/admin/database/freeze",
+                    json: #"{"lease_ms": 60000, "drain_timeout_ms": 60000}"#)
             }
             // Generous bounds: on a loaded machine the steps between closing the gate and releasing the lock can
             // take seconds; the point is the order of events, not their speed.
@@ -127,7 +132,9 @@ import Testing
             guard case .mariaDB(let box) = shop.services.configuration.database else { return }
             let lock = try await OutsideLock.mariaDBTable("customers", configuration: box.configuration)
             let write = Task {
-                try await shop.request(.post, "/customers", json: #"{"email": "slow@example.com", "name": "S", "password": "Kestrel-Umber-4417"}"#)
+                try await shop.request(
+                    .post, "/customers",
+                    json: #"{"email": "slow@example.com", "name": "S", "password": "Kestrel-Umber-4417"}"#)
             }
             try await shop.waitForStatus("the write to be in flight") { $0["writes_in_flight"] as? Int == 1 }
             let refused = try await shop.admin(.post, "/admin/database/freeze", json: #"{"drain_timeout_ms": 200}"#)
@@ -147,12 +154,14 @@ import Testing
             let frozen = try await shop.admin(.post, "/admin/database/freeze", json: #"{"lease_ms": 300}"#)
             #expect(frozen.status == 200, "\(frozen.text)")
             let started = ContinuousClock.now
-            let written = try await shop.request(.post, "/customers",
-                                                 json: #"{"email": "late@example.com", "name": "L", "password": "Kestrel-Umber-4417"}"#)
+            let written = try await shop.request(
+                .post, "/customers",
+                json: #"{"email": "late@example.com", "name": "L", "password": "Kestrel-Umber-4417"}"#)
             let waited = ContinuousClock.now - started
             #expect(written.status == 201, "\(written.text)")
             #expect(waited >= .milliseconds(200), "the write waited for the lease: \(waited)")
-            #expect(waited < .seconds(10), "\(waited)")
+            // Far below the client's 180 s: the lease let it through, no thaw (a loaded machine makes a sign-up slow).
+            #expect(waited < .seconds(150), "\(waited)")
             let status = try await shop.admin(.get, "/admin/database")
             #expect(status["frozen"] as? Bool == false)
             #expect(status["lease_expiries"] as? Int == 1)
@@ -167,26 +176,29 @@ import Testing
         // The renewal follows the first freeze at once and lasts far longer, so no sleep has to land inside a
         // narrow window: a loaded machine cannot make this pass or fail by accident.
         try await LiveShop.run(.sqlite) { shop in
-            let first = try await shop.admin(.post, "/admin/database/freeze", json: #"{"lease_ms": 2000}"#)
+            let first = try await shop.admin(.post, "/admin/database/freeze", json: #"{"lease_ms": 8000}"#)
             #expect(first.status == 200)
             let renewed = try await shop.admin(.post, "/admin/database/freeze", json: #"{"lease_ms": 60000}"#)
             #expect(renewed.status == 200)
             #expect((renewed["drained_ms"] as? Double ?? 99) < 50, "nothing in flight: answers at once")
             #expect((renewed["lease_remaining_ms"] as? Int ?? 0) > 30_000, "\(renewed.text)")
-            try await Task.sleep(for: .milliseconds(2500))
+            try await Task.sleep(for: .milliseconds(8500))
             let status = try await shop.admin(.get, "/admin/database")
             #expect(status["frozen"] as? Bool == true, "past the first lease, held by the renewal: \(status.text)")
             #expect(status["lease_expiries"] as? Int == 0)
             let thawed = try await shop.admin(.post, "/admin/database/thaw")
-            #expect((thawed["paused_ms"] as? Double ?? 0) >= 2_500, "one pause from the first freeze: \(thawed.text)")
+            #expect((thawed["paused_ms"] as? Double ?? 0) >= 8_500, "one pause from the first freeze: \(thawed.text)")
             #expect(thawed["pauses"] as? Int == 1)
         }
     }
 
     @Test func aWriteWaitingLongerThanTheMaximumAnswers503WriteFrozen() async throws {
         try await LiveShop.run(.sqlite, configure: { $0.writeGateMaxWait = .milliseconds(200) }) { shop in
-            #expect(try await shop.admin(.post, "/admin/database/freeze", json: #"{"lease_ms": 10000}"#).status == 200)
-            let refused = try await shop.request(.post, "/customers", json: #"{"email": "x@example.com", "name": "X", "password": "Kestrel-Umber-4417"}"#)
+            // The longest lease: the write must meet the gate frozen however slowly it arrives.
+            #expect(try await shop.admin(.post, "/admin/database/freeze", json: #"{"lease_ms": 60000}"#).status == 200)
+            let refused = try await shop.request(
+                .post, "/customers", json: #"{"email": "x@example.com", "name": "X", "password": "Kestrel-Umber-4417"}"#
+            )
             #expect(refused.status == 503, "\(refused.text)")
             #expect(refused.errorCode == "write_frozen")
             #expect(refused.headers[.retryAfter] != nil)
@@ -211,16 +223,20 @@ import Testing
     }
 
     @Test func inProductionASwitchTargetWithoutTLSIsRefused() async throws {
-        try await LiveShop.run(.sqlite, adminKey: "a-production-admin-key",
-                               configure: { $0.environment = .production }) { shop in
+        try await LiveShop.run(
+            .sqlite, adminKey: "a-production-admin-key",
+            configure: { $0.environment = .production }
+        ) { shop in
             #expect(try await shop.admin(.post, "/admin/database/freeze", json: #"{"lease_ms": 60000}"#).status == 200)
-            let reply = try await shop.admin(.post, "/admin/database/switch",
-                                             json: #"{"url": "mysql://shop@127.0.0.1:3306/shop?sslmode=prefer"}"#)
+            let reply = try await shop.admin(
+                .post, "/admin/database/switch",
+                json: #"{"url": "mysql://shop@127.0.0.1:3306/shop?sslmode=prefer"}"#)
             #expect(reply.status == 400, "\(reply.text)")
             #expect(reply.errorField == "url")
             #expect(reply.text.contains("TLS"), "\(reply.text)")
-            let temporary = try await shop.admin(.post, "/admin/database/switch",
-                                                 json: #"{"url": "sqlite:///tmp/shop.sqlite"}"#)
+            let temporary = try await shop.admin(
+                .post, "/admin/database/switch",
+                json: #"{"url": "sqlite:///tmp/shop.sqlite"}"#)
             #expect(temporary.status == 400, "\(temporary.text)")
             #expect(try await shop.admin(.post, "/admin/database/thaw").status == 200)
         }

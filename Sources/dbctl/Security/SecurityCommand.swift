@@ -3,8 +3,11 @@ import ArgumentParser
 /// `dbctl security …`: accounts and their secrets.
 struct SecurityCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "security", abstract: "The server check, roles, TLS certificates, accounts and their secrets.",
-        subcommands: [SecurityCheckCommand.self, RolesCommand.self, TLSCommand.self, CredentialsCommand.self])
+        commandName: "security",
+        abstract: "The server check, roles, TLS certificates, the audit trail, accounts and their secrets.",
+        subcommands: [
+            SecurityCheckCommand.self, RolesCommand.self, TLSCommand.self, AuditCommand.self, CredentialsCommand.self,
+        ])
 }
 
 struct CredentialsCommand: AsyncParsableCommand {

@@ -111,6 +111,15 @@ import Testing
             "security.tls.clients[0]: a client name of letters"
         ),
         ("security: {tls: {hosts: [db1]}}", "security.tls.directory: required key is missing"),
+        ("security: {audit: {server_log: audit.log}}", "security.audit.server_log: an absolute path"),
+        (
+            "security: {audit: {server_log: /a.log, events: [CONNECT, LOGINS]}}",
+            "security.audit.events[1]: unknown event LOGINS"
+        ),
+        (
+            "security: {audit: {server_log: /a.log, rotations: 5000}}",
+            "security.audit.rotations: expected a whole number"
+        ),
         ("server: [1, 2", "dbctl.yaml: not valid YAML"),
     ])
     func mistakesNameTheKey(_ text: String, _ expected: String) {
