@@ -25,11 +25,13 @@ public struct SecuritySection: Sendable, Equatable {
     public var roles: RolesSection?
     public var tls: TLSSection?
     public var audit: AuditSection?
+    public var threats: ThreatsSection?
 
     public init(
         credentials: [CredentialSet] = [], roles: RolesSection? = nil, tls: TLSSection? = nil,
-        audit: AuditSection? = nil
+        audit: AuditSection? = nil, threats: ThreatsSection? = nil
     ) {
+        self.threats = threats
         self.credentials = credentials
         self.roles = roles
         self.tls = tls
@@ -37,10 +39,15 @@ public struct SecuritySection: Sendable, Equatable {
     }
 
     static func read(_ reader: YAMLReader) throws -> SecuritySection {
-        let map = try reader.mapping(allowed: ["credentials", "roles", "tls", "audit"])
+        let map = try reader.mapping(allowed: ["credentials", "roles", "tls", "audit", "threats"])
         let roles = try map.child("roles").map(RolesSection.read)
         let tls = try map.child("tls").map(TLSSection.read)
         let audit = try map.child("audit").map(AuditSection.read)
+        let threats = try map.child("threats").map(ThreatsSection.read)
+        if threats != nil && audit == nil {
+            throw try map.required("threats").error(
+                .invalidValue, "the threat rules read security.audit; add that section")
+        }
         let sets = try map.child("credentials")?.sequence().map(CredentialSet.read) ?? []
         var names = Set<String>()
         for (index, set) in sets.enumerated() where !names.insert(set.name).inserted {
@@ -48,7 +55,7 @@ public struct SecuritySection: Sendable, Equatable {
                 .invalidValue, "name \(set.name) is used twice",
                 at: "[\(index)].name")
         }
-        return SecuritySection(credentials: sets, roles: roles, tls: tls, audit: audit)
+        return SecuritySection(credentials: sets, roles: roles, tls: tls, audit: audit, threats: threats)
     }
 }
 

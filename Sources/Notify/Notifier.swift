@@ -87,7 +87,7 @@ public struct DeliveryReport: Sendable {
         self.stateFailure = stateFailure
     }
 
-    mutating func merge(_ other: DeliveryReport) {
+    public mutating func merge(_ other: DeliveryReport) {
         sent += other.sent
         failures += other.failures
         stateFailure = stateFailure ?? other.stateFailure

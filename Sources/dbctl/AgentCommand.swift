@@ -33,7 +33,8 @@ struct AgentCommand: AsyncParsableCommand {
                     output: { logger.info("\($0)") })
                 services.append(try BackupScheduleService(environment: environment))
             }
-            if configuration.security?.tls != nil || !(configuration.security?.credentials ?? []).isEmpty {
+            let security = configuration.security
+            if security?.tls != nil || !(security?.credentials ?? []).isEmpty || security?.threats != nil {
                 services.append(try SecurityWatchService(configuration: configuration, httpClient: client))
             }
             guard !services.isEmpty else {

@@ -25,4 +25,20 @@ public struct AuditEvent: Sendable, Equatable, Codable {
     public var origin: String
 
     public var account: String { source == .server ? "\(user)@\(host)" : user }
+
+    public init(
+        time: Date, source: Source, user: String, host: String, event: String, database: String, object: String,
+        outcome: String, session: String, origin: String
+    ) {
+        self.time = time
+        self.source = source
+        self.user = user
+        self.host = host
+        self.event = event
+        self.database = database
+        self.object = object
+        self.outcome = outcome
+        self.session = session
+        self.origin = origin
+    }
 }

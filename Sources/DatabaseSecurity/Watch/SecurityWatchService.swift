@@ -7,7 +7,8 @@ import Notify
 import ServiceLifecycle
 
 /// The security conditions inside `dbctl agent`: every tick (at most once a minute) the certificates and
-/// credential secrets are checked, and the served certificate read from `server.url` when there is one;
+/// credential secrets are checked, the served certificate read from `server.url` when there is one, and the
+/// threat rules run over the audit stream's last window (with `security.audit` and `security.threats`);
 /// alerts fire, repeat and resolve through the one notifier, with their state in
 /// `<agent.state_dir>/security-alerts.json`.
 public final class SecurityWatchService: Service, @unchecked Sendable {
@@ -52,7 +53,12 @@ public final class SecurityWatchService: Service, @unchecked Sendable {
         lastCheck = current
         let serving = await servingNotAfter()
         let alerts = SecurityConditions(configuration: configuration).evaluate(now: current, serving: serving)
-        let report = await notifier.reconcile(alerts, source: "security", now: current)
+        var report = await notifier.reconcile(alerts, source: "security", now: current)
+        if let audit = configuration.security?.audit, let threats = configuration.security?.threats {
+            let stream = AuditSearch(section: audit).run(AuditSearch.Filter(), showValues: true)
+            let found = ThreatRules(section: threats).evaluate(stream.events, now: current)
+            report.merge(await notifier.reconcile(found, source: "security.threats", now: current))
+        }
         for failure in report.failures { logger.warning("alert not delivered: \(failure)") }
     }
 

@@ -6,7 +6,8 @@ struct SecurityCommand: AsyncParsableCommand {
         commandName: "security",
         abstract: "The server check, roles, TLS certificates, the audit trail, accounts and their secrets.",
         subcommands: [
-            SecurityCheckCommand.self, RolesCommand.self, TLSCommand.self, AuditCommand.self, CredentialsCommand.self,
+            SecurityCheckCommand.self, RolesCommand.self, TLSCommand.self, AuditCommand.self, ThreatsCommand.self,
+            CredentialsCommand.self,
         ])
 }
 
