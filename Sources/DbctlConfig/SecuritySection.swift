@@ -26,11 +26,13 @@ public struct SecuritySection: Sendable, Equatable {
     public var tls: TLSSection?
     public var audit: AuditSection?
     public var threats: ThreatsSection?
+    public var encryption: EncryptionSection?
 
     public init(
         credentials: [CredentialSet] = [], roles: RolesSection? = nil, tls: TLSSection? = nil,
-        audit: AuditSection? = nil, threats: ThreatsSection? = nil
+        audit: AuditSection? = nil, threats: ThreatsSection? = nil, encryption: EncryptionSection? = nil
     ) {
+        self.encryption = encryption
         self.threats = threats
         self.credentials = credentials
         self.roles = roles
@@ -39,11 +41,12 @@ public struct SecuritySection: Sendable, Equatable {
     }
 
     static func read(_ reader: YAMLReader) throws -> SecuritySection {
-        let map = try reader.mapping(allowed: ["credentials", "roles", "tls", "audit", "threats"])
+        let map = try reader.mapping(allowed: ["credentials", "roles", "tls", "audit", "threats", "encryption"])
         let roles = try map.child("roles").map(RolesSection.read)
         let tls = try map.child("tls").map(TLSSection.read)
         let audit = try map.child("audit").map(AuditSection.read)
         let threats = try map.child("threats").map(ThreatsSection.read)
+        let encryption = try map.child("encryption").map(EncryptionSection.read)
         if threats != nil && audit == nil {
             throw try map.required("threats").error(
                 .invalidValue, "the threat rules read security.audit; add that section")
@@ -55,7 +58,9 @@ public struct SecuritySection: Sendable, Equatable {
                 .invalidValue, "name \(set.name) is used twice",
                 at: "[\(index)].name")
         }
-        return SecuritySection(credentials: sets, roles: roles, tls: tls, audit: audit, threats: threats)
+        return SecuritySection(
+            credentials: sets, roles: roles, tls: tls, audit: audit, threats: threats,
+            encryption: encryption)
     }
 }
 

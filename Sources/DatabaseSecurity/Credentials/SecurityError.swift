@@ -18,6 +18,8 @@ public struct SecurityError: Error, CustomStringConvertible, Sendable {
         public static let drain = Code("drain")
         /// A certificate or key is missing, unreadable, expired, or does not match the configuration.
         public static let tls = Code("tls")
+        /// Storage encryption: keys missing or refused, the plugin absent, encryption not finishing.
+        public static let encryption = Code("encryption")
     }
 
     public let code: Code

@@ -7,6 +7,7 @@ struct SecurityCommand: AsyncParsableCommand {
         abstract: "The server check, roles, TLS certificates, the audit trail, accounts and their secrets.",
         subcommands: [
             SecurityCheckCommand.self, RolesCommand.self, TLSCommand.self, AuditCommand.self, ThreatsCommand.self,
+            EncryptionCommand.self,
             CredentialsCommand.self,
         ])
 }
