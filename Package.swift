@@ -262,6 +262,7 @@ let package = Package(
         .testTarget(
             name: "BackupTests",
             dependencies: [
+                "DatabaseSecurity",
                 "Backup", "DbctlConfig", "Notify", "MariaDB", "MariaDBServer", "MariaDBTestSupport",
                 "BackupTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -53,6 +53,11 @@ public struct RestoreRunner: Sendable {
             arguments: ["--no-defaults", "--move-back", "--target-dir=\(base)", "--datadir=\(target)"]
         )
         .run(log: environment.work.log("restore"), what: "mariadb-backup --move-back into \(target)")
+        // The server options mariadb-backup recorded (key plugin and key file of an encrypted server among
+        // them) stay with the restored directory: --move-back leaves them behind.
+        if FileManager.default.fileExists(atPath: base + "/backup-my.cnf") {
+            try? FileManager.default.copyItem(atPath: base + "/backup-my.cnf", toPath: target + "/backup-my.cnf")
+        }
         var reached = plan.backup.gtid
         var replayed = 0
         if !plan.binlogs.isEmpty {
@@ -144,7 +149,8 @@ public struct RestoreRunner: Sendable {
     /// `mariadb-binlog --start-position=<backup GTID> --stop-position=<stop GTID> files… | mariadb`, one
     /// invocation so temporary tables and session context carry across files.
     func pipeReplay(files: [String], start: GTIDPosition, stop: GTIDPosition, server: ScratchServer, log: String)
-        async throws {
+        async throws
+    {
         var decodeArguments = ["--no-defaults"]
         if !start.isEmpty { decodeArguments.append("--start-position=\(start)") }
         decodeArguments.append("--stop-position=\(stop)")

@@ -14,8 +14,10 @@ final class ScratchServer: @unchecked Sendable {
     /// statements): a throw-away account made at start-up, over the socket only.
     let account: (user: String, password: String)?
 
-    private init(baseDirectory: String, dataDirectory: String, process: Process, socket: String, port: Int?,
-                 account: (user: String, password: String)? = nil) {
+    private init(
+        baseDirectory: String, dataDirectory: String, process: Process, socket: String, port: Int?,
+        account: (user: String, password: String)? = nil
+    ) {
         self.account = account
         self.baseDirectory = baseDirectory
         self.dataDirectory = dataDirectory
@@ -27,8 +29,10 @@ final class ScratchServer: @unchecked Sendable {
     var pid: Int32 { process.processIdentifier }
 
     /// The my.cnf used to start a server on `dataDirectory`.
-    static func configuration(dataDirectory: String, baseDirectory: String, port: Int?, open: Bool,
-                              initFile: String? = nil) -> String {
+    static func configuration(
+        dataDirectory: String, baseDirectory: String, port: Int?, open: Bool,
+        initFile: String? = nil
+    ) -> String {
         var lines = [
             "[mariadbd]", "datadir = \(dataDirectory)", "socket = \(baseDirectory)/mariadb.sock",
             "pid_file = \(baseDirectory)/mariadb.pid", "log_error = \(baseDirectory)/error.log",
@@ -36,6 +40,7 @@ final class ScratchServer: @unchecked Sendable {
             "innodb_flush_log_at_trx_commit = 2", "character_set_server = utf8mb4",
         ]
         if geteuid() == 0 { lines.append("user = root") }
+        lines += encryptionLines(dataDirectory: dataDirectory)
         if open, let port {
             lines += ["port = \(port)", "bind_address = 127.0.0.1"]
         } else if let initFile {
@@ -46,8 +51,26 @@ final class ScratchServer: @unchecked Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func start(dataDirectory: String, baseDirectory: String, port: Int? = nil, open: Bool = false,
-                      withGrants: Bool = false, timeout: TimeInterval = 120) async throws -> ScratchServer {
+    /// The key-management settings mariadb-backup recorded in the copy's `backup-my.cnf`: a server with
+    /// encrypted tablespaces or logs cannot start on the copy without the same key plugin and key file.
+    static func encryptionLines(dataDirectory: String) -> [String] {
+        guard let text = try? String(contentsOfFile: dataDirectory + "/backup-my.cnf", encoding: .utf8) else {
+            return []
+        }
+        return text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { line in
+            let name =
+                line.split(separator: "=").first.map {
+                    $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "-", with: "_")
+                } ?? ""
+            return name.hasPrefix("plugin_load") || name.hasPrefix("file_key_management")
+                || name.hasPrefix("innodb_encrypt") || name == "encrypt_binlog" || name.hasPrefix("encrypt_tmp")
+        }
+    }
+
+    static func start(
+        dataDirectory: String, baseDirectory: String, port: Int? = nil, open: Bool = false,
+        withGrants: Bool = false, timeout: TimeInterval = 120
+    ) async throws -> ScratchServer {
         let fm = FileManager.default
         try fm.createDirectory(atPath: baseDirectory + "/tmp", withIntermediateDirectories: true)
         let cnf = baseDirectory + "/my.cnf"
@@ -57,7 +80,8 @@ final class ScratchServer: @unchecked Sendable {
             // Hex only, generated here: safe in the statement. Not binlogged; dropped after the replay.
             let made = (user: "dbctl_restore", password: UUID().uuidString.replacingOccurrences(of: "-", with: ""))
             let path = baseDirectory + "/init.sql"
-            let sql = "SET sql_log_bin = 0;\nCREATE OR REPLACE USER '\(made.user)'@'localhost' IDENTIFIED BY "
+            let sql =
+                "SET sql_log_bin = 0;\nCREATE OR REPLACE USER '\(made.user)'@'localhost' IDENTIFIED BY "
                 + "'\(made.password)';\nGRANT ALL PRIVILEGES ON *.* TO '\(made.user)'@'localhost' WITH GRANT OPTION;\n"
             guard fm.createFile(atPath: path, contents: Data(sql.utf8), attributes: [.posixPermissions: 0o600]) else {
                 throw BackupError(.precondition, "cannot write \(path)")
@@ -65,22 +89,27 @@ final class ScratchServer: @unchecked Sendable {
             account = made
             initFile = path
         }
-        try configuration(dataDirectory: dataDirectory, baseDirectory: baseDirectory, port: port, open: open,
-                          initFile: initFile)
-            .write(toFile: cnf, atomically: true, encoding: .utf8)
+        try configuration(
+            dataDirectory: dataDirectory, baseDirectory: baseDirectory, port: port, open: open,
+            initFile: initFile
+        )
+        .write(toFile: cnf, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try ToolProcess.find("mariadbd"))
         process.arguments = ["--defaults-file=\(cnf)"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let server = ScratchServer(baseDirectory: baseDirectory, dataDirectory: dataDirectory, process: process,
-                                   socket: baseDirectory + "/mariadb.sock", port: open ? port : nil, account: account)
+        let server = ScratchServer(
+            baseDirectory: baseDirectory, dataDirectory: dataDirectory, process: process,
+            socket: baseDirectory + "/mariadb.sock", port: open ? port : nil, account: account)
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             guard process.isRunning else {
-                throw BackupError(.tool, "mariadbd on \(dataDirectory) exited with status \(process.terminationStatus)"
-                                  + " while starting: \(ToolProcess.tail(of: baseDirectory + "/error.log"))")
+                throw BackupError(
+                    .tool,
+                    "mariadbd on \(dataDirectory) exited with status \(process.terminationStatus)"
+                        + " while starting: \(ToolProcess.tail(of: baseDirectory + "/error.log"))")
             }
             if open {
                 if fm.fileExists(atPath: baseDirectory + "/mariadb.pid") { return server }
@@ -91,14 +120,17 @@ final class ScratchServer: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(200))
         }
         await server.stop()
-        throw BackupError(.tool, "mariadbd on \(dataDirectory) did not answer within \(Int(timeout)) s: "
-                          + ToolProcess.tail(of: baseDirectory + "/error.log"))
+        throw BackupError(
+            .tool,
+            "mariadbd on \(dataDirectory) did not answer within \(Int(timeout)) s: "
+                + ToolProcess.tail(of: baseDirectory + "/error.log"))
     }
 
     /// Over the socket; with grant checks off any user name is accepted.
     func clientConfiguration(database: String? = nil) -> MariaDBConfiguration {
-        var configuration = MariaDBConfiguration(host: "localhost", port: 0, username: account?.user ?? "root",
-                                                 password: account?.password, database: database)
+        var configuration = MariaDBConfiguration(
+            host: "localhost", port: 0, username: account?.user ?? "root",
+            password: account?.password, database: database)
         configuration.unixSocket = socket
         return configuration
     }
