@@ -9,26 +9,11 @@ import Testing
 /// `dbctl security check` on a stock server made careless by hand, and on the deployment the docs describe
 /// (TLS, the baseline settings, roles): every careless thing is a finding with its fix; the deployment passes.
 @Suite struct SecurityCheckTests {
-    static var dbctl: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/debug/dbctl").path
-    }
+    static var dbctl: String { DbctlProcess.path }
 
     /// Runs `dbctl` with `arguments`; its exit status and output.
     static func dbctl(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        guard FileManager.default.isExecutableFile(atPath: dbctl) else {
-            throw MariaDBServerError("\(dbctl) missing: build the package (swift build) first")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: dbctl)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try DbctlProcess.run(arguments)
     }
 
     /// Runs `dbctl security check --output json` as the server's admin; the exit status and the findings.

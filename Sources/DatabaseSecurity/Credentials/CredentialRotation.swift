@@ -89,7 +89,7 @@ public struct CredentialRotation: Sendable {
     /// Carries out `plan`. When the old account does not drain in time it is left unlocked (both work) and the
     /// error says so: the application still runs, and a second run finishes the job.
     public func execute(_ plan: Plan, progress: @Sendable (String) -> Void = { _ in }) async throws -> Outcome {
-        let password = Self.newPassword()
+        let password = GeneratedPassword.make()
         let connection = try await connect()
         do {
             do {
@@ -142,8 +142,6 @@ public struct CredentialRotation: Sendable {
             throw SecurityError(.server, "cannot connect to \(admin.endpoint) as \(admin.username): \(error)")
         }
     }
-
-    static func newPassword() -> String { GeneratedPassword.make() }
 
     /// The grants of an account with its own name taken out, so two accounts' grants compare; the password
     /// hash of the `GRANT USAGE` line is dropped.

@@ -147,11 +147,11 @@ public struct RolesPlanner: Sendable {
                     try reader.loadPassword(fromFile: file)
                     password = reader.password ?? ""
                 } else {
-                    password = CredentialRotation.newPassword()
+                    password = GeneratedPassword.make()
                     plan.newSecrets.append((file, password))
                 }
             } else {
-                password = CredentialRotation.newPassword()
+                password = GeneratedPassword.make()
                 lock = " ACCOUNT LOCK"
             }
             let tls = section.requireSSL ? " REQUIRE SSL" : ""

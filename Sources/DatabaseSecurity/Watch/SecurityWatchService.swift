@@ -65,10 +65,7 @@ public final class SecurityWatchService: Service, @unchecked Sendable {
     func servingNotAfter() async -> Date? {
         guard configuration.security?.tls != nil, let server = configuration.server else { return nil }
         do {
-            var admin = try MariaDBConfiguration(url: server.url)
-            if let file = server.passwordFile { try admin.loadPassword(fromFile: file) }
-            admin.database = nil
-            let connection = try await MariaDBConnection.connect(admin)
+            let connection = try await MariaDBConnection.connect(try server.adminConfiguration())
             let rows = try? await connection.query("SHOW GLOBAL STATUS LIKE 'Ssl_server_not_after'").rows
             try? await connection.close()
             return (rows?.first?[1].text).flatMap(CertificateFacts.serverDate)

@@ -17,10 +17,7 @@ struct RolesCommand: AsyncParsableCommand {
             throw ConfigurationError(
                 .missingKey, file: configuration.file, key: "security.roles", "\(verb) needs a security.roles section")
         }
-        let server = try configuration.requireServer(for: verb)
-        var admin = try MariaDBConfiguration(url: server.url)
-        if let file = server.passwordFile { try admin.loadPassword(fromFile: file) }
-        admin.database = nil
+        let admin = try configuration.requireServer(for: verb).adminConfiguration()
         let planner = RolesPlanner(section: section, admin: admin)
         return (planner, try await planner.plan())
     }

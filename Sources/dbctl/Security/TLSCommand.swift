@@ -19,11 +19,7 @@ struct TLSCommand: AsyncParsableCommand {
     }
 
     static func admin(_ configuration: DbctlConfiguration, verb: String) throws -> MariaDBConfiguration {
-        let server = try configuration.requireServer(for: verb)
-        var admin = try MariaDBConfiguration(url: server.url)
-        if let file = server.passwordFile { try admin.loadPassword(fromFile: file) }
-        admin.database = nil
-        return admin
+        try configuration.requireServer(for: verb).adminConfiguration()
     }
 }
 

@@ -8,25 +8,10 @@ import Testing
 /// `dbctl backup …` as a user runs it: dry runs write nothing, mistakes are one line naming the key, verify's
 /// exit code says whether anything is wrong, list speaks JSON.
 @Suite(.mariaDB, .serialized) struct BackupCommandTests {
-    static var dbctl: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/debug/dbctl").path
-    }
+    static var dbctl: String { DbctlProcess.path }
 
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        guard FileManager.default.isExecutableFile(atPath: dbctl) else {
-            throw BackupError(.precondition, "\(dbctl) missing: build the package (swift build) first")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: dbctl)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try DbctlProcess.run(arguments)
     }
 
     @Test func dryRunsWriteNothingAndVerifyExitCodesTell() async throws {
