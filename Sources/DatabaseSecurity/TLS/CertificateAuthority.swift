@@ -29,21 +29,39 @@ public struct CertificateAuthority: Sendable {
         return CertificateAuthority(certificate: certificate, key: key)
     }
 
-    /// The authority in `directory`; its key must match its certificate.
-    public static func load(from directory: TLSDirectory) throws -> CertificateAuthority {
-        let certificate: Certificate
+    /// The authority in `directory`: the certificate of `ca.pem` that `ca-key.pem` belongs to. During a CA
+    /// rotation `ca.pem` holds two CAs (the trust bundle), and the key names the one that signs.
+    public static func load(from directory: TLSDirectory, keyFile: String? = nil) throws -> CertificateAuthority {
+        let keyFile = keyFile ?? directory.caKey
+        let bundle = try trusted(in: directory)
+        try directory.requirePrivate(keyFile)
         let key: Certificate.PrivateKey
-        do { certificate = try Certificate(pemEncoded: try directory.read(directory.caCertificate)) } catch {
-            throw SecurityError(.tls, "\(directory.caCertificate): not a PEM certificate (\(error))")
+        do { key = try Certificate.PrivateKey(pemEncoded: try directory.read(keyFile)) } catch {
+            throw SecurityError(.tls, "\(keyFile): not a PEM private key (\(error))")
         }
-        try directory.requirePrivate(directory.caKey)
-        do { key = try Certificate.PrivateKey(pemEncoded: try directory.read(directory.caKey)) } catch {
-            throw SecurityError(.tls, "\(directory.caKey): not a PEM private key (\(error))")
-        }
-        guard key.publicKey == certificate.publicKey else {
-            throw SecurityError(.tls, "\(directory.caKey) is not the key of \(directory.caCertificate)")
+        guard let certificate = bundle.first(where: { $0.publicKey == key.publicKey }) else {
+            throw SecurityError(.tls, "\(keyFile) is not the key of any CA in \(directory.caCertificate)")
         }
         return CertificateAuthority(certificate: certificate, key: key)
+    }
+
+    /// Every CA certificate `ca.pem` holds, in file order (one, or two during a CA rotation).
+    public static func trusted(in directory: TLSDirectory) throws -> [Certificate] {
+        let file = directory.caCertificate
+        let text = try directory.read(file)
+        let certificates: [Certificate]
+        do {
+            certificates = try PEMDocument.parseMultiple(pemString: text).map { try Certificate(pemDocument: $0) }
+        } catch {
+            throw SecurityError(.tls, "\(file): not a PEM certificate (\(error))")
+        }
+        guard !certificates.isEmpty else { throw SecurityError(.tls, "\(file) holds no certificate") }
+        return certificates
+    }
+
+    /// The bundle's PEM text: each certificate, in order.
+    static func bundle(_ certificates: [Certificate]) throws -> String {
+        try certificates.map { try $0.serializeAsPEM().pemString + "\n" }.joined()
     }
 
     public enum Purpose: Sendable { case server, client }

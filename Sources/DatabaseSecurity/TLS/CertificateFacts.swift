@@ -1,4 +1,5 @@
 import Foundation
+import SwiftASN1
 import X509
 
 /// What a certificate says that an operator checks: who, for which names, until when.
@@ -31,6 +32,23 @@ public struct CertificateFacts: Sendable, Equatable {
             throw SecurityError(.tls, "\(file) cannot be read")
         }
         do { return CertificateFacts(try Certificate(pemEncoded: text)) } catch {
+            throw SecurityError(.tls, "\(file): not a PEM certificate (\(error))")
+        }
+    }
+
+    /// Every certificate of a bundle (`ca.pem` holds two during a CA rotation).
+    public static func readAll(_ file: String) throws -> [CertificateFacts] {
+        let text: String
+        do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+            throw SecurityError(.tls, "\(file) cannot be read")
+        }
+        do {
+            let certificates = try PEMDocument.parseMultiple(pemString: text).map {
+                CertificateFacts(try Certificate(pemDocument: $0))
+            }
+            guard !certificates.isEmpty else { throw SecurityError(.tls, "\(file) holds no certificate") }
+            return certificates
+        } catch let error as SecurityError { throw error } catch {
             throw SecurityError(.tls, "\(file): not a PEM certificate (\(error))")
         }
     }

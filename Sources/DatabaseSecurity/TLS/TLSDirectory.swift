@@ -10,12 +10,23 @@ public struct TLSDirectory: Sendable {
 
     public var caCertificate: String { path + "/ca.pem" }
     public var caKey: String { path + "/ca-key.pem" }
+    /// A CA rotation's new key while both CAs are trusted and the old one still signs.
+    public var caNextKey: String { path + "/ca-next-key.pem" }
+    /// The old CA's key once the new one signs, kept until the old CA is retired.
+    public var caPreviousKey: String { path + "/ca-key.pem.previous" }
     public var serverCertificate: String { path + "/server-cert.pem" }
     public var serverKey: String { path + "/server-key.pem" }
     public func clientCertificate(_ name: String) -> String { path + "/client-\(name)-cert.pem" }
     public func clientKey(_ name: String) -> String { path + "/client-\(name)-key.pem" }
 
     func exists(_ file: String) -> Bool { FileManager.default.fileExists(atPath: file) }
+
+    /// Removes `file`; a file that is already gone is fine.
+    func remove(_ file: String) throws {
+        guard unlink(file) == 0 || errno == ENOENT else {
+            throw SecurityError(.tls, "\(file): cannot remove: \(String(cString: strerror(errno)))")
+        }
+    }
 
     func read(_ file: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8)

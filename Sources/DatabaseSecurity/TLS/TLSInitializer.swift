@@ -84,13 +84,7 @@ public struct TLSInitializer: Sendable {
         }
         for client in section.clients
         where !(try pair(directory.clientCertificate(client), directory.clientKey(client))) {
-            let issued = try ca.issue(.client, commonName: client, validity: section.validFor, now: now)
-            try directory.write(
-                try issued.key.serializeAsPEM().pemString + "\n", to: directory.clientKey(client),
-                mode: 0o600)
-            try directory.write(
-                try issued.certificate.serializeAsPEM().pemString + "\n",
-                to: directory.clientCertificate(client), mode: 0o644)
+            try writeClient(client, ca: ca, now: now)
             written += [directory.clientCertificate(client), directory.clientKey(client)]
         }
         return written
@@ -103,6 +97,16 @@ public struct TLSInitializer: Sendable {
         try directory.write(try issued.key.serializeAsPEM().pemString + "\n", to: directory.serverKey, mode: 0o600)
         try directory.write(
             try issued.certificate.serializeAsPEM().pemString + "\n", to: directory.serverCertificate,
+            mode: 0o644)
+    }
+
+    /// Issues client `name`'s certificate and writes key, then certificate, each by rename.
+    func writeClient(_ name: String, ca: CertificateAuthority, now: Date) throws {
+        let issued = try ca.issue(.client, commonName: name, validity: section.validFor, now: now)
+        try directory.write(
+            try issued.key.serializeAsPEM().pemString + "\n", to: directory.clientKey(name), mode: 0o600)
+        try directory.write(
+            try issued.certificate.serializeAsPEM().pemString + "\n", to: directory.clientCertificate(name),
             mode: 0o644)
     }
 

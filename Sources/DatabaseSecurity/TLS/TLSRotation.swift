@@ -108,12 +108,13 @@ public struct TLSRotation: Sendable {
         return Outcome(previous: plan.current, current: fresh)
     }
 
-    /// `Ssl_server_not_after` as a date; `verified`: over a connection that checks the server against the CA.
-    func servingNotAfter(verified: Bool = false) async throws -> Date? {
+    /// `Ssl_server_not_after` as a date; `verified`: over a connection that checks the server against the CA
+    /// (`caFile`, by default the directory's `ca.pem`).
+    func servingNotAfter(verified: Bool = false, caFile: String? = nil) async throws -> Date? {
         var configuration = admin
         if verified {
             let mode: MariaDBConfiguration.TLS.Mode = section.hosts.contains(admin.host) ? .verifyIdentity : .verifyCA
-            configuration.tls = MariaDBConfiguration.TLS(mode: mode, caFile: directory.caCertificate)
+            configuration.tls = MariaDBConfiguration.TLS(mode: mode, caFile: caFile ?? directory.caCertificate)
         }
         let connection: MariaDBConnection
         do { connection = try await MariaDBConnection.connect(configuration) } catch {

@@ -24,16 +24,23 @@ public struct SecurityConditions: Sendable {
         files += section.clients.map { ("client-\($0)", directory.clientCertificate($0)) }
         var alerts: [Alert] = []
         for (name, file) in files {
-            let facts: CertificateFacts
-            do { facts = try CertificateFacts.read(file) } catch {
+            let all: [(String, CertificateFacts)]
+            do {
+                // During a CA rotation ca.pem holds two CAs: the older is "ca", the newer "ca-new".
+                all = try CertificateFacts.readAll(file).enumerated().map {
+                    ($0.offset == 0 ? name : name + "-new", $0.element)
+                }
+            } catch {
                 alerts.append(alert("security.tls.unreadable/\(name)", .critical, "\(error)", ["file": file]))
                 continue
             }
-            if let expiry = expiryAlert(
-                name: name, notAfter: facts.notAfter, section: section, now: now,
-                evidence: ["file": file, "not_after": Self.stamp(facts.notAfter)])
-            {
-                alerts.append(expiry)
+            for (name, facts) in all {
+                if let expiry = expiryAlert(
+                    name: name, notAfter: facts.notAfter, section: section, now: now,
+                    evidence: ["file": file, "not_after": Self.stamp(facts.notAfter)])
+                {
+                    alerts.append(expiry)
+                }
             }
         }
         if let serving,
@@ -53,10 +60,14 @@ public struct SecurityConditions: Sendable {
         guard left < section.renewBefore else { return nil }
         let days = Int((left / 86_400).rounded(.down))
         let what = name == "serving" ? "the certificate the server serves" : "certificate \(name)"
-        let fix =
-            name.hasPrefix("client-") || name == "ca"
-            ? "issue a new one (remove the pair, then dbctl security tls init --execute)"
-            : "dbctl security tls rotate --execute"
+        let fix: String
+        if name.hasPrefix("ca") {
+            fix = "dbctl security tls rotate --ca --execute (three stages; docs/security.md)"
+        } else if name.hasPrefix("client-") {
+            fix = "issue a new one (remove the pair, then dbctl security tls init --execute)"
+        } else {
+            fix = "dbctl security tls rotate --execute"
+        }
         let summary =
             left <= 0
             ? "\(what) expired on \(Self.stamp(notAfter)); \(fix)"

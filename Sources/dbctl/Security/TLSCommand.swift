@@ -64,15 +64,21 @@ struct TLSRotateCommand: AsyncParsableCommand {
         abstract: "Renew the server's certificate and load it with FLUSH SSL, no restart (dry run without --execute).",
         discussion: """
             Connects as server.url. A certificate with more than security.tls.renew_before left is renewed \
-            only with --force. Connections already open keep their session; new ones get the new certificate.
+            only with --force. Connections already open keep their session; new ones get the new certificate. \
+            With --ca, runs the next stage of replacing the CA: trust (both CAs trusted), issue (certificates \
+            from the new CA), retire (the old CA removed); each run does one stage.
             """)
     @OptionGroup var options: ConfigOptions
     @Flag(help: "Renew the certificate (without it: the plan only).") var execute = false
     @Flag(help: "Renew even when more than renew_before is left.") var force = false
+    @Flag(help: "Replace the CA itself, in three runs: trust, issue, retire (docs/security.md).") var ca = false
 
     func run() async throws {
         let configuration = try options.load()
         let section = try TLSCommand.section(configuration, verb: "security tls rotate")
+        if ca {
+            return try await rotateCA(section, admin: try TLSCommand.admin(configuration, verb: "security tls rotate"))
+        }
         let rotation = TLSRotation(
             section: section, admin: try TLSCommand.admin(configuration, verb: "security tls rotate"))
         let plan = try await rotation.plan()
@@ -93,6 +99,22 @@ struct TLSRotateCommand: AsyncParsableCommand {
                 + "(was \(Self.day(outcome.previous.notAfter)))")
     }
 
+    /// One stage of a CA rotation: the one the files are in.
+    func rotateCA(_ section: TLSSection, admin: MariaDBConfiguration) async throws {
+        let rotation = CARotation(section: section, admin: admin)
+        let plan = try await rotation.plan()
+        print("CA rotation, stage \(plan.stage.rawValue):")
+        for check in plan.checks { print(check.hasPrefix("!") ? check : "✓ " + check) }
+        print("steps:")
+        for (index, step) in plan.steps.enumerated() { print("  \(index + 1). \(step)") }
+        guard execute else {
+            print("dry run: nothing changed; add --execute to run stage \(plan.stage.rawValue)")
+            return
+        }
+        try await rotation.execute(plan) { print("  · " + $0) }
+        print("stage \(plan.stage.rawValue) done; next: \(plan.next)")
+    }
+
     static func day(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
 }
 
@@ -109,14 +131,19 @@ struct TLSStatusCommand: AsyncParsableCommand {
         var files = [("ca", directory.caCertificate), ("server", directory.serverCertificate)]
         files += section.clients.map { ("client \($0)", directory.clientCertificate($0)) }
         for (name, file) in files {
-            let facts = try CertificateFacts.read(file)
-            let days = facts.daysLeft()
-            let soon = Double(days) * 86_400 < section.renewBefore
-            due = due || soon
-            let names = facts.names.isEmpty ? "" : " for \(facts.names.joined(separator: ", "))"
-            print(
-                "\(soon ? "!" : "✓") \(name): \(file)\(names), until "
-                    + "\(TLSRotateCommand.day(facts.notAfter)), \(days) days left")
+            for (index, facts) in try CertificateFacts.readAll(file).enumerated() {
+                let days = facts.daysLeft()
+                let soon = Double(days) * 86_400 < section.renewBefore
+                due = due || soon
+                let names = facts.names.isEmpty ? "" : " for \(facts.names.joined(separator: ", "))"
+                print(
+                    "\(soon ? "!" : "✓") \(index == 0 ? name : name + " (new)"): \(file)\(names), until "
+                        + "\(TLSRotateCommand.day(facts.notAfter)), \(days) days left")
+            }
+        }
+        let stage = try CARotation.stage(of: directory)
+        if stage != .trust {
+            print("CA rotation in progress: next stage \(stage.rawValue) (dbctl security tls rotate --ca)")
         }
         if due { throw ExitCode(1) }
     }
