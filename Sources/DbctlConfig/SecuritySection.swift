@@ -47,9 +47,11 @@ public struct SecuritySection: Sendable, Equatable {
         let audit = try map.child("audit").map(AuditSection.read)
         let threats = try map.child("threats").map(ThreatsSection.read)
         let encryption = try map.child("encryption").map(EncryptionSection.read)
-        if threats != nil && audit == nil {
+        if let threats, threats.piiTables.isEmpty, audit == nil {
             throw try map.required("threats").error(
-                .invalidValue, "the threat rules read security.audit; add that section")
+                .invalidValue,
+                "the threat rules read security.audit; add that section (pii_tables alone needs none: the "
+                    + "bulk-read rule reads the server)")
         }
         let sets = try map.child("credentials")?.sequence().map(CredentialSet.read) ?? []
         var names = Set<String>()

@@ -17,6 +17,9 @@ public final class SecurityWatchService: Service, @unchecked Sendable {
     let now: @Sendable () -> Date
     let logger: Logger
     private var lastCheck: Date?
+    private var lastPoll: Date?
+    private var statements: StatementStore?
+    private var pollFailure: String?
 
     public init(
         configuration: DbctlConfiguration, httpClient: HTTPClient, now: @escaping @Sendable () -> Date = { Date() },
@@ -36,19 +39,29 @@ public final class SecurityWatchService: Service, @unchecked Sendable {
             book: book, channels: AlertChannels.make(configuration.alerts, httpClient: httpClient, alsoLog: true))
     }
 
+    var threats: ThreatsSection? { configuration.security?.threats }
+
+    var watchesStatements: Bool { !(threats?.piiTables.isEmpty ?? true) && configuration.server != nil }
+
     public func run() async throws {
         logger.info("security watch started")
+        let interval =
+            watchesStatements
+            ? min(configuration.agent.tick, threats?.statementPoll ?? configuration.agent.tick)
+            : configuration.agent.tick
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             await tick()
             try? await cancelWhenGracefulShutdown {
-                try await Task.sleep(for: .milliseconds(Int(self.configuration.agent.tick * 1000)))
+                try await Task.sleep(for: .milliseconds(Int(interval * 1000)))
             }
         }
     }
 
-    /// One pass; public for tests with a simulated clock.
+    /// One pass: the statement history read when due (every `statement_poll`), the rules at most once a
+    /// minute; public for tests with a simulated clock.
     public func tick() async {
         let current = now()
+        if await pollStatements(current) { await checkBulkReads(current) }
         if let lastCheck, current.timeIntervalSince(lastCheck) < 60 { return }
         lastCheck = current
         let serving = await servingNotAfter()
@@ -60,6 +73,41 @@ public final class SecurityWatchService: Service, @unchecked Sendable {
             report.merge(await notifier.reconcile(found, source: "security.threats", now: current))
         }
         for failure in report.failures { logger.warning("alert not delivered: \(failure)") }
+    }
+
+    /// The bulk-read rule over the store, after every read of the statement history.
+    func checkBulkReads(_ current: Date) async {
+        guard let threats else { return }
+        var found = BulkReadRule(section: threats).evaluate(
+            statements?.samples ?? [], now: current, gap: statements?.gap)
+        if let pollFailure {
+            found.append(
+                Alert(
+                    id: "security.pii.unwatched", severity: .warning,
+                    summary: "bulk reads of personal data are not watched: \(pollFailure)",
+                    evidence: ["server": configuration.server?.url ?? ""], source: "security.pii"))
+        }
+        let report = await notifier.reconcile(found, source: "security.pii", now: current)
+        for failure in report.failures { logger.warning("alert not delivered: \(failure)") }
+    }
+
+    /// Reads the statement history into the store, once per `statement_poll`; whether it was due.
+    func pollStatements(_ current: Date) async -> Bool {
+        guard watchesStatements, let threats, let server = configuration.server else { return false }
+        if let lastPoll, current.timeIntervalSince(lastPoll) < threats.statementPoll { return false }
+        lastPoll = current
+        do {
+            let history = StatementHistory(admin: try server.adminConfiguration(), piiTables: threats.piiTables)
+            let read = try await history.read(now: current)
+            var store = statements ?? StatementStore(window: threats.window)
+            store.add(read, now: current)
+            statements = store
+            pollFailure = nil
+        } catch {
+            pollFailure = "\(error)"
+            logger.warning("cannot read the statement history: \(error)")
+        }
+        return true
     }
 
     func servingNotAfter() async -> Date? {
