@@ -61,7 +61,7 @@ import Testing
         for index in 0..<6 {
             attack.append(Self.event(TimeInterval(index), "shop_a", "FAILED_CONNECT", outcome: "1045"))
         }
-        attack.append(Self.event(7, "shop_a", "FAILED_CONNECT", outcome: "4151"))
+        attack.append(Self.event(7, "shop_a", "FAILED_CONNECT", outcome: "4150"))
         for (index, user) in ["admin", "root", "test", "oracle", "backup"].enumerated() {
             attack.append(
                 Self.event(10 + TimeInterval(index), user, "FAILED_CONNECT", host: "203.0.113.9", outcome: "1045"))

@@ -44,7 +44,7 @@ public struct ThreatRules: Sendable {
         var alerts: [Alert] = []
         let failed = Dictionary(grouping: recent.filter { $0.event == "FAILED_CONNECT" }, by: \.account)
         for (account, events) in failed.sorted(by: { $0.key < $1.key }) {
-            if let blocked = events.first(where: { $0.outcome == "4151" }) {
+            if let blocked = events.first(where: { $0.outcome == "4150" }) {
                 alerts.append(
                     alert(
                         "security.login.blocked/\(account)", .critical,
