@@ -110,6 +110,66 @@ import Testing
         #expect(!fresh.contains { $0.id.hasPrefix("security.login.new/") })
     }
 
+    static func shop(
+        _ offset: TimeInterval, _ action: String, _ outcome: String, object: String = "", actor: String = "anonymous",
+        client: String = "198.51.100.7"
+    ) -> AuditEvent {
+        AuditEvent(
+            time: t0.addingTimeInterval(offset), source: .app, user: actor, host: client, event: action,
+            database: "", object: object, outcome: outcome, session: "req-\(Int(offset))", origin: "audit.log")
+    }
+
+    /// The shop's own refusals (its audit log): each kind an alert, and a customer's few typos none.
+    @Test func theShopsRefusalsAreAlerts() throws {
+        var events: [AuditEvent] = []
+        // Customers on a normal day: a typo, then in; an admin doing its job.
+        for index in 0..<20 {
+            let at = TimeInterval(index * 10)
+            events.append(Self.shop(at, "signin", "failed: wrong password", object: "customer:\(index)",
+                                    client: "10.1.0.\(index)"))
+            events.append(Self.shop(at + 1, "signin", "ok", object: "customer:\(index)", actor: "customer:\(index)",
+                                    client: "10.1.0.\(index)"))
+            events.append(Self.shop(at + 2, "POST /admin/products", "201", actor: "admin:ops", client: "10.0.0.2"))
+        }
+        let quiet = ThreatRules(section: Self.section).evaluate(events, now: Self.t0.addingTimeInterval(250))
+        #expect(quiet.isEmpty, "\(quiet.map(\.id))")
+
+        var attack = events
+        for index in 0..<6 {  // one account guessed, then locked
+            attack.append(Self.shop(100 + Double(index), "signin", "failed: wrong password", object: "customer:3"))
+        }
+        attack.append(Self.shop(107, "signin", "locked", object: "customer:3"))
+        attack.append(Self.shop(108, "signin", "locked", object: "customer:3"))
+        for index in 0..<5 {  // stuffing from another address: many accounts, and emails of no one
+            attack.append(
+                Self.shop(110 + Double(index), "signin", "failed: wrong password", object: "customer:\(index)",
+                          client: "203.0.113.50"))
+            attack.append(Self.shop(120 + Double(index), "signin", "failed: unknown email", client: "203.0.113.51"))
+        }
+        attack.append(Self.shop(130, "signin", "limited", client: "203.0.113.51"))
+        attack.append(Self.shop(131, "customer.create", "limited", client: "203.0.113.51"))
+        for index in 0..<5 {
+            attack.append(Self.shop(140 + Double(index), "GET /admin/orders", "unauthorized", client: "203.0.113.60"))
+        }
+        attack.append(Self.shop(150, "DELETE /admin/products/1", "denied: scope catalog", actor: "admin:reports"))
+        let alerts = ThreatRules(section: Self.section).evaluate(attack, now: Self.t0.addingTimeInterval(250))
+        func find(_ id: String) -> Alert? { alerts.first { $0.id == id } }
+        let failures = try #require(find("security.shop.signin_failures/198.51.100.7"), "\(alerts.map(\.id))")
+        #expect(failures.evidence["count"] == "6" && failures.evidence["targets"] == "customer:3", "\(failures)")
+        let locked = try #require(find("security.shop.account_locked/customer:3"))
+        #expect(locked.evidence["count"] == "2" && locked.evidence["clients"] == "198.51.100.7")
+        #expect(find("security.shop.credential_stuffing/203.0.113.50")?.evidence["accounts"] == "5")
+        #expect(find("security.shop.credential_stuffing/203.0.113.51")?.evidence["unknown_emails"] == "5")
+        #expect(find("security.shop.rate_limited/203.0.113.51")?.summary.contains("sign-ins and sign-ups") == true)
+        #expect(find("security.shop.admin_key/203.0.113.60")?.severity == .critical)
+        #expect(find("security.shop.admin_scope/admin:reports")?.evidence["count"] == "1")
+        #expect(alerts.count == 7, "\(alerts.map(\.id))")
+        #expect(alerts.allSatisfy { $0.source == "security.threats" })
+        // Outside the window: nothing.
+        let later = ThreatRules(section: Self.section).evaluate(attack, now: Self.t0.addingTimeInterval(1000))
+        #expect(later.isEmpty, "\(later.map(\.id))")
+    }
+
     /// A scripted attacker on loopback against a real server's audit log, then the shop's normal load.
     @Test func aScriptedAttackerIsDetectedAndTheShopLoadIsNot() async throws {
         let directory = NSTemporaryDirectory() + "storefront-threats-\(UUID().uuidString.prefix(8))"

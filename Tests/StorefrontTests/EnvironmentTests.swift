@@ -92,6 +92,14 @@ import Testing
         (["ADMIN_API_KEY": "short-key"], "at least 16"),
         (["PASSWORD_HASH_COST": "8"], "PASSWORD_HASH_COST=8"),
         (["PII_KEY_FILE": nil], "PII_KEY_FILE is not set"),
+        (
+            ["DATABASE_URL": "mysql://shop:Secret-1@db:3306/shop?sslmode=verify-identity&sslca=/etc/ca.pem"],
+            "DATABASE_URL holds a password"
+        ),
+        (
+            ["DATABASE_REPLICA_URLS": "mysql://shop:Secret-1@r:3306/shop?sslmode=verify-identity&sslca=/etc/ca.pem"],
+            "DATABASE_REPLICA_URLS holds a password"
+        ),
     ])
     func productionRefuses(change: [String: String?], expected: String) throws {
         try Self.withGoodProduction { good in
@@ -109,6 +117,41 @@ import Testing
         #expect(error.description.contains(expected), "\(error)")
         #expect(error.description.hasPrefix("STOREFRONT_ENV=production: "), "\(error)")
         #expect(!error.description.contains("\n"), "one line: \(error)")
+    }
+
+    /// The admin key from a file: read when only its owner can, refused with the file's mode otherwise; a
+    /// password in a URL is refused in production only and never echoed.
+    @Test func theAdminKeyFileMustBePrivate() throws {
+        try Self.withGoodProduction { good in
+            let file = NSTemporaryDirectory() + "storefront-admin-\(UUID().uuidString.prefix(8)).key"
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            var environment = good
+            environment["ADMIN_API_KEY"] = nil
+            environment["ADMIN_API_KEY_FILE"] = file
+            FileManager.default.createFile(
+                atPath: file, contents: Data("admin-key-from-a-file-0123\n".utf8),
+                attributes: [.posixPermissions: 0o600])
+            let read = try StorefrontConfiguration.fromEnvironment(environment, dotEnvDirectory: "/nonexistent")
+            #expect(read.adminAPIKey == "admin-key-from-a-file-0123")
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
+            let error = try #require(throws: StorefrontConfigurationError.self) {
+                try StorefrontConfiguration.fromEnvironment(environment, dotEnvDirectory: "/nonexistent")
+            }
+            #expect(error.description.contains("ADMIN_API_KEY_FILE \(file)"), "\(error)")
+            #expect(error.description.contains("mode 644"), "\(error)")
+            #expect(!error.description.contains("admin-key-from-a-file"))
+        }
+        let url = "mysql://shop:Url-Secret-9@db.internal:3306/shop"
+        let development = try StorefrontConfiguration.fromEnvironment(["DATABASE_URL": url], dotEnvDirectory: "/x")
+        #expect(development.passwordsInURLs == ["DATABASE_URL"])
+        try Self.withGoodProduction { good in
+            let error = try #require(throws: StorefrontConfigurationError.self) {
+                try StorefrontConfiguration.fromEnvironment(
+                    good.merging(["DATABASE_URL": url + "?sslmode=verify-identity&sslca=/c.pem"]) { $1 },
+                    dotEnvDirectory: "/nonexistent")
+            }
+            #expect(!error.description.contains("Url-Secret-9"), "\(error)")
+        }
     }
 
     @Test func productionListsEveryProblemAtOnce() throws {

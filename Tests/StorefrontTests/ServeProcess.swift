@@ -74,6 +74,7 @@ final class ServeProcess: @unchecked Sendable {
     }
 
     var isRunning: Bool { process.isRunning }
+    var pid: Int32 { process.processIdentifier }
     var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
 
     func waitUntilReady(timeout: Duration = .seconds(60)) async throws {

@@ -3,9 +3,10 @@ import DbctlConfig
 import Foundation
 import Notify
 
-/// The threat rules over the audit stream: each an alert with its evidence (account, host, count, window,
-/// sample statements with values masked). Pure: events in, alerts out; the window is the last
-/// `section.window` before `now`, and what came before it is the history "never seen before" is judged by.
+/// The threat rules over the audit stream (the server's events here, the shop's in `ShopSignInRules`): each an
+/// alert with its evidence (account, host, count, window, sample statements with values masked). Pure: events
+/// in, alerts out; the window is the last `section.window` before `now`, and what came before it is the history
+/// "never seen before" is judged by.
 public struct ThreatRules: Sendable {
     public let section: ThreatsSection
 
@@ -35,6 +36,8 @@ public struct ThreatRules: Sendable {
         }
         alerts += grantTableReads(recent)
         alerts += injectionAlerts(recent)
+        let shop = stream.filter { $0.source == .app && $0.time > start && $0.time <= now }
+        alerts += ShopSignInRules(rules: self).evaluate(shop)
         return alerts
     }
 

@@ -5,8 +5,8 @@ import MariaDB
 /// an SQLite database in memory or under a temporary directory (lost on reboot or by a cleaner), a MariaDB
 /// connection that does not verify the server's identity (`sslmode=disable|prefer` sends the shop's data and
 /// password in the clear when a server or proxy declines TLS; `require` accepts any certificate and
-/// `verify-ca` any the CA signed, so a machine in the middle holding one reads everything), and a missing or
-/// short admin key.
+/// `verify-ca` any the CA signed, so a machine in the middle holding one reads everything), a password written
+/// into a database URL, and a missing or short admin key.
 public enum ProductionPolicy {
     public static let minimumAdminKeyLength = 16
     public static let minimumPasswordHashCost = 10
@@ -29,6 +29,11 @@ public enum ProductionPolicy {
             problems.append(
                 "PII_KEY_FILE is not set; production keeps customers' personal data encrypted "
                     + "(storefront pii new-key > FILE; chmod 600 FILE)")
+        }
+        for setting in configuration.passwordsInURLs {
+            problems.append(
+                "\(setting) holds a password; URLs end up in logs, shells and tickets, so production takes it "
+                    + "from DATABASE_PASSWORD_FILE or DATABASE_CREDENTIALS_FILE (0600)")
         }
         if configuration.passwordHashCost < minimumPasswordHashCost {
             problems.append(

@@ -49,6 +49,9 @@ public struct StorefrontConfiguration: Sendable {
     public var pii = PIICodec.plain
     /// `DATABASE_CREDENTIALS_FILE`: the MariaDB account (`[client]` `user=`, `password=`), watched while serving.
     public var credentialsFile: String?
+    /// The settings whose URL carries a password (`mysql://user:secret@host`): a URL is printed, logged and
+    /// pasted; production refuses it (`ProductionPolicy`).
+    public var passwordsInURLs: [String] = []
 
     /// `adminAPIKey` (all scopes, named `admin`) and the scoped keys.
     public var allAdminKeys: [AdminKey] {
@@ -112,6 +115,7 @@ public struct StorefrontConfiguration: Sendable {
         }
         var adminKey = env["ADMIN_API_KEY"]
         if adminKey == nil, let file = env["ADMIN_API_KEY_FILE"] {
+            try SecretFile.checkPrivate(file, setting: "ADMIN_API_KEY_FILE")
             adminKey = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         }
         let minimum = try int("DB_POOL_MIN", 1)
@@ -127,6 +131,11 @@ public struct StorefrontConfiguration: Sendable {
             sqliteBusyTimeout: .milliseconds(try int("SQLITE_BUSY_TIMEOUT_MS", 5000)),
             environment: kind, passwordFile: env["DATABASE_PASSWORD_FILE"],
             writeGateMaxWait: .milliseconds(try int("WRITE_GATE_MAX_WAIT_MS", 30_000)))
+        configuration.passwordsInURLs = [
+            ("DATABASE_URL", url), ("DATABASE_REPLICA_URLS", env["DATABASE_REPLICA_URLS"] ?? ""),
+        ].filter { _, text in
+            text.split(separator: ",").contains { URLComponents(string: String($0))?.password?.isEmpty == false }
+        }.map(\.0)
         if let file = env["ADMIN_API_KEYS_FILE"] { configuration.adminKeys = try AdminKey.load(file: file) }
         let cost = try int("PASSWORD_HASH_COST", 12)
         guard (4...31).contains(cost) else {

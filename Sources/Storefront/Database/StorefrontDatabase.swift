@@ -105,18 +105,16 @@ public final class StorefrontDatabase: Sendable {
     /// True when every known migration has run.
     ///
     /// Only reads: the shop's own account (DML, no DDL) must be able to ask, so Fluent's bookkeeping table is
-    /// looked up rather than created; without it nothing has run.
+    /// looked up rather than created; without it nothing has run. The lookup is `SHOW TABLES`, not a query of
+    /// information_schema: the readiness probe runs it every few seconds as the shop's account, and
+    /// information_schema in that account's statements is what the injection rule looks for.
     public func migrationsAreCurrent() async throws -> Bool {
         guard let sql = database() as? any SQLDatabase else { return false }
-        struct Found: Decodable { let found: Int }
         let lookup =
             kind == .sqlite
-            ? "SELECT COUNT(*) AS found FROM sqlite_master WHERE type = 'table' AND name = '_fluent_migrations'"
-            : "SELECT COUNT(*) AS found FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
-                + "AND TABLE_NAME = '_fluent_migrations'"
-        guard try await sql.raw(SQLQueryString(lookup)).first(decoding: Found.self)?.found ?? 0 > 0 else {
-            return false
-        }
+            ? "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_fluent_migrations'"
+            : "SHOW TABLES LIKE '\\_fluent\\_migrations'"
+        guard try await !sql.raw(SQLQueryString(lookup)).all().isEmpty else { return false }
         return try await migrator().previewPrepareBatch().get().isEmpty
     }
 
