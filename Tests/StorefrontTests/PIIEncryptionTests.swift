@@ -2,6 +2,7 @@ import FluentKit
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import MariaDBServer
 import MariaDBTestSupport
 import SQLKit
 import Storefront
@@ -237,5 +238,93 @@ import Testing
         try Data("1 abcd\n".utf8).write(to: URL(fileURLWithPath: file))
         let short = try #require(throws: StorefrontConfigurationError.self) { try PIICodec.load(file: file) }
         #expect(short.description.contains(":1") && short.description.contains("64 hex"))
+    }
+
+    /// `PII_PLAINTEXT`: with a key, a value in clear is refused in production (naming column and row, not the
+    /// value) and read in other environments or with `accept`; `reencrypt` reads it whatever the setting.
+    @Test func aValueInClearIsRefusedInProduction() throws {
+        var codec = PIICodec(keys: [1: Data(repeating: 0x33, count: 32)])
+        #expect(try codec.open("Written Behind", .customerName, row: 9) == "Written Behind")
+        codec.acceptsPlaintext = false
+        let error = try #require(throws: PIIError.self) { try codec.open("Written Behind", .customerName, row: 9) }
+        #expect(error.description.contains("customers.name of row 9 is stored in clear"), "\(error)")
+        #expect(!error.description.contains("Written"))
+        #expect(try codec.open(try codec.seal("Sealed", .customerName, row: 9), .customerName, row: 9) == "Sealed")
+        #expect(PIIReencryption(pii: codec).pii.acceptsPlaintext)
+        #expect(PIICodec.plain.acceptsPlaintext)
+        #expect(try PIICodec.plain.open("x", .customerName, row: 1) == "x")
+
+        try EnvironmentTests.withGoodProduction { production in
+            let strict = try StorefrontConfiguration.fromEnvironment(production, dotEnvDirectory: "/nonexistent")
+            #expect(!strict.pii.acceptsPlaintext, "production refuses by default")
+            let during = try StorefrontConfiguration.fromEnvironment(
+                production.merging(["PII_PLAINTEXT": "accept"]) { $1 }, dotEnvDirectory: "/nonexistent")
+            #expect(during.pii.acceptsPlaintext)
+            let development = try StorefrontConfiguration.fromEnvironment(
+                ["PII_KEY_FILE": production["PII_KEY_FILE"]!], dotEnvDirectory: "/nonexistent")
+            #expect(development.pii.acceptsPlaintext)
+            #expect(throws: StorefrontConfigurationError.self) {
+                try StorefrontConfiguration.fromEnvironment(
+                    production.merging(["PII_PLAINTEXT": "maybe"]) { $1 }, dotEnvDirectory: "/nonexistent")
+            }
+        }
+    }
+
+    /// `storefront pii reencrypt` as an operator runs it on a shop seeded in clear: killed with SIGKILL
+    /// mid-run, run again, it seals only what was left, and the file then holds no customer's email.
+    @Test func theReencryptCommandResumesAfterKill9() async throws {
+        let folder = try ServeProcess.makeFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var environment = ["DATABASE_URL": "sqlite://\(folder)/shop.sqlite"]
+        for arguments in [["migrate"], ["seed", "--scale", "2000"]] {
+            let (status, output) = try ServeProcess.run(arguments, environment: environment)
+            try #require(status == 0, "storefront \(arguments[0]): \(output.suffix(400))")
+        }
+        let keys = folder + "/pii.keys"
+        FileManager.default.createFile(
+            atPath: keys, contents: Data((PIICodec.newKeyLine(version: 1) + "\n").utf8),
+            attributes: [.posixPermissions: 0o600])
+        environment["PII_KEY_FILE"] = keys
+
+        let first = Process()
+        first.executableURL = URL(fileURLWithPath: ServeProcess.binary)
+        first.arguments = ["pii", "reencrypt", "--batch", "5"]
+        first.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let pipe = Pipe()
+        first.standardOutput = pipe
+        first.standardError = pipe
+        try first.run()
+        var seen = ""
+        while !seen.contains("re-sealed\n"), first.isRunning {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        #expect(first.terminationReason == .uncaughtSignal, "killed mid-run: \(seen.suffix(300))")
+
+        let (status, output) = try ServeProcess.run(["pii", "reencrypt", "--batch", "200"], environment: environment)
+        #expect(status == 0, "\(output.suffix(400))")
+        let summary = try #require(output.split(separator: "\n").last { $0.hasPrefix("re-sealed") }, "\(output)")
+        let numbers = summary.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        try #require(numbers.count >= 4, "\(summary)")
+        let (resealed, checked) = (numbers[0], numbers[2])
+        #expect(checked == 1000, "\(summary)")
+        #expect(resealed > 0 && resealed < checked, "only what the killed run left: \(summary)")
+        #expect(summary.hasSuffix(" 0 not under the current key"), "\(summary)")
+
+        var bytes = Data()
+        for suffix in ["", "-wal"] {
+            bytes += (try? Data(contentsOf: URL(fileURLWithPath: folder + "/shop.sqlite" + suffix))) ?? Data()
+        }
+        #expect(!bytes.isEmpty)
+        let (again, rerun) = try ServeProcess.run(["pii", "reencrypt"], environment: environment)
+        #expect(again == 0 && rerun.contains("re-sealed 0 customers and 0 addresses"), "\(rerun.suffix(300))")
+        // Freed pages may keep old bytes until vacuumed; the live rows are what must hold no email.
+        let (dumped, dump) = try ProgramRunner.run(
+            "/usr/bin/sqlite3", [folder + "/shop.sqlite", "SELECT email, name FROM customers"])
+        #expect(dumped == 0, "\(dump.prefix(200))")
+        #expect(!dump.contains("@example.com") && dump.contains("pii1:1:"), "\(dump.prefix(200))")
     }
 }

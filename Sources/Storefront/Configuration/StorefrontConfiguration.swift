@@ -157,6 +157,12 @@ public struct StorefrontConfiguration: Sendable {
             configuration.rateLimits.signUpsPerAddress = try RateLimit(parsing: text, setting: "SIGNUPS_PER_ADDRESS")
         }
         if let file = env["PII_KEY_FILE"] { configuration.pii = try PIICodec.load(file: file) }
+        switch env["PII_PLAINTEXT"] {
+        case nil: configuration.pii.acceptsPlaintext = kind != .production
+        case "accept": configuration.pii.acceptsPlaintext = true
+        case "refuse": configuration.pii.acceptsPlaintext = false
+        case let other?: throw StorefrontConfigurationError("PII_PLAINTEXT=\(other) must be accept or refuse")
+        }
         if let file = env["DATABASE_CREDENTIALS_FILE"] {
             let credentials = try DatabaseCredentials.load(file)
             guard case .mariaDB(let box) = configuration.database else {

@@ -32,6 +32,11 @@ public struct PIICodec: Sendable {
     /// The version new values are sealed with: the file's `current N` line, else the highest.
     public let currentVersion: Int?
     public var encrypts: Bool { !rootBytes.isEmpty }
+    /// Whether a value without the sealed prefix reads as a value in clear (`PII_PLAINTEXT=accept`). With a key,
+    /// a value in clear is either data from before encryption (until `storefront pii reencrypt` has run) or
+    /// a value someone wrote into the database behind the shop's back; `refuse` (production's default) makes
+    /// it an error naming the column and row.
+    public var acceptsPlaintext = true
 
     public static let plain = PIICodec(keys: [:])
     static let prefix = "pii1:"
@@ -100,9 +105,15 @@ public struct PIICodec: Sendable {
         try value.map { try seal($0, field, row: row) }
     }
 
-    /// The value of a stored form; values stored in clear (before encryption was turned on) come back as they are.
+    /// The value of a stored form; values stored in clear (before encryption was turned on) come back as they are
+    /// unless `acceptsPlaintext` is off.
     public func open(_ stored: String, _ field: PIIField, row: Int) throws -> String {
-        guard stored.hasPrefix(Self.prefix) else { return stored }
+        guard stored.hasPrefix(Self.prefix) else {
+            guard encrypts, !acceptsPlaintext else { return stored }
+            throw PIIError(
+                description: "\(field.rawValue) of row \(row) is stored in clear, and PII_PLAINTEXT=refuse: run "
+                    + "storefront pii reencrypt (with PII_PLAINTEXT=accept while it runs), or find who wrote it")
+        }
         let rest = stored.dropFirst(Self.prefix.count)
         guard let colon = rest.firstIndex(of: ":"), let version = Int(rest[..<colon]),
             let data = Data(base64Encoded: String(rest[rest.index(after: colon)...]))

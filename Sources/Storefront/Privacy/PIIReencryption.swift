@@ -24,8 +24,11 @@ public struct PIIReencryption: Sendable {
     public let pii: PIICodec
     public var batchSize: Int
 
+    /// Reads values in clear whatever `PII_PLAINTEXT` says: turning them into sealed values is its job.
     public init(pii: PIICodec, batchSize: Int = 500) {
-        self.pii = pii
+        var reader = pii
+        reader.acceptsPlaintext = true
+        self.pii = reader
         self.batchSize = batchSize
     }
 
