@@ -75,9 +75,19 @@ public struct RoleUser: Sendable, Equatable {
         guard user.host != "%", !user.host.isEmpty else {
             throw try map.required("host").error(.invalidValue, "'%' lets the account in from anywhere; name the hosts")
         }
-        let allowed: (Character) -> Bool = { $0.isASCII && ($0.isLetter || $0.isNumber || "_.-%:".contains($0)) }
-        guard user.user.allSatisfy(allowed), !user.user.isEmpty, user.host.allSatisfy(allowed) else {
-            throw try map.required("user").error(.invalidValue, "user and host of letters, digits and _ . - % :")
+        // A pattern lets in every machine it matches (`_` matches any one character); an exact subnet is the
+        // netmask form MariaDB reads as one, 10.0.0.0/255.255.255.0.
+        guard !user.host.contains("%"), !user.host.contains("_") else {
+            throw try map.required("host").error(
+                .invalidValue,
+                "\(user.host) is a pattern that lets in any machine matching it; name the hosts, or a subnet as "
+                    + "10.0.0.0/255.255.255.0")
+        }
+        let allowed: (Character) -> Bool = { $0.isASCII && ($0.isLetter || $0.isNumber || "_.-:".contains($0)) }
+        guard user.user.allSatisfy(allowed), !user.user.isEmpty,
+            user.host.allSatisfy({ allowed($0) || $0 == "/" })
+        else {
+            throw try map.required("user").error(.invalidValue, "user and host of letters, digits and _ . - : (/)")
         }
         return user
     }

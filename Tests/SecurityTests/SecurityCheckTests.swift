@@ -43,6 +43,7 @@ import Testing
                 "CREATE USER 'report'@'10.1.2.4' IDENTIFIED BY 'Some-Report-Pass-1' REQUIRE SSL",
                 "GRANT too_much TO 'report'@'10.1.2.4'",
                 "CREATE USER 'root'@'10.1.2.5' IDENTIFIED BY 'Root-Elsewhere-1'", "CREATE DATABASE test",
+                "CREATE USER 'pat'@'10.1.2.%' IDENTIFIED BY 'Some-Pattern-Pass-1' REQUIRE SSL",
             ] {
                 try admin.execute(MariaDBQuery(unsafeSQL: sql))
             }
@@ -60,6 +61,7 @@ import Testing
                 ("network.name_resolve", "low", "OFF"), ("audit.off", "medium", "not loaded"),
                 ("passwords.policy", "medium", "simple_password_check"),
                 ("passwords.max_errors", "medium", "4294967295"), ("files.datadir_mode", "high", "755"),
+                ("accounts.host_pattern", "low", "pat@10.1.2.%"),
             ]
             for (rule, severity, evidence) in expected {
                 let found = finding(rule)

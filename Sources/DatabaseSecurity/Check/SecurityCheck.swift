@@ -80,6 +80,19 @@ public struct SecurityCheck: Sendable {
                     fix: anyHost.map { "RENAME USER \($0.sql) TO '\($0.user)'@'<the application's address>';" }
                         .joined(separator: " ")))
         }
+        let patterns = users.filter {
+            $0.host != "%" && !$0.user.isEmpty && ($0.host.contains("%") || $0.host.contains("_"))
+        }
+        if !patterns.isEmpty {
+            findings.append(
+                .init(
+                    rule: "accounts.host_pattern", severity: .low,
+                    title: "accounts that may sign in from any machine matching a host pattern",
+                    evidence: patterns.map(\.name).joined(separator: ", "),
+                    fix: patterns.map {
+                        "RENAME USER \($0.sql) TO '\($0.user)'@'<host, or subnet as 10.0.0.0/255.255.255.0>';"
+                    }.joined(separator: " ")))
+        }
         let local: Set<String> = ["localhost", "127.0.0.1", "::1"]
         let remoteRoot = users.filter { $0.user == "root" && !local.contains($0.host) }
         if !remoteRoot.isEmpty {

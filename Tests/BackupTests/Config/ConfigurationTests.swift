@@ -94,6 +94,10 @@ import Testing
             "security.roles.users[0].host: '%' lets the account in from anywhere"
         ),
         (
+            "security: {roles: {schema: shop, users: [{user: a, role: shop, host: \"10.0.0.%\"}]}}",
+            "security.roles.users[0].host: 10.0.0.% is a pattern that lets in any machine matching it"
+        ),
+        (
             "security: {roles: {schema: shop, users: [{user: a, role: shop, host: h}, {user: a, role: backup, host: h}]}}",
             "security.roles.users[1]: a@h is listed twice"
         ),
