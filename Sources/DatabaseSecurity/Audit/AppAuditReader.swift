@@ -14,18 +14,22 @@ public struct AppAuditReader: Sendable {
             return result
         }
         for (index, line) in data.split(separator: 0x0A).enumerated() {
-            guard let record = try? JSONDecoder().decode(AuditRecord.self, from: Data(line)),
-                let time = AuditTime.parse(record.at)
-            else {
+            if let event = Self.parse(Data(line), origin: "\(path):\(index + 1)") {
+                result.events.append(event)
+            } else {
                 result.unreadable.append("\(path):\(index + 1)")
-                continue
             }
-            result.events.append(
-                AuditEvent(
-                    time: time, source: .app, user: record.actor, host: record.client, event: record.action,
-                    database: "", object: record.object, outcome: record.outcome, session: record.requestID,
-                    origin: "\(path):\(index + 1)"))
         }
         return result
+    }
+
+    /// One line of the log as an event; nil when it is not an audit record.
+    static func parse(_ line: Data, origin: String) -> AuditEvent? {
+        guard let record = try? JSONDecoder().decode(AuditRecord.self, from: line),
+            let time = AuditTime.parse(record.at)
+        else { return nil }
+        return AuditEvent(
+            time: time, source: .app, user: record.actor, host: record.client, event: record.action, database: "",
+            object: record.object, outcome: record.outcome, session: record.requestID, origin: origin)
     }
 }

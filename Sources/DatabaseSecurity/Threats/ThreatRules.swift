@@ -27,8 +27,15 @@ public struct ThreatRules: Sendable {
 
     public func evaluate(_ stream: [AuditEvent], now: Date) -> [Alert] {
         let start = now.addingTimeInterval(-section.window)
-        let recent = stream.filter { $0.source == .server && $0.time > start && $0.time <= now }
-        let history = stream.filter { $0.source == .server && $0.time <= start }
+        var history = ThreatHistory()
+        for event in stream where event.time <= start { history.add(event) }
+        return evaluate(recent: stream.filter { $0.time > start && $0.time <= now }, history: history, now: now)
+    }
+
+    /// The rules over the window's events (`recent`, both sources) with what came before summarised, as the
+    /// agent keeps it between polls.
+    public func evaluate(recent window: [AuditEvent], history: ThreatHistory, now: Date) -> [Alert] {
+        let recent = window.filter { $0.source == .server }
         var alerts = loginAlerts(recent, history: history)
         for event in recent where event.event == "QUERY" {
             let masked = AuditSearch.maskLiterals(event.object)
@@ -36,14 +43,13 @@ public struct ThreatRules: Sendable {
         }
         alerts += grantTableReads(recent)
         alerts += injectionAlerts(recent)
-        let shop = stream.filter { $0.source == .app && $0.time > start && $0.time <= now }
-        alerts += ShopSignInRules(rules: self).evaluate(shop)
+        alerts += ShopSignInRules(rules: self).evaluate(window.filter { $0.source == .app })
         return alerts
     }
 
     var windowText: String { "\(Int(section.window)) s" }
 
-    func loginAlerts(_ recent: [AuditEvent], history: [AuditEvent]) -> [Alert] {
+    func loginAlerts(_ recent: [AuditEvent], history: ThreatHistory) -> [Alert] {
         var alerts: [Alert] = []
         let failed = Dictionary(grouping: recent.filter { $0.event == "FAILED_CONNECT" }, by: \.account)
         for (account, events) in failed.sorted(by: { $0.key < $1.key }) {
@@ -80,12 +86,11 @@ public struct ThreatRules: Sendable {
         }
         let logins = recent.filter { $0.event == "CONNECT" && $0.outcome == "0" }
         // "Never seen" needs a history: on a log younger than the window every login would be new.
-        if let oldest = history.first, oldest.time < recent.first?.time ?? .distantFuture {
-            let known = Set(history.filter { $0.event == "CONNECT" }.map(\.account))
-            let knownUsers = Set(history.filter { $0.event == "CONNECT" }.map(\.user))
+        if let oldest = history.oldest, oldest < recent.first?.time ?? .distantFuture {
             for login in Dictionary(grouping: logins, by: \.account).values.compactMap(\.first)
-            where !known.contains(login.account) {
-                let what = knownUsers.contains(login.user) ? "from a host never seen before" : "never seen before"
+            where !history.accounts.contains(login.account) {
+                let what =
+                    history.users.contains(login.user) ? "from a host never seen before" : "never seen before"
                 alerts.append(
                     alert(
                         "security.login.new/\(login.account)", .warning,
@@ -198,5 +203,24 @@ public struct ThreatRules: Sendable {
 
     func alert(_ id: String, _ severity: Alert.Severity, _ summary: String, _ evidence: [String: String]) -> Alert {
         Alert(id: id, severity: severity, summary: summary, evidence: evidence, source: "security.threats")
+    }
+}
+
+/// The audit stream before the rules' window, summarised: what "never seen before" is judged by.
+public struct ThreatHistory: Sendable, Equatable {
+    /// The oldest server event; nil while there is none (then nothing is judged new).
+    public var oldest: Date?
+    /// Accounts (`user@host`) and users that connected.
+    public var accounts: Set<String> = []
+    public var users: Set<String> = []
+
+    public init() {}
+
+    public mutating func add(_ event: AuditEvent) {
+        guard event.source == .server else { return }
+        oldest = min(oldest ?? event.time, event.time)
+        guard event.event == "CONNECT" else { return }
+        accounts.insert(event.account)
+        users.insert(event.user)
     }
 }

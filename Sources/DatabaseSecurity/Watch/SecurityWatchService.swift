@@ -20,6 +20,11 @@ public final class SecurityWatchService: Service, @unchecked Sendable {
     private var lastPoll: Date?
     private var statements: StatementStore?
     private var pollFailure: String?
+    /// The audit stream as the rules need it: files followed (each line read once), the window's events, and
+    /// what came before summarised.
+    private var follower: AuditFollower?
+    private var auditWindow: [AuditEvent] = []
+    private var auditHistory = ThreatHistory()
 
     public init(
         configuration: DbctlConfiguration, httpClient: HTTPClient, now: @escaping @Sendable () -> Date = { Date() },
@@ -68,11 +73,31 @@ public final class SecurityWatchService: Service, @unchecked Sendable {
         let alerts = SecurityConditions(configuration: configuration).evaluate(now: current, serving: serving)
         var report = await notifier.reconcile(alerts, source: "security", now: current)
         if let audit = configuration.security?.audit, let threats = configuration.security?.threats {
-            let stream = AuditSearch(section: audit).run(AuditSearch.Filter(), showValues: true)
-            let found = ThreatRules(section: threats).evaluate(stream.events, now: current)
+            let found = threatAlerts(audit, threats, current)
             report.merge(await notifier.reconcile(found, source: "security.threats", now: current))
         }
         for failure in report.failures { logger.warning("alert not delivered: \(failure)") }
+    }
+
+    /// Reads the audit lines written since the last pass, keeps the window's events, folds older ones into the
+    /// history, and runs the rules.
+    func threatAlerts(_ audit: AuditSection, _ threats: ThreatsSection, _ current: Date) -> [Alert] {
+        var follower = self.follower ?? AuditFollower(serverLog: audit.serverLog, appLogs: audit.appLogs)
+        let batch = follower.poll()
+        self.follower = follower
+        if !batch.unreadable.isEmpty {
+            logger.warning(
+                "audit lines that are not records",
+                metadata: ["count": "\(batch.unreadable.count)", "first": "\(batch.unreadable[0])"])
+        }
+        let start = current.addingTimeInterval(-threats.window)
+        let ordered = (auditWindow + batch.events).enumerated().sorted {
+            ($0.element.time, $0.offset) < ($1.element.time, $1.offset)
+        }.map(\.element)
+        for event in ordered where event.time <= start { auditHistory.add(event) }
+        auditWindow = ordered.filter { $0.time > start }
+        return ThreatRules(section: threats).evaluate(
+            recent: auditWindow.filter { $0.time <= current }, history: auditHistory, now: current)
     }
 
     /// The bulk-read rule over the store, after every read of the statement history.
