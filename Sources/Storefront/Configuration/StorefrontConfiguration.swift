@@ -6,7 +6,8 @@ import MariaDB
 /// `STOREFRONT_ENV` = `development` (default), `staging` or `production` (stricter: `ProductionPolicy`);
 /// `DATABASE_URL` = `sqlite://PATH` (default `./storefront.sqlite`), `sqlite::memory:`, or
 /// `mysql://user@host:port/db`; `DATABASE_PASSWORD_FILE` (0600) for the MySQL password;
-/// `DATABASE_REPLICA_URLS` comma-separated; `DB_POOL_MIN`, `DB_POOL_MAX`, `DB_POOL_ACQUIRE_TIMEOUT_MS`;
+/// `DATABASE_REPLICA_URLS` comma-separated; `DB_POOL_MIN`, `DB_POOL_MAX`, `DB_POOL_ACQUIRE_TIMEOUT_MS`,
+/// `DB_POOL_MAX_LIFETIME_SECONDS`;
 /// `ADMIN_API_KEY` (or `ADMIN_API_KEY_FILE`); `CATALOG_CACHE_TTL_SECONDS`; `SQLITE_BUSY_TIMEOUT_MS`;
 /// `WRITE_GATE_MAX_WAIT_MS` (how long a write waits while writes are frozen); `ADMIN_API_KEYS_FILE` (scoped
 /// admin keys); `PASSWORD_HASH_COST` (bcrypt, default 12); `SESSION_TTL_SECONDS` (default 43200);
@@ -26,6 +27,10 @@ public struct StorefrontConfiguration: Sendable {
     public var poolMinimum: Int
     public var poolMaximum: Int
     public var poolAcquireTimeout: Duration
+    /// Connections are replaced after this age (`DB_POOL_MAX_LIFETIME_SECONDS`, default 1800): below the
+    /// server's or a proxy's `wait_timeout`, and how soon every connection has made a new TLS handshake (new
+    /// certificates) or signed in afresh after a change.
+    public var poolMaximumLifetime: Duration = .seconds(1_800)
     public var adminAPIKey: String?
     public var catalogCacheTTL: Duration
     /// How long an SQLite statement waits for a lock another process (or connection) holds before it fails.
@@ -136,6 +141,9 @@ public struct StorefrontConfiguration: Sendable {
         ].filter { _, text in
             text.split(separator: ",").contains { URLComponents(string: String($0))?.password?.isEmpty == false }
         }.map(\.0)
+        let lifetime = try int("DB_POOL_MAX_LIFETIME_SECONDS", 1_800)
+        guard lifetime >= 1 else { throw StorefrontConfigurationError("DB_POOL_MAX_LIFETIME_SECONDS must be ≥ 1") }
+        configuration.poolMaximumLifetime = .seconds(lifetime)
         if let file = env["ADMIN_API_KEYS_FILE"] { configuration.adminKeys = try AdminKey.load(file: file) }
         let cost = try int("PASSWORD_HASH_COST", 12)
         guard (4...31).contains(cost) else {

@@ -60,6 +60,7 @@ public final class StorefrontDatabase: Sendable {
                 minimumConnections: configuration.poolMinimum, maximumConnections: configuration.poolMaximum,
                 acquireTimeout: configuration.poolAcquireTimeout, name: "primary")
             pool.maximumPendingAcquires = max(configuration.poolMaximum * 8, 64)
+            pool.maximumLifetime = configuration.poolMaximumLifetime
             let replicas = configuration.replicas.isEmpty ? nil : ReplicaConfiguration(replicas: configuration.replicas)
             databases.use(.mariaDB(box.configuration, pool: pool, replicas: replicas), as: .mysql)
             kind = .mariadb
