@@ -154,6 +154,18 @@ import Testing
         }
     }
 
+    @Test func thePoolsLifetimeIsRead() throws {
+        let set = try StorefrontConfiguration.fromEnvironment(
+            ["DB_POOL_MAX_LIFETIME_SECONDS": "60"], dotEnvDirectory: "/nonexistent")
+        #expect(set.poolMaximumLifetime == .seconds(60))
+        let unset = try StorefrontConfiguration.fromEnvironment([:], dotEnvDirectory: "/x")
+        #expect(unset.poolMaximumLifetime == .seconds(1800))
+        let error = try #require(throws: StorefrontConfigurationError.self) {
+            try StorefrontConfiguration.fromEnvironment(["DB_POOL_MAX_LIFETIME_SECONDS": "0"], dotEnvDirectory: "/x")
+        }
+        #expect(error.description.contains("DB_POOL_MAX_LIFETIME_SECONDS"), "\(error)")
+    }
+
     @Test func productionListsEveryProblemAtOnce() throws {
         let error = try #require(throws: StorefrontConfigurationError.self) {
             try StorefrontConfiguration.fromEnvironment(
