@@ -58,8 +58,10 @@ public struct OnlineReport: Sendable, Codable, ReportJSON {
                     attempt.pauseMs,
                     attempt.reason.map { " — \($0)" } ?? "", steps))
         }
-        if let pauseMs {
-            lines.append(String(format: "cut over: writes paused %.0f ms; the shop now writes to %@", pauseMs, target))
+        if pauseMs != nil || phase == OnlineState.Phase.cutOver.rawValue {
+            lines.append(
+                pauseMs.map { String(format: "cut over: writes paused %.0f ms; the shop now writes to %@", $0, target) }
+                    ?? "cut over (an interrupted cut-over, finished): the shop now writes to \(target)")
             lines.append(
                 "rollback window open: dbctl rollback moves the shop back to SQLite with every order; dbctl migrate "
                     + "finish closes it"
@@ -113,6 +115,18 @@ public struct OnlineMigration {
                             --execute to clear its state, empty the target's tables, and start again
                             """))
             }
+            let interrupted = InterruptedCutOver(session: session, options: options)
+            if phase == OnlineState.Phase.applying.rawValue || phase == OnlineState.Phase.cutOver.rawValue,
+                try InterruptedCutOver.applies(live, target: session.target.endpoint)
+            {
+                let checks = interrupted.checks()
+                let leftBehind = checks.contains { $0.detail.contains("still on the fenced") }
+                let unreachable = checks.contains { $0.status == .failed }
+                if phase == OnlineState.Phase.applying.rawValue || leftBehind || unreachable {
+                    inspection.checks = checks
+                    return inspection
+                }
+            }
             if phase == OnlineState.Phase.cutOver.rawValue {
                 inspection.checks.append(
                     Check(
@@ -149,7 +163,7 @@ public struct OnlineMigration {
                     name: "online.keys", status: .failed,
                     detail:
                         "the change capture needs a primary key of at most \(ChangeCapture.maximumKeyColumns) "
-                            + "columns: \(unsupported.joined(separator: ", "))"
+                        + "columns: \(unsupported.joined(separator: ", "))"
                 ))
         let own = try live.rows(
             "SELECT name FROM sqlite_master WHERE type = 'trigger' AND substr(name, 1, 7) <> '_dbctl_'"
@@ -186,7 +200,7 @@ public struct OnlineMigration {
                     name: "online.journal_mode", status: .warning,
                     detail:
                         "\(mode): switched to WAL before the capture starts (persistent; readers then never block "
-                            + "the shop's writers)"
+                        + "the shop's writers)"
                 ))
         if options.apps.isEmpty && options.hooks.cutOver == nil {
             checks.append(
@@ -194,7 +208,7 @@ public struct OnlineMigration {
                     name: "online.apps", status: .failed,
                     detail:
                         "name the running storefront instances with --app URL (and --app-key-file), or pass "
-                            + "--cutover-hook CMD for any other application"
+                        + "--cutover-hook CMD for any other application"
                 ))
         }
         let control = AppControl(apps: options.apps)
@@ -218,7 +232,7 @@ public struct OnlineMigration {
                         name: "online.apps", status: .ok,
                         detail:
                             "app \(app.url): sqlite \(state.database), write gate ready (generation "
-                                + "\(state.generation))"
+                            + "\(state.generation))"
                     ))
             }
         }
@@ -227,8 +241,8 @@ public struct OnlineMigration {
                 name: "online.pause", status: .ok,
                 detail:
                     "cut-over only when ≤ \(options.maxLagRows) changes wait; writes paused at most "
-                        + "\(options.maxPauseMs) ms per attempt, else thawed on SQLite and retried (up to "
-                            + "\(options.maxAttempts) attempts)"
+                    + "\(options.maxPauseMs) ms per attempt, else thawed on SQLite and retried (up to "
+                    + "\(options.maxAttempts) attempts)"
             ))
         return checks
     }
@@ -282,6 +296,14 @@ public struct OnlineMigration {
         let admin = try BlockingConnection.connect(session.target)
         defer { admin.close() }
         var state = try OnlineState.all(on: admin)
+        if state["phase"] == OnlineState.Phase.applying.rawValue
+            || state["phase"] == OnlineState.Phase.cutOver.rawValue,
+            try InterruptedCutOver.applies(live, target: session.target.endpoint)
+        {
+            try InterruptedCutOver(session: session, options: options).finish(&report, admin: admin, log: log)
+            report.totalSeconds = Date().timeIntervalSince(started)
+            return report
+        }
         var plan = inspection.plan
         let capture = ChangeCapture(tables: plan.tables)
         if state.isEmpty {

@@ -91,6 +91,18 @@ extension MigrateCommand {
         fflush(nil)
         guard execute else {
             let plan = inspection.plan
+            if inspection.checks.contains(where: { $0.name == "online.interrupted" }) {
+                print(
+                    "\nplan: freeze, switch and thaw each instance still on the fenced file, then record the cut-over "
+                        + "in \(session.target.endpoint)")
+                let failed = inspection.failed
+                print(
+                    failed.isEmpty
+                        ? "dry run: nothing was changed. Add --execute to finish the cut-over."
+                        : "dry run: \(failed.count) check(s) failed; fix them before --execute.")
+                if !failed.isEmpty { throw ExitCode(2) }
+                return
+            }
             print(
                 """
 

@@ -193,11 +193,89 @@ import Testing
         let file = try SQLiteSource(path: shop.path, writable: true)
         try file.executeScript("BEGIN IMMEDIATE;\n" + (try Fence.removeScript(file)) + "COMMIT;")
         file.close()
-        let back = try ProgramRunner.run(dbctl, [
-            "rollback", "--source", shop.path, "--target", url, "--password-file", passwordFile, "--app", a.url,
-            "--app", b.url, "--app-key-file", keyFile, "--execute",
-        ])
+        let back = try ProgramRunner.run(
+            dbctl,
+            [
+                "rollback", "--source", shop.path, "--target", url, "--password-file", passwordFile, "--app", a.url,
+                "--app", b.url, "--app-key-file", keyFile, "--execute",
+            ])
         #expect(back.0 == 0 && back.1.contains("interrupted rollback"), "\(back.1)")
+        #expect(try Self.orders(load.acknowledged, missingFrom: shop.path).isEmpty)
+        for shopProcess in [a, b] { #expect(try shopProcess.state()["backend"] as? String == "sqlite") }
+    }
+
+    /// dbctl killed after SQLite was fenced and one of two instances had switched: the other's lease runs
+    /// out and it is left on the fenced file, refusing writes. The same command finishes the cut-over (only
+    /// the instance left behind is switched), no acknowledged order is lost, and the way back still works.
+    @Test func killedAfterTheFenceARerunSwitchesTheInstanceLeftBehind() async throws {
+        let dbctl = ResumeTests.dbctl
+        let storefront = URL(fileURLWithPath: dbctl).deletingLastPathComponent().appendingPathComponent("storefront")
+            .path
+        let shop = try await OnlineMigrationTests.shop(scale: 300)
+        defer { shop.remove() }
+        let passwordFile = shop.directory + "/pw"
+        let keyFile = shop.directory + "/admin.key"
+        _ = FileManager.default.createFile(
+            atPath: passwordFile, contents: Data((shop.target.password ?? "").utf8),
+            attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(
+            atPath: keyFile, contents: Data(ShopLoad.adminKey.utf8), attributes: [.posixPermissions: 0o600])
+        let environment = [
+            "DATABASE_URL": "sqlite://" + shop.path, "ADMIN_API_KEY": ShopLoad.adminKey,
+            "DATABASE_PASSWORD_FILE": passwordFile,
+        ]
+        let a = try ShopProcess(binary: storefront, environment: environment, folder: shop.directory, name: "a")
+        defer { a.stop() }
+        let b = try ShopProcess(binary: storefront, environment: environment, folder: shop.directory, name: "b")
+        defer { b.stop() }
+        let url = "mysql://\(shop.target.username)@127.0.0.1:\(shop.target.port)/\(shop.target.database!)"
+        let apps = ["--app", a.url, "--app", b.url, "--app-key-file", keyFile]
+        let common =
+            ["migrate", "--online", "--source", shop.path, "--target", url, "--password-file", passwordFile] + apps
+            + ["--snapshot-file", shop.directory + "/snap.sqlite", "--lease-ms", "1500"]
+        let load = ShopLoad(urls: [a.url, b.url], workersPerInstance: 2, products: 300)
+        defer { if !load.isStopped { load.stop() } }
+        while load.acknowledged.count < 20 && load.failed.isEmpty { usleep(20_000) }
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: dbctl)
+        process.arguments = common + ["--execute"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["DBCTL_FAILPOINT": "after-first-switch"]) {
+            $1
+        }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal, "dbctl was killed at the failpoint")
+        usleep(2_000_000)  // past the lease
+        #expect(try a.state()["backend"] as? String == "mariadb", "the first instance had switched")
+        let stranded = try b.state()
+        #expect(stranded["backend"] as? String == "sqlite" && stranded["frozen"] as? Bool == false, "\(stranded)")
+        let killedAt = load.acknowledged.count
+        while load.acknowledged.count < killedAt + 10 && load.failed.isEmpty { usleep(20_000) }
+
+        // The dry run says what is left; the same command finishes it.
+        let (planned, plan) = try ProgramRunner.run(dbctl, common)
+        #expect(planned == 0 && plan.contains("online.interrupted"), "\(plan)")
+        #expect(plan.contains("app \(b.url): still on the fenced"), "\(plan)")
+        #expect(plan.contains("app \(a.url): already on mariadb"), "\(plan)")
+        let (status, output) = try ProgramRunner.run(dbctl, common + ["--execute"])
+        #expect(status == 0 && output.contains("finished the interrupted cut-over"), "\(output)")
+        for shopProcess in [a, b] { #expect(try shopProcess.state()["backend"] as? String == "mariadb") }
+        #expect(try OnlineMaintenance.status(target: shop.target, sourcePath: nil).phase == "cut_over")
+        let after = load.acknowledged.count
+        while load.acknowledged.count < after + 20 && load.failed.isEmpty { usleep(20_000) }
+        load.stop()
+        #expect(load.failed.isEmpty, "\(load.failed.prefix(5))")
+        #expect(try Self.orders(load.acknowledged, missingFrom: shop.target).isEmpty)
+
+        // The way back works after the recovery: every order returns to SQLite.
+        let back = try ProgramRunner.run(
+            dbctl,
+            ["rollback", "--source", shop.path, "--target", url, "--password-file", passwordFile] + apps
+                + ["--execute"])
+        #expect(back.0 == 0, "\(back.1)")
         #expect(try Self.orders(load.acknowledged, missingFrom: shop.path).isEmpty)
         for shopProcess in [a, b] { #expect(try shopProcess.state()["backend"] as? String == "sqlite") }
     }

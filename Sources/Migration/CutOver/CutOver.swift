@@ -123,6 +123,7 @@ struct CutOver {
             committed = true
             try applier.setPhase(.cutOver)
             step("fence")
+            Failpoint.reached("after-fence")
             if !control.apps.isEmpty {
                 try switchAll()
                 step("switch")
@@ -161,6 +162,11 @@ struct CutOver {
     /// Switches every instance; on any failure the ones already switched go back to SQLite.
     func switchAll() throws {
         let before = control.onAll { app in try control.state(app) }
+        if Failpoint.armed == "after-first-switch", let first = control.apps.first {
+            _ = try? control.switchDatabase(
+                first, url: appTargetURL, passwordFile: appPasswordFile, timeoutMs: max(2_000, maxPauseMs * 4))
+            Failpoint.reached("after-first-switch")
+        }
         let results = control.onAll { [appTargetURL, appPasswordFile, maxPauseMs] app in
             try control.switchDatabase(
                 app, url: appTargetURL, passwordFile: appPasswordFile, timeoutMs: max(2_000, maxPauseMs * 4))
