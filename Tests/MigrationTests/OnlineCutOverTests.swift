@@ -3,6 +3,7 @@ import MariaDB
 import MariaDBServer
 import MariaDBTestSupport
 import Migration
+import Storefront
 import Testing
 
 /// Two running storefront instances on one SQLite file, taking orders the whole time: `dbctl migrate
@@ -207,6 +208,10 @@ import Testing
     /// dbctl killed after SQLite was fenced and one of two instances had switched: the other's lease runs
     /// out and it is left on the fenced file, refusing writes. The same command finishes the cut-over (only
     /// the instance left behind is switched), no acknowledged order is lost, and the way back still works.
+    @Test func theFenceMessageIsTheOneTheShopRecognises() {
+        #expect(Fence.message(target: "db:3306").hasPrefix(FencedWrite.messagePrefix))
+    }
+
     @Test func killedAfterTheFenceARerunSwitchesTheInstanceLeftBehind() async throws {
         let dbctl = ResumeTests.dbctl
         let storefront = URL(fileURLWithPath: dbctl).deletingLastPathComponent().appendingPathComponent("storefront")
@@ -250,10 +255,17 @@ import Testing
         #expect(process.terminationReason == .uncaughtSignal, "dbctl was killed at the failpoint")
         usleep(2_000_000)  // past the lease
         #expect(try a.state()["backend"] as? String == "mariadb", "the first instance had switched")
-        let stranded = try b.state()
-        #expect(stranded["backend"] as? String == "sqlite" && stranded["frozen"] as? Bool == false, "\(stranded)")
+        let leftBehind = try b.state()
+        #expect(leftBehind["backend"] as? String == "sqlite" && leftBehind["frozen"] as? Bool == false, "\(leftBehind)")
+        // Stranded: the switched instance takes orders, the other's writes are refused (and change nothing).
         let killedAt = load.acknowledged.count
-        while load.acknowledged.count < killedAt + 10 && load.failed.isEmpty { usleep(20_000) }
+        let strandedSince = Date()
+        while (load.acknowledged.count < killedAt + 10 || !load.failed.contains(where: { $0.contains("503") }))
+            && Date().timeIntervalSince(strandedSince) < 30
+        {
+            usleep(20_000)
+        }
+        #expect(load.acknowledged.count >= killedAt + 10, "orders go on through the switched instance")
 
         // The dry run says what is left; the same command finishes it.
         let (planned, plan) = try ProgramRunner.run(dbctl, common)
@@ -265,9 +277,14 @@ import Testing
         for shopProcess in [a, b] { #expect(try shopProcess.state()["backend"] as? String == "mariadb") }
         #expect(try OnlineMaintenance.status(target: shop.target, sourcePath: nil).phase == "cut_over")
         let after = load.acknowledged.count
-        while load.acknowledged.count < after + 20 && load.failed.isEmpty { usleep(20_000) }
+        let failedWhileStranded = load.failed.count
+        while load.acknowledged.count < after + 20 && load.failed.count == failedWhileStranded { usleep(20_000) }
         load.stop()
-        #expect(load.failed.isEmpty, "\(load.failed.prefix(5))")
+        let stranded = load.failed.prefix(failedWhileStranded)
+        #expect(!stranded.isEmpty, "the instance left behind refused writes while stranded")
+        #expect(stranded.allSatisfy { $0.contains("503") && $0.contains("database_fenced") }, "\(stranded.prefix(3))")
+        #expect(stranded.allSatisfy { $0.contains(b.url) }, "only the instance left behind refused writes")
+        #expect(load.failed.count == failedWhileStranded, "none once finished: \(load.failed.suffix(3))")
         #expect(try Self.orders(load.acknowledged, missingFrom: shop.target).isEmpty)
 
         // The way back works after the recovery: every order returns to SQLite.

@@ -76,6 +76,13 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 error.body ?? error.status.reasonPhrase
             )
             .response(from: request, context: context)
+        } catch  where FencedWrite.matches(error) {
+            context.logger.error("a write reached the fenced SQLite file", metadata: ["error": "\(error)"])
+            return try APIError(
+                .serviceUnavailable, code: "database_fenced",
+                "this instance's database moved; the write was refused and nothing changed: retry shortly",
+                retryAfterSeconds: 1
+            ).response(from: request, context: context)
         } catch let error as any DatabaseError where error.isConstraintFailure {
             return try APIError(
                 .conflict, code: "conflict", "the change conflicts with existing data (a unique or referenced value)"
