@@ -53,7 +53,9 @@ import Testing
     }
 
     @Test func aWriteDuringAFreezeWaitsAndCompletesAfterThawWhileReadsGoOn() async throws {
-        try await LiveShop.run(.sqlite) { shop in
+        // The write may wait as long as the lease lasts: giving up at the gate (`write_frozen`) is another test's
+        // subject, and the default 30 s can pass on a loaded machine before the thaw below.
+        try await LiveShop.run(.sqlite, configure: { $0.writeGateMaxWait = .seconds(90) }) { shop in
             // The longest lease there is: the steps below can take seconds each on a loaded machine, and the lease
             // must not run out before the thaw (expiry is another test's subject).
             let frozen = try await shop.admin(.post, "/admin/database/freeze", json: #"{"lease_ms": 60000}"#)
