@@ -84,6 +84,8 @@ extension OnlineMigration {
                         report.attempts.append(record)
                         if record.outcome == "switched" {
                             report.pauseMs = record.pauseMs
+                            report.lagAtCutOver = lag.pending
+                            report.oldestSecondsAtCutOver = lag.oldestSeconds
                             try applier.withConnection { connection in
                                 try OnlineState.set(
                                     "last_pause_ms", String(format: "%.1f", record.pauseMs), on: connection)

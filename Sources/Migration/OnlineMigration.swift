@@ -41,6 +41,9 @@ public struct OnlineReport: Sendable, Codable, ReportJSON {
     public var changesPerSecond = 0.0
     public var attempts: [CutOverAttempt] = []
     public var pauseMs: Double?
+    /// The lag when the successful cut-over started: changes waiting, and the age of the oldest.
+    public var lagAtCutOver: Int?
+    public var oldestSecondsAtCutOver: Double?
     public var totalSeconds = 0.0
 
     public var text: String {
@@ -49,6 +52,12 @@ public struct OnlineReport: Sendable, Codable, ReportJSON {
         lines.append(
             "changes applied after the snapshot (position \(snapshotPosition)): \(appliedChanges)"
                 + (applySeconds > 0 ? String(format: ", %.0f changes/s", changesPerSecond) : ""))
+        if let lagAtCutOver {
+            lines.append(
+                String(
+                    format: "lag when the cut-over started: %d changes waiting, the oldest %.2f s old", lagAtCutOver,
+                    oldestSecondsAtCutOver ?? 0))
+        }
         for attempt in attempts {
             let steps = attempt.steps.sorted { $0.key < $1.key }.map { String(format: "%@ %.1f", $0.key, $0.value) }
                 .joined(separator: ", ")

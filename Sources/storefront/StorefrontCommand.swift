@@ -149,7 +149,9 @@ struct PIIReencrypt: AsyncParsableCommand {
         commandName: "reencrypt",
         abstract: "Seal every customer's personal data with the current key, while the shop runs (resumable).",
         discussion: "Encrypts data stored in clear and re-seals data under older key versions; exits 1 unless "
-            + "every row ends under the current key and decrypts.")
+            + "every row ends under the current key and decrypts. Also called as rotate-key (after a new "
+            + "current key) and encrypt-existing (after turning encryption on): the same pass does both.",
+        aliases: ["rotate-key", "encrypt-existing"])
     @Option(help: "Rows per transaction.") var batch = 500
 
     func run() async throws {

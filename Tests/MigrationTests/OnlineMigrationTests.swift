@@ -160,6 +160,9 @@ final class SQLiteWriter: @unchecked Sendable {
         #expect(report.appliedChanges > 300, "\(report.text)")
         let pause = try #require(report.pauseMs)
         #expect(pause < 500, "\(report.text)")
+        let lag = try #require(report.lagAtCutOver, "the report names the lag")
+        #expect(lag <= options.maxLagRows && (report.oldestSecondsAtCutOver ?? -1) >= 0, "\(report.text)")
+        #expect(report.text.contains("lag when the cut-over started: \(lag) changes waiting"), "\(report.text)")
         // The writer was stopped by the fence, with a message that says where the data went.
         #expect(writer.stoppedBy?.contains("moved to MariaDB") == true, "\(writer.stoppedBy ?? "still running")")
         // Every transaction the writer committed is on MariaDB, and both sides are identical.

@@ -304,7 +304,8 @@ import Testing
         first.waitUntilExit()
         #expect(first.terminationReason == .uncaughtSignal, "killed mid-run: \(seen.suffix(300))")
 
-        let (status, output) = try ServeProcess.run(["pii", "reencrypt", "--batch", "200"], environment: environment)
+        let (status, output) = try ServeProcess.run(
+            ["pii", "encrypt-existing", "--batch", "200"], environment: environment)
         #expect(status == 0, "\(output.suffix(400))")
         let summary = try #require(output.split(separator: "\n").last { $0.hasPrefix("re-sealed") }, "\(output)")
         let numbers = summary.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
@@ -319,7 +320,7 @@ import Testing
             bytes += (try? Data(contentsOf: URL(fileURLWithPath: folder + "/shop.sqlite" + suffix))) ?? Data()
         }
         #expect(!bytes.isEmpty)
-        let (again, rerun) = try ServeProcess.run(["pii", "reencrypt"], environment: environment)
+        let (again, rerun) = try ServeProcess.run(["pii", "rotate-key"], environment: environment)
         #expect(again == 0 && rerun.contains("re-sealed 0 customers and 0 addresses"), "\(rerun.suffix(300))")
         // Freed pages may keep old bytes until vacuumed; the live rows are what must hold no email.
         let (dumped, dump) = try ProgramRunner.run(
