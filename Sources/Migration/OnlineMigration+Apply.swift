@@ -99,13 +99,13 @@ extension OnlineMigration {
                             String(
                                 format:
                                     "cut-over attempt %d backed off after %.0f ms: %@; the shop writes on SQLite, "
-                                        + "retrying in %.1f s",
+                                    + "retrying in %.1f s",
                                 attempt, record.pauseMs, record.reason ?? "", backOff))
                         guard attempt < options.maxAttempts else {
                             throw MigrationError(
                                 "the cut-over backed off \(attempt) times (last: \(record.reason ?? "?")); the shop "
                                     + "stays on SQLite and the changes keep being captured: rerun to try again, or "
-                                        + "dbctl migrate abort"
+                                    + "dbctl migrate abort"
                             )
                         }
                         nextAttempt = Date().addingTimeInterval(backOff)
@@ -119,12 +119,7 @@ extension OnlineMigration {
                 }
             }
         } catch {
-            if let hook = options.hooks.failure {
-                var environment = environment(report, attempt: attempt, pending: -1)
-                environment["DBCTL_ERROR"] = "\(error)"
-                try? Hooks.run(
-                    hook, event: "failure", environment: environment, timeoutSeconds: options.hooks.timeoutSeconds)
-            }
+            runFailureHook(error, report: report, attempt: attempt)
             throw error
         }
         report.phase = OnlineState.Phase.cutOver.rawValue

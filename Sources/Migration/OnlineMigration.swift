@@ -314,7 +314,6 @@ public struct OnlineMigration {
             return report
         }
         var plan = inspection.plan
-        let capture = ChangeCapture(tables: plan.tables)
         if state.isEmpty {
             if SQLiteValue.string(try live.scalar("PRAGMA journal_mode")).lowercased() != "wal" {
                 try Self.switchToWAL(live)
@@ -332,6 +331,25 @@ public struct OnlineMigration {
                     + "\(state["applied_seq"] ?? "?"))"
             )
         }
+        do {
+            try copyPhase(
+                plan: &plan, state: &state, live: live, admin: admin, report: &report, copyOptions: copyOptions,
+                log: log)
+        } catch {
+            runFailureHook(error, report: report, attempt: 0)
+            throw error
+        }
+        try applyAndCutOver(plan: plan, live: live, state: state, report: &report, log: log)
+        report.totalSeconds = Date().timeIntervalSince(started)
+        return report
+    }
+
+    /// Capture, snapshot and the verified copy of the snapshot, as far as the state says they are not done.
+    func copyPhase(
+        plan: inout MigrationPlan, state: inout [String: String], live: SQLiteSource, admin: BlockingConnection,
+        report: inout OnlineReport, copyOptions: MigrationOptions, log: @escaping (String) -> Void
+    ) throws {
+        let capture = ChangeCapture(tables: plan.tables)
         if state["phase"] == OnlineState.Phase.copying.rawValue && state["snapshot_position"] == nil {
             // Capture first, then the snapshot: every change after the snapshot's position is in the log.
             try capture.install(on: live, target: session.target.endpoint)
@@ -373,9 +391,14 @@ public struct OnlineMigration {
             Snapshot.discard(path)
             plan.source = session.sourcePath
         }
-        try applyAndCutOver(plan: plan, live: live, state: state, report: &report, log: log)
-        report.totalSeconds = Date().timeIntervalSince(started)
-        return report
+    }
+
+    /// `--hook-failure` with the error, for a run that stops at any phase.
+    func runFailureHook(_ error: any Error, report: OnlineReport, attempt: Int) {
+        guard let hook = options.hooks.failure else { return }
+        var environment = environment(report, attempt: attempt, pending: -1)
+        environment["DBCTL_ERROR"] = "\(error)"
+        try? Hooks.run(hook, event: "failure", environment: environment, timeoutSeconds: options.hooks.timeoutSeconds)
     }
 
     func environment(_ report: OnlineReport, attempt: Int, pending: Int) -> [String: String] {

@@ -227,6 +227,67 @@ final class SQLiteWriter: @unchecked Sendable {
         #expect(try file.execute("UPDATE products SET stock = stock + 1 WHERE id = 1") == 1)  // no fence, no capture
     }
 
+    /// A pause budget no attempt can meet: each attempt backs off (the shop thawed on SQLite, nothing fenced),
+    /// the before-cut-over hook runs before each, the run gives up after `maxAttempts` naming the last reason,
+    /// the change log was trimmed behind the applier meanwhile, and the same migration with a real budget then
+    /// cuts over without losing a committed row.
+    @Test func anImpossiblePauseBudgetBacksOffAndARerunCutsOver() async throws {
+        let shop = try await Self.shop()
+        defer { shop.remove() }
+        let writer = SQLiteWriter(path: shop.path, products: 300, reviews: 150)
+        defer { writer.finish() }
+        writer.waitUntil(committed: 20)
+        var options = Self.options(shop, postpone: true)
+        options.maxPauseMs = 1
+        options.maxAttempts = 2
+        // Applying for a few seconds first, while the writer writes: the log is trimmed once a second.
+        let flag = options.postponeFlagFile!
+        Thread.detachNewThread {
+            usleep(2_500_000)
+            try? FileManager.default.removeItem(atPath: flag)
+        }
+        let beforeFile = shop.directory + "/before"
+        options.hooks.beforeCutOver = "echo \"$DBCTL_EVENT $DBCTL_ATTEMPT $DBCTL_PENDING_CHANGES\" >> '\(beforeFile)'"
+        let migration = OnlineMigration(session: Self.session(shop), options: options)
+        let inspection = try migration.inspect()
+        let lines = Collected<String>()
+        let error = try #require(throws: MigrationError.self) {
+            try migration.run(inspection, copyOptions: MigrationOptions()) { lines.append($0) }
+        }
+        #expect(error.message.contains("the cut-over backed off 2 times"), "\(error)")
+        #expect(error.message.contains("took the pause past 1 ms"), "\(error)")
+        let backedOff = lines.all.filter { $0.contains("backed off after") }
+        #expect(backedOff.count == 2, "\(lines.all.suffix(5))")
+        #expect(backedOff.first?.contains("retrying in 0.5 s") == true, "\(backedOff)")
+        let hooks = try String(contentsOfFile: beforeFile, encoding: .utf8).split(separator: "\n")
+        #expect(
+            hooks.count == 2 && hooks[0].hasPrefix("before-cut-over 1 ") && hooks[1].hasPrefix("before-cut-over 2 "))
+        let file = try SQLiteSource(path: shop.path, writable: true)
+        #expect(!(try Fence.isInstalled(file)), "nothing fenced: the shop writes on SQLite")
+        // Trimmed: the log no longer holds the changes right after the snapshot.
+        let admin = try BlockingConnection.connect(shop.target)
+        let snapshot = Int64(try OnlineState.all(on: admin)["snapshot_position"] ?? "") ?? -1
+        admin.close()
+        let oldest = try file.rows("SELECT MIN(seq) FROM \(ChangeCapture.changeTable)").first?.first
+        let seq: Int64 = {
+            if case .integer(let value)? = oldest { return value }
+            return .max  // an empty log: everything was trimmed
+        }()
+        #expect(seq > snapshot + 1, "trimmed: oldest \(seq), snapshot \(snapshot)")
+        file.close()
+
+        options.maxPauseMs = 500
+        options.hooks.beforeCutOver = nil
+        options.postponeFlagFile = nil
+        let again = OnlineMigration(session: Self.session(shop), options: options)
+        let report = try again.run(try again.inspect(), copyOptions: MigrationOptions()) { _ in }
+        writer.finish()
+        #expect(report.resumed && report.pauseMs != nil, "\(report.text)")
+        let emails = Set(
+            try query(shop.target, "SELECT email FROM customers").map { try $0.decode(0, as: String.self) })
+        #expect(writer.committed.allSatisfy(emails.contains), "every committed row is on MariaDB")
+    }
+
     @Test func aFailingCutOverHookLeavesTheShopOnSQLite() async throws {
         let shop = try await Self.shop(scale: 100)
         defer { shop.remove() }
