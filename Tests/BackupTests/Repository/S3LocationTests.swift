@@ -105,7 +105,8 @@ struct S3LocationTests {
             #expect(error.code == .unreachable)
             #expect(error.message.contains("3 attempts"))
             #expect(error.description.contains("127.0.0.1:\(server.port)"))
-            #expect(Date().timeIntervalSince(started) < 30, "bounded, not a hang")
+            // Three attempts, then the error; the time is a loose bound (a starved machine stalls whole seconds).
+            #expect(Date().timeIntervalSince(started) < 110, "bounded, not a hang")
             // A fresh server keeps nothing: the old object is gone, the location works again.
             try await server.restart()
             #expect(try await !location.exists("backups/before"))
@@ -124,7 +125,12 @@ struct S3LocationTests {
             let elapsed = Date().timeIntervalSince(started)
             server.resume()
             #expect(error.code == .unreachable)
-            #expect(elapsed < 30, "bounded, not a hang")
+            // The request's own deadline cut both attempts (not the client's 60 s read timeout, the hang this rules
+            // out). The time is only a loose bound: a machine starved by the whole suite has stalled this process
+            // for tens of seconds.
+            #expect(error.message.contains("after 2 attempts"), "\(error)")
+            #expect(error.message.contains("deadlineExceeded"), "\(error)")
+            #expect(elapsed < 110, "bounded, not a hang: \(elapsed) s")
         }
     }
 }
