@@ -144,5 +144,34 @@ import Testing
             ])
         #expect(noGo == 4, "\(noGoOutput)")
         #expect(noGoOutput.contains("NO-GO") && noGoOutput.contains("exceeds 1 ms"), "\(noGoOutput)")
+
+        // Any other application: --smoke CMD gets the staging URL (no password) and the password file; its
+        // exit status is the smoke verdict.
+        let seen = directory + "/smoke.env"
+        func rehearse(smoke: String) throws -> (Int32, String) {
+            let database = try TestServer.freshDatabase("staging").database!
+            // Without --app-binary the application's schema is the operator's to create, as in production.
+            let url = "mysql://\(staging.username)@127.0.0.1:\(staging.port)/\(database)"
+            let (migrated, text) = try ProgramRunner.run(
+                storefront, ["migrate"], environment: ["DATABASE_URL": url, "DATABASE_PASSWORD_FILE": passwordFile])
+            try #require(migrated == 0, "storefront migrate: \(text)")
+            return try ProgramRunner.run(
+                dbctl,
+                [
+                    "rehearse", "--source", path, "--staging",
+                    "mysql://\(staging.username)@127.0.0.1:\(staging.port)/\(database)", "--password-file",
+                    passwordFile, "--sample-seconds", "0", "--smoke", smoke, "--execute",
+                ])
+        }
+        let (smokeGo, smokeOutput) = try rehearse(
+            smoke: "echo \"$DBCTL_STAGING_URL $DBCTL_STAGING_PASSWORD_FILE\" > '\(seen)'")
+        #expect(smokeGo == 0 && smokeOutput.contains("GO: staging verified identical"), "\(smokeOutput)")
+        let environment = try String(contentsOfFile: seen, encoding: .utf8)
+        #expect(environment.hasPrefix("mysql://\(staging.username)@127.0.0.1:\(staging.port)/"), "\(environment)")
+        #expect(environment.contains(" \(passwordFile)"), "\(environment)")
+        #expect(!environment.contains(staging.password ?? "-"), "no password in the smoke's environment")
+        let (smokeNoGo, failed) = try rehearse(smoke: "echo checkout broke >&2; exit 7")
+        #expect(smokeNoGo == 4, "\(failed)")
+        #expect(failed.contains("✗ echo checkout broke") && failed.contains("NO-GO"), "\(failed)")
     }
 }
