@@ -128,10 +128,10 @@ public struct OnlineMigration {
             if phase == OnlineState.Phase.applying.rawValue || phase == OnlineState.Phase.cutOver.rawValue,
                 try InterruptedCutOver.applies(live, target: session.target.endpoint)
             {
-                let checks = interrupted.checks()
-                let leftBehind = checks.contains { $0.detail.contains("still on the fenced") }
+                let sides = interrupted.sides()
+                let checks = interrupted.checks(sides)
                 let unreachable = checks.contains { $0.status == .failed }
-                if phase == OnlineState.Phase.applying.rawValue || leftBehind || unreachable {
+                if phase == OnlineState.Phase.applying.rawValue || InterruptedCutOver.leftBehind(sides) || unreachable {
                     inspection.checks = checks
                     return inspection
                 }

@@ -91,34 +91,33 @@ extension MigrateCommand {
         fflush(nil)
         guard execute else {
             let plan = inspection.plan
-            if inspection.checks.contains(where: { $0.name == "online.interrupted" }) {
+            let interrupted = inspection.checks.contains { $0.name == "online.interrupted" }
+            if interrupted {
                 print(
                     "\nplan: freeze, switch and thaw each instance still on the fenced file, then record the cut-over "
                         + "in \(session.target.endpoint)")
-                let failed = inspection.failed
+            } else {
                 print(
-                    failed.isEmpty
-                        ? "dry run: nothing was changed. Add --execute to finish the cut-over."
-                        : "dry run: \(failed.count) check(s) failed; fix them before --execute.")
-                if !failed.isEmpty { throw ExitCode(2) }
-                return
-            }
-            print(
-                """
+                    """
 
-                online plan: \(plan.tables.count) tables, \(plan.estimatedRows) rows
-                  1. install change capture (3 triggers per table, change log _dbctl_changes) in \(session.sourcePath)
-                  2. snapshot the file (VACUUM INTO) and copy it into \(session.target.endpoint) (the offline path, verified)
-                  3. apply the captured changes in order, checkpointed in the target (_dbctl_online)
-                  4. when ≤ \(online.maxLagRows) changes wait: freeze \(online.apps.isEmpty ? "(the --cutover-hook "
-                      + "application)" : online.apps.joined(separator: ", ")), \
-                drain, compare counts, fence SQLite, switch, thaw — at most \(online.maxPauseMs) ms, else thaw on SQLite and retry
-                """)
+                    online plan: \(plan.tables.count) tables, \(plan.estimatedRows) rows
+                      1. install change capture (3 triggers per table, change log _dbctl_changes) in \
+                    \(session.sourcePath)
+                      2. snapshot the file (VACUUM INTO) and copy it into \(session.target.endpoint) \
+                    (the offline path, verified)
+                      3. apply the captured changes in order, checkpointed in the target (_dbctl_online)
+                      4. when ≤ \(online.maxLagRows) changes wait: freeze \(online.apps.isEmpty ? "(the --cutover-hook "
+                          + "application)" : online.apps.joined(separator: ", ")), \
+                    drain, compare counts, fence SQLite, switch, thaw — at most \(online.maxPauseMs) ms, else thaw on SQLite and retry
+                    """)
+            }
             let failed = inspection.failed
             print(
-                failed.isEmpty
-                    ? "dry run: nothing was written. Add --execute to migrate online."
-                    : "dry run: \(failed.count) check(s) failed; fix them before --execute.")
+                !failed.isEmpty
+                    ? "dry run: \(failed.count) check(s) failed; fix them before --execute."
+                    : interrupted
+                        ? "dry run: nothing was changed. Add --execute to finish the cut-over."
+                        : "dry run: nothing was written. Add --execute to migrate online.")
             if !failed.isEmpty { throw ExitCode(2) }
             return
         }

@@ -130,22 +130,11 @@ import Testing
             FileManager.default.isExecutableFile(atPath: storefront), "\(storefront) missing: build the package first")
         let shop = try await OnlineMigrationTests.shop(scale: 300)
         defer { shop.remove() }
-        let passwordFile = shop.directory + "/pw"
-        let keyFile = shop.directory + "/admin.key"
-        _ = FileManager.default.createFile(
-            atPath: passwordFile, contents: Data((shop.target.password ?? "").utf8),
-            attributes: [.posixPermissions: 0o600])
-        _ = FileManager.default.createFile(
-            atPath: keyFile, contents: Data(ShopLoad.adminKey.utf8), attributes: [.posixPermissions: 0o600])
-        let environment = [
-            "DATABASE_URL": "sqlite://" + shop.path, "ADMIN_API_KEY": ShopLoad.adminKey,
-            "DATABASE_PASSWORD_FILE": passwordFile,
-        ]
-        let a = try ShopProcess(binary: storefront, environment: environment, folder: shop.directory, name: "a")
-        defer { a.stop() }
-        let b = try ShopProcess(binary: storefront, environment: environment, folder: shop.directory, name: "b")
-        defer { b.stop() }
-        let url = "mysql://\(shop.target.username)@127.0.0.1:\(shop.target.port)/\(shop.target.database!)"
+        let instances = try TwoInstances(shop, storefront: storefront)
+        defer { instances.stop() }
+        let (a, b, passwordFile, keyFile, url) = (
+            instances.a, instances.b, instances.passwordFile, instances.keyFile, instances.url
+        )
         let common = [
             "migrate", "--online", "--source", shop.path, "--target", url, "--password-file", passwordFile, "--app",
             a.url,
@@ -205,35 +194,24 @@ import Testing
         for shopProcess in [a, b] { #expect(try shopProcess.state()["backend"] as? String == "sqlite") }
     }
 
-    /// dbctl killed after SQLite was fenced and one of two instances had switched: the other's lease runs
-    /// out and it is left on the fenced file, refusing writes. The same command finishes the cut-over (only
-    /// the instance left behind is switched), no acknowledged order is lost, and the way back still works.
     @Test func theFenceMessageIsTheOneTheShopRecognises() {
         #expect(Fence.message(target: "db:3306").hasPrefix(FencedWrite.messagePrefix))
     }
 
+    /// dbctl killed after SQLite was fenced and one of two instances had switched: the other's lease runs
+    /// out and it is left on the fenced file, refusing writes. The same command finishes the cut-over (only
+    /// the instance left behind is switched), no acknowledged order is lost, and the way back still works.
     @Test func killedAfterTheFenceARerunSwitchesTheInstanceLeftBehind() async throws {
         let dbctl = ResumeTests.dbctl
         let storefront = URL(fileURLWithPath: dbctl).deletingLastPathComponent().appendingPathComponent("storefront")
             .path
         let shop = try await OnlineMigrationTests.shop(scale: 300)
         defer { shop.remove() }
-        let passwordFile = shop.directory + "/pw"
-        let keyFile = shop.directory + "/admin.key"
-        _ = FileManager.default.createFile(
-            atPath: passwordFile, contents: Data((shop.target.password ?? "").utf8),
-            attributes: [.posixPermissions: 0o600])
-        _ = FileManager.default.createFile(
-            atPath: keyFile, contents: Data(ShopLoad.adminKey.utf8), attributes: [.posixPermissions: 0o600])
-        let environment = [
-            "DATABASE_URL": "sqlite://" + shop.path, "ADMIN_API_KEY": ShopLoad.adminKey,
-            "DATABASE_PASSWORD_FILE": passwordFile,
-        ]
-        let a = try ShopProcess(binary: storefront, environment: environment, folder: shop.directory, name: "a")
-        defer { a.stop() }
-        let b = try ShopProcess(binary: storefront, environment: environment, folder: shop.directory, name: "b")
-        defer { b.stop() }
-        let url = "mysql://\(shop.target.username)@127.0.0.1:\(shop.target.port)/\(shop.target.database!)"
+        let instances = try TwoInstances(shop, storefront: storefront)
+        defer { instances.stop() }
+        let (a, b, passwordFile, keyFile, url) = (
+            instances.a, instances.b, instances.passwordFile, instances.keyFile, instances.url
+        )
         let apps = ["--app", a.url, "--app", b.url, "--app-key-file", keyFile]
         let common =
             ["migrate", "--online", "--source", shop.path, "--target", url, "--password-file", passwordFile] + apps
@@ -295,5 +273,42 @@ import Testing
         #expect(back.0 == 0, "\(back.1)")
         #expect(try Self.orders(load.acknowledged, missingFrom: shop.path).isEmpty)
         for shopProcess in [a, b] { #expect(try shopProcess.state()["backend"] as? String == "sqlite") }
+    }
+}
+
+/// Two `storefront serve` instances on a test shop's SQLite file, with the files an operator gives dbctl: the
+/// target's password and the instances' admin key (0600), and the target's URL without the password.
+struct TwoInstances {
+    let a: ShopProcess
+    let b: ShopProcess
+    let passwordFile: String
+    let keyFile: String
+    let url: String
+
+    init(_ shop: OnlineMigrationTests.Shop, storefront: String) throws {
+        passwordFile = shop.directory + "/pw"
+        keyFile = shop.directory + "/admin.key"
+        _ = FileManager.default.createFile(
+            atPath: passwordFile, contents: Data((shop.target.password ?? "").utf8),
+            attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(
+            atPath: keyFile, contents: Data(ShopLoad.adminKey.utf8), attributes: [.posixPermissions: 0o600])
+        let environment = [
+            "DATABASE_URL": "sqlite://" + shop.path, "ADMIN_API_KEY": ShopLoad.adminKey,
+            "DATABASE_PASSWORD_FILE": passwordFile,
+        ]
+        a = try ShopProcess(binary: storefront, environment: environment, folder: shop.directory, name: "a")
+        do {
+            b = try ShopProcess(binary: storefront, environment: environment, folder: shop.directory, name: "b")
+        } catch {
+            a.stop()
+            throw error
+        }
+        url = "mysql://\(shop.target.username)@127.0.0.1:\(shop.target.port)/\(shop.target.database!)"
+    }
+
+    func stop() {
+        a.stop()
+        b.stop()
     }
 }

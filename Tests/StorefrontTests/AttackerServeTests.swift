@@ -25,14 +25,12 @@ import Testing
         try #require(status == 0, "storefront migrate: \(output)")
         let process = try await ServeProcess.start(environment: environment, folder: folder, name: "serve")
         serve = process
+        let shop = LiveCalls(port: process.port, adminKey: Self.adminKey)
         func call(
             _ method: HTTPRequest.Method, _ path: String, _ body: [String: Any]? = nil, token: String? = nil,
             admin: Bool = false
         ) async throws -> ShopClient.Reply {
-            let json = try body.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) }
-            return try await LiveShop.request(
-                port: process.port, method, path, json: json,
-                key: admin ? Self.adminKey : nil, token: token)
+            try await shop.call(method, path, body, token: token, admin: admin)
         }
         func account(_ email: String, _ name: String, _ password: String) async throws -> (Int, String) {
             let created = try await call(.post, "/customers", ["email": email, "name": name, "password": password])

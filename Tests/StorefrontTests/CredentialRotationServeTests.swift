@@ -72,14 +72,12 @@ private let lockingServer: MariaDBServer.Options = {
                 "DATABASE_URL": url, "DATABASE_CREDENTIALS_FILE": secretFile, "ADMIN_API_KEY": Self.adminKey,
             ], folder: folder, name: "serve")
         serve = process
+        let shop = LiveCalls(port: process.port, adminKey: Self.adminKey)
         func call(
             _ method: HTTPRequest.Method, _ path: String, _ body: [String: Any]? = nil, token: String? = nil,
             admin: Bool = false
         ) async throws -> ShopClient.Reply {
-            let json = try body.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) }
-            return try await LiveShop.request(
-                port: process.port, method, path, json: json,
-                key: admin ? Self.adminKey : nil, token: token)
+            try await shop.call(method, path, body, token: token, admin: admin)
         }
         let product = try await call(
             .post, "/admin/products",

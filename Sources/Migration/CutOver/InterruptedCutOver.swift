@@ -22,9 +22,22 @@ struct InterruptedCutOver {
         return facts["phase"] == OnlineState.Phase.cutOver.rawValue && facts["target"] == target
     }
 
-    /// Where each instance is: on the fenced file (to switch), on MariaDB (done), or unreachable.
-    func checks() -> [Check] {
+    /// Each instance's database as it answers now (or why it does not).
+    func sides() -> [(app: AppInstance, state: Result<AppDatabaseState, any Error>)] {
         let control = AppControl(apps: options.apps)
+        return Array(zip(options.apps, control.onAll { app in try control.state(app) }))
+    }
+
+    /// Whether an instance still runs on the fenced file.
+    static func leftBehind(_ sides: [(app: AppInstance, state: Result<AppDatabaseState, any Error>)]) -> Bool {
+        sides.contains { side in
+            if case .success(let state) = side.state { return state.backend == "sqlite" }
+            return false
+        }
+    }
+
+    /// Where each instance is: on the fenced file (to switch), on MariaDB (done), or unreachable.
+    func checks(_ sides: [(app: AppInstance, state: Result<AppDatabaseState, any Error>)]) -> [Check] {
         var checks = [
             Check(
                 name: "online.interrupted", status: .ok,
@@ -32,7 +45,7 @@ struct InterruptedCutOver {
                     "\(session.sourcePath) was fenced by this migration's cut-over, which stopped before every "
                     + "instance had switched; the run finishes it (MariaDB holds every row the file does)")
         ]
-        for (app, result) in zip(options.apps, control.onAll { app in try control.state(app) }) {
+        for (app, result) in sides {
             switch result {
             case .failure(let error):
                 checks.append(Check(name: "online.apps", status: .failed, detail: "\(error)"))
